@@ -4,7 +4,9 @@
 
 pub mod cli;
 pub mod error;
+pub mod export;
 pub mod matrix;
+pub mod output;
 pub mod render;
 pub mod solve;
 pub mod spec;
