@@ -107,7 +107,7 @@ mod tests {
             idnumber: "x".into(),
             html: "<p>a & b < c</p> \\( x \\)".into(),
         };
-        let xml = quiz_xml("nnexam/test", &[q.clone()]);
+        let xml = quiz_xml("nnexam/test", std::slice::from_ref(&q));
         let mut reader = Reader::from_str(&xml);
         let mut texts = Vec::new();
         loop {
