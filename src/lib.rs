@@ -7,6 +7,7 @@ pub mod error;
 pub mod export;
 pub mod matrix;
 pub mod output;
+pub mod pdf;
 pub mod render;
 pub mod solve;
 pub mod spec;
