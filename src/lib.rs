@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod generate;
 pub mod matrix;
 pub mod render;
 pub mod solve;
