@@ -112,6 +112,7 @@ fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
     let text = match args.format {
         GenerateFormat::Toml => render::exercise_toml(
             &generated.problem,
+            &args.seed,
             &generate::regenerate_command(&args.seed, &source),
         )?,
         GenerateFormat::Text => render::solution_text(&solve::solve(&generated.problem))?,

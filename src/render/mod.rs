@@ -107,19 +107,22 @@ pub fn solution_text(solution: &Solution) -> Result<String> {
     render(&engine()?, "text/solution.txt", solution)
 }
 
-/// A generated exercise as a TOML exercise file, headed by a comment with the `command` that
-/// regenerates it. [`crate::spec::parse`] reads it back to the identical problem.
-pub fn exercise_toml(problem: &Problem, command: &str) -> Result<String> {
+/// A generated exercise as a TOML exercise file, headed by a comment naming the `seed` text
+/// (printable, checked by the generator) and the `command` that regenerates it.
+/// [`crate::spec::parse`] reads it back to the identical problem.
+pub fn exercise_toml(problem: &Problem, seed: &str, command: &str) -> Result<String> {
     #[derive(Serialize)]
     struct Context<'a> {
         problem: &'a Problem,
+        seed: &'a str,
         command: &'a str,
     }
-    render(
-        &engine()?,
-        "toml/exercise.toml",
-        &Context { problem, command },
-    )
+    let context = Context {
+        problem,
+        seed,
+        command,
+    };
+    render(&engine()?, "toml/exercise.toml", &context)
 }
 
 /// The acceptance statistics of `nnexam generate --stats`.
@@ -163,8 +166,10 @@ mod tests {
     fn exercise_toml_is_readable_and_reads_back_identically() {
         let text = include_str!("../../exercises/task-3-1.toml");
         let problem = crate::spec::parse(text, crate::spec::FileFormat::Toml, "t").unwrap();
-        let out = exercise_toml(&problem, "nnexam generate --seed 7").unwrap();
-        assert!(out.contains("#   nnexam generate --seed 7\n"), "{out}");
+        let out = exercise_toml(&problem, "7", "nnexam generate --seed 7").unwrap();
+        assert!(
+            out.contains("\n# Seed text: 7\n") && out.contains("#   nnexam generate --seed 7\n")
+        );
         assert!(
             out.contains("x = [\n  [2, 0, 0, 2, 0],\n  [0, 4, 0, 0, 0],"),
             "{out}"
