@@ -51,6 +51,13 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).expect("writes");
 }
 
+/// `generate --seed 7 --config bad.toml` with `config` as the file's text: must fail.
+fn config_error(config: &str) -> String {
+    let dir = temp();
+    write(dir.path(), "bad.toml", config);
+    generate_fails(dir.path(), &["--seed", "7", "--config", "bad.toml"])
+}
+
 /// Committed outputs of fixed seeds. If one fails, the generator no longer reproduces the
 /// exercises instructors already handed out: find the change in the stream, the samplers, the
 /// draw order, the rules or the template. Regenerate a file only for an intended, announced
@@ -178,13 +185,7 @@ fn config_file_overrides_only_what_it_names() {
 
 #[test]
 fn unknown_config_key_is_named_with_its_line() {
-    let dir = temp();
-    write(
-        dir.path(),
-        "bad.toml",
-        "[rules]\nmax_abs_z2 = 2\nmin_error = 0.1\n",
-    );
-    let stderr = generate_fails(dir.path(), &["--seed", "7", "--config", "bad.toml"]);
+    let stderr = config_error("[rules]\nmax_abs_z2 = 2\nmin_error = 0.1\n");
     assert!(
         stderr.contains("bad.toml is not a valid generator config"),
         "{stderr}"
@@ -197,13 +198,7 @@ fn unknown_config_key_is_named_with_its_line() {
 
 #[test]
 fn step_that_is_not_one_over_n_is_named_with_the_fix() {
-    let dir = temp();
-    write(
-        dir.path(),
-        "bad.toml",
-        "[w2]\nmin = -0.9\nmax = 0.9\nstep = 0.3\n",
-    );
-    let stderr = generate_fails(dir.path(), &["--seed", "7", "--config", "bad.toml"]);
+    let stderr = config_error("[w2]\nmin = -0.9\nmax = 0.9\nstep = 0.3\n");
     assert!(
         stderr.contains("`w2.step`") && stderr.contains("0.1"),
         "{stderr}"
@@ -212,28 +207,16 @@ fn step_that_is_not_one_over_n_is_named_with_the_fix() {
 
 #[test]
 fn filter_larger_than_input_names_the_knob() {
-    let dir = temp();
-    write(
-        dir.path(),
-        "bad.toml",
-        "[architecture]\ninput_size = 2\nfilter_size = 3\n",
-    );
-    let stderr = generate_fails(dir.path(), &["--seed", "7", "--config", "bad.toml"]);
+    let stderr = config_error("[architecture]\ninput_size = 2\nfilter_size = 3\n");
     assert!(stderr.contains("`architecture.filter_size`"), "{stderr}");
     assert!(stderr.contains("use a smaller filter"), "{stderr}");
 }
 
 #[test]
 fn unsatisfiable_config_names_the_top_rejecting_rule_and_how_to_relax_it() {
-    let dir = temp();
     // Z1 entries are multiples of 0.5 (integer X and B1, F1 in halves), so |Z1| <= 0.4 forces
     // Z1 = 0, which has no positive entry: no draw can pass, most fail the bound itself.
-    write(
-        dir.path(),
-        "tight.toml",
-        "[rules]\nmax_abs_z1 = 0.4\n[sampling]\nmax_attempts = 2000\n",
-    );
-    let stderr = generate_fails(dir.path(), &["--seed", "7", "--config", "tight.toml"]);
+    let stderr = config_error("[rules]\nmax_abs_z1 = 0.4\n[sampling]\nmax_attempts = 2000\n");
     assert!(stderr.contains("in 2000 attempts"), "{stderr}");
     assert!(stderr.contains("the rule `z1_bound`"), "{stderr}");
     assert!(stderr.contains("raise rules.max_abs_z1"), "{stderr}");

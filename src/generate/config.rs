@@ -252,10 +252,10 @@ impl Default for Sampling {
 /// 0.30000000000000004), which is what a reader of the exercise file sees.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Grid {
-    pub lo: i64,
-    pub hi: i64,
-    pub denominator: u32,
-    pub zero_percent: Option<u32>,
+    pub(crate) lo: i64,
+    pub(crate) hi: i64,
+    pub(crate) denominator: u32,
+    pub(crate) zero_percent: Option<u32>,
 }
 
 impl Grid {
