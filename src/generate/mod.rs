@@ -15,7 +15,7 @@
 //!    the exercise. After `sampling.max_attempts` failures the error names the rule that
 //!    rejected most draws and how to relax it.
 //!
-//! Pure: no I/O, no clock, no global state. Loading configs from files is [`config::load`].
+//! Pure: no clock, no global state, and no I/O except [`config::load`], the one file read.
 
 pub mod config;
 pub mod constraint;
