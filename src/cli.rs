@@ -5,9 +5,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
+use crate::generate::{self, ConfigSource, GeneratorConfig};
 use crate::{render, solve, spec};
 
 /// Generate, solve and render "CNN forward and backward pass by hand" exam exercises.
@@ -36,6 +37,37 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = SolveFormat::Text)]
         format: SolveFormat,
     },
+    /// Sample a fresh exercise with numbers a student can work by hand, from a seed: the same
+    /// seed and config give the same exercise on any machine, in any later version.
+    ///
+    /// The default config reproduces Task 3.1's shape and style (5x5 input, 2x2 filter, ReLU,
+    /// 2x2 max pool, 4 weights, BCE, y = 1, lr = 0.5); exercises/presets/default.toml shows and
+    /// explains every key of a generator config.
+    Generate(GenerateArgs),
+}
+
+/// Arguments of `generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Seed text, e.g. 7 or "ML2026/exam1/A". Every seed is text: the SHA-256 of its UTF-8
+    /// bytes keys a ChaCha8 stream, so 7 and 07 are different seeds.
+    #[arg(long, allow_hyphen_values = true)]
+    pub seed: String,
+    /// Generator config file (TOML); see exercises/presets/default.toml.
+    #[arg(long, conflicts_with = "preset")]
+    pub config: Option<PathBuf>,
+    /// Bundled generator config.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        generate::PRESETS.iter().map(|(name, _)| *name)
+    ))]
+    pub preset: Option<String>,
+    /// Output format: an exercise file for `nnexam solve`, its solution as text, or the
+    /// `solve --format json` contract.
+    #[arg(long, value_enum, default_value_t = GenerateFormat::Toml)]
+    pub format: GenerateFormat,
+    /// Print acceptance statistics (attempts, rejections by rule) to stderr.
+    #[arg(long)]
+    pub stats: bool,
 }
 
 /// Output formats of `solve`.
@@ -47,11 +79,46 @@ pub enum SolveFormat {
     Json,
 }
 
+/// Output formats of `generate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GenerateFormat {
+    /// The exercise file, with a comment saying how to regenerate it.
+    Toml,
+    /// The exercise's full solution, as `solve` prints it.
+    Text,
+    /// `{problem, forward, backward, update}` at full float precision, as `solve --format json`.
+    Json,
+}
+
 /// Runs one parsed command, writing its result to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Solve { file, format } => solve_command(&file, format, out),
+        Command::Generate(args) => generate_command(args, out),
     }
+}
+
+fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
+    let (config, source) = match (args.config, args.preset) {
+        (Some(path), _) => (generate::config::load(&path)?, ConfigSource::File(path)),
+        (None, Some(name)) => (generate::preset(&name)?, ConfigSource::Preset(name)),
+        (None, None) => (GeneratorConfig::default(), ConfigSource::Default),
+    };
+    let generated = generate::sample_problem(&config, &args.seed)?;
+    if args.stats {
+        let text = render::generate_stats(&generated.stats.summary(&config))?;
+        write_to(&mut std::io::stderr(), "<stderr>", &text)?;
+    }
+    let text = match args.format {
+        GenerateFormat::Toml => render::exercise_toml(
+            &generated.problem,
+            &args.seed,
+            &generate::regenerate_command(&args.seed, &source),
+        )?,
+        GenerateFormat::Text => render::solution_text(&solve::solve(&generated.problem))?,
+        GenerateFormat::Json => to_json(&solve::solve(&generated.problem)),
+    };
+    write_stdout(out, &text)
 }
 
 fn solve_command(file: &Path, format: SolveFormat, out: &mut dyn Write) -> Result<()> {
@@ -74,11 +141,16 @@ pub fn to_json<T: serde::Serialize>(value: &T) -> String {
 
 /// Writes all of `text` to standard output (or the test's buffer).
 fn write_stdout(out: &mut dyn Write, text: &str) -> Result<()> {
+    write_to(out, "<stdout>", text)
+}
+
+/// Writes all of `text` to `out`, naming it `name` in the error.
+fn write_to(out: &mut dyn Write, name: &str, text: &str) -> Result<()> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|source| Error::Io {
             action: "write to",
-            path: PathBuf::from("<stdout>"),
+            path: PathBuf::from(name),
             source,
         })
 }

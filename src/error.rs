@@ -12,6 +12,11 @@ pub enum Error {
     #[error("{origin} is not a valid exercise file: {message}")]
     Syntax { origin: String, message: String },
 
+    /// A generator config is not valid TOML, or has an unknown key or a value of the wrong
+    /// type. `message` comes from the parser and already names the line and column.
+    #[error("{origin} is not a valid generator config: {message}")]
+    ConfigSyntax { origin: String, message: String },
+
     /// A key has a value that parses but makes no exercise.
     #[error("invalid `{key}`: {problem}; {fix}")]
     Invalid {

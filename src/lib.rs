@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod error;
 pub mod export;
+pub mod generate;
 pub mod matrix;
 pub mod output;
 pub mod pdf;

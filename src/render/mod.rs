@@ -8,13 +8,25 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::error::{Error, Result};
+use crate::generate::StatsSummary;
 use crate::solve::Solution;
+use crate::spec::Problem;
 
 /// Built-in templates: (name, text). Names are the paths below `templates/`.
-const BUILTIN: &[(&str, &str)] = &[(
-    "text/solution.txt",
-    include_str!("../../templates/text/solution.txt"),
-)];
+const BUILTIN: &[(&str, &str)] = &[
+    (
+        "text/solution.txt",
+        include_str!("../../templates/text/solution.txt"),
+    ),
+    (
+        "toml/exercise.toml",
+        include_str!("../../templates/toml/exercise.toml"),
+    ),
+    (
+        "text/generate-stats.txt",
+        include_str!("../../templates/text/generate-stats.txt"),
+    ),
+];
 
 /// A Tera instance with every built-in template and nnexam's filters.
 pub fn engine() -> Result<Tera> {
@@ -27,6 +39,7 @@ pub fn engine() -> Result<Tera> {
 
 fn register_filters(tera: &mut Tera) {
     tera.register_filter("num", num_filter);
+    tera.register_filter("exact", exact_filter);
 }
 
 /// `{{ value | num(decimals=3) }}`: a number, or every number in a list (of lists), formatted
@@ -42,25 +55,32 @@ fn num_filter(
             as usize,
         None => 3,
     };
-    format_value(value, decimals)
+    format_value(value, &|x| number::format_number(x, decimals))
 }
 
-fn format_value(value: &tera::Value, decimals: usize) -> tera::Result<tera::Value> {
+/// `{{ value | exact }}`: a number, or every number in a list (of lists), as the shortest
+/// decimal that reads back as the same double (Rust's `Display`: `1` for 1.0, `0.3` for 0.3).
+/// Lossless, for files that are read back, such as generated exercise files.
+fn exact_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    format_value(value, &|x| x.to_string())
+}
+
+/// Applies `format` to a number, or to every number in a list (of lists).
+fn format_value(value: &tera::Value, format: &dyn Fn(f64) -> String) -> tera::Result<tera::Value> {
     match value {
         tera::Value::Number(n) => {
-            let x = n
-                .as_f64()
-                .ok_or_else(|| tera::Error::msg("num: not a number"))?;
-            Ok(tera::Value::String(number::format_number(x, decimals)))
+            let x = n.as_f64().ok_or_else(|| tera::Error::msg("not a number"))?;
+            Ok(tera::Value::String(format(x)))
         }
         tera::Value::Array(items) => items
             .iter()
-            .map(|v| format_value(v, decimals))
+            .map(|v| format_value(v, format))
             .collect::<tera::Result<Vec<_>>>()
             .map(tera::Value::Array),
-        other => Err(tera::Error::msg(format!(
-            "num: expected a number, got {other}"
-        ))),
+        other => Err(tera::Error::msg(format!("expected a number, got {other}"))),
     }
 }
 
@@ -87,6 +107,29 @@ pub fn solution_text(solution: &Solution) -> Result<String> {
     render(&engine()?, "text/solution.txt", solution)
 }
 
+/// A generated exercise as a TOML exercise file, headed by a comment naming the `seed` text
+/// (printable, checked by the generator) and the `command` that regenerates it.
+/// [`crate::spec::parse`] reads it back to the identical problem.
+pub fn exercise_toml(problem: &Problem, seed: &str, command: &str) -> Result<String> {
+    #[derive(Serialize)]
+    struct Context<'a> {
+        problem: &'a Problem,
+        seed: &'a str,
+        command: &'a str,
+    }
+    let context = Context {
+        problem,
+        seed,
+        command,
+    };
+    render(&engine()?, "toml/exercise.toml", &context)
+}
+
+/// The acceptance statistics of `nnexam generate --stats`.
+pub fn generate_stats(summary: &StatsSummary) -> Result<String> {
+    render(&engine()?, "text/generate-stats.txt", summary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +149,37 @@ mod tests {
             apply_num(json!([[1.0, -0.0], [2.25, 7]]), 1),
             json!([["1", "0"], ["2.3", "7"]])
         );
+    }
+
+    #[test]
+    fn exact_filter_is_lossless_and_plain() {
+        let value = json!([[1.0, -0.5], [0.1, 0.30000000000000004]]);
+        let out = exact_filter(&value, &Default::default()).unwrap();
+        assert_eq!(out, json!([["1", "-0.5"], ["0.1", "0.30000000000000004"]]));
+        assert_eq!(
+            exact_filter(&json!(1e-7), &Default::default()).unwrap(),
+            json!("0.0000001")
+        );
+    }
+
+    #[test]
+    fn exercise_toml_is_readable_and_reads_back_identically() {
+        let text = include_str!("../../exercises/task-3-1.toml");
+        let problem = crate::spec::parse(text, crate::spec::FileFormat::Toml, "t").unwrap();
+        let out = exercise_toml(&problem, "7", "nnexam generate --seed 7").unwrap();
+        assert!(
+            out.contains("\n# Seed text: 7\n") && out.contains("#   nnexam generate --seed 7\n")
+        );
+        assert!(
+            out.contains("x = [\n  [2, 0, 0, 2, 0],\n  [0, 4, 0, 0, 0],"),
+            "{out}"
+        );
+        assert!(
+            out.contains("f1 = [\n  [0.5, 1],\n  [0, -0.5],\n]\nb1 = -1\n"),
+            "{out}"
+        );
+        let back = crate::spec::parse(&out, crate::spec::FileFormat::Toml, "out").unwrap();
+        assert_eq!(back, problem);
     }
 
     #[test]

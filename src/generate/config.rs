@@ -1,0 +1,817 @@
+//! The generator config: which architectures to draw, the value range and step of every
+//! parameter, the nice-number rules and the attempt limit. It is TOML with one table per concern
+//! (`[architecture]`, `[x]`, `[f1]`, `[b1]`, `[w2]`, `[b2]`, `[rules]`, `[sampling]`), so a new
+//! concern is one new field. Omitted tables take the built-in defaults, which reproduce the
+//! shape and style of Task 3.1 (the `default` preset is the same config written out).
+//!
+//! Parsing and validation only: nothing is drawn here. Validation names the key and the fix,
+//! like the exercise file's.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::path::Path;
+
+use serde::de::{self, IntoDeserializer};
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{Error, Result};
+use crate::spec::{Activation, Conv, Loss, Pool, PoolKind, Shapes};
+
+/// Largest input, filter, stride or padding a config may ask for: nobody works a larger
+/// exercise by hand, and it keeps the shape check below cheap.
+const MAX_SIZE: usize = 32;
+/// Most architecture combinations (the product of the size lists) a config may allow.
+const MAX_COMBINATIONS: usize = 10_000;
+/// Most values one parameter's range may hold (its length in steps).
+const MAX_GRID_VALUES: i64 = 1_000_000;
+/// Largest |min|, |max| and learning rate: keeps every value printable as a plain decimal.
+const MAX_MAGNITUDE: f64 = 1e6;
+
+/// A complete generator config. Build one with [`GeneratorConfig::parse`], [`load`],
+/// [`crate::generate::preset`] or `Default` (Task 3.1 style).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeneratorConfig {
+    #[serde(default)]
+    pub architecture: Architecture,
+    /// Input X = P0.
+    #[serde(default = "Values::default_x")]
+    pub x: Values,
+    /// Filter F1.
+    #[serde(default = "Values::default_f1")]
+    pub f1: Values,
+    #[serde(default = "Values::default_b1")]
+    pub b1: Values,
+    /// Fully connected weights W2.
+    #[serde(default = "Values::default_w2")]
+    pub w2: Values,
+    #[serde(default = "Values::default_b2")]
+    pub b2: Values,
+    #[serde(default)]
+    pub rules: Rules,
+    #[serde(default)]
+    pub sampling: Sampling,
+}
+
+impl Default for GeneratorConfig {
+    fn default() -> Self {
+        GeneratorConfig {
+            architecture: Architecture::default(),
+            x: Values::default_x(),
+            f1: Values::default_f1(),
+            b1: Values::default_b1(),
+            w2: Values::default_w2(),
+            b2: Values::default_b2(),
+            rules: Rules::default(),
+            sampling: Sampling::default(),
+        }
+    }
+}
+
+/// One value, or a list to draw from uniformly on every attempt: `activation = "relu"` or
+/// `activation = ["relu", "tanh"]`. A single value draws nothing from the random stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Choice<T>(Vec<T>);
+
+impl<T> Choice<T> {
+    pub fn one(value: T) -> Self {
+        Choice(vec![value])
+    }
+
+    pub fn any(options: Vec<T>) -> Self {
+        Choice(options)
+    }
+
+    /// The options in the order written; non-empty once the config is validated.
+    pub fn options(&self) -> &[T] {
+        &self.0
+    }
+}
+
+/// The `[architecture]` table: the network's knobs, each a [`Choice`]. Keys left out keep
+/// their Task 3.1 value.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Architecture {
+    /// Side of the square input X.
+    pub input_size: Choice<usize>,
+    /// Side of the square filter F1.
+    pub filter_size: Choice<usize>,
+    /// Convolution stride.
+    pub stride: Choice<usize>,
+    /// Zero padding around X.
+    pub padding: Choice<usize>,
+    pub activation: Choice<Activation>,
+    pub pool_kind: Choice<PoolKind>,
+    pub pool_size: Choice<usize>,
+    pub pool_stride: Choice<usize>,
+    pub loss: Choice<Loss>,
+    /// Label, 0 or 1.
+    pub y: Choice<u8>,
+    /// Learning rate.
+    pub lr: Choice<f64>,
+}
+
+impl Default for Architecture {
+    fn default() -> Self {
+        Architecture {
+            input_size: Choice::one(5),
+            filter_size: Choice::one(2),
+            stride: Choice::one(1),
+            padding: Choice::one(0),
+            activation: Choice::one(Activation::Relu),
+            pool_kind: Choice::one(PoolKind::Max),
+            pool_size: Choice::one(2),
+            pool_stride: Choice::one(2),
+            loss: Choice::one(Loss::Bce),
+            y: Choice::one(1),
+            lr: Choice::one(0.5),
+        }
+    }
+}
+
+/// A value table (`[x]`, `[f1]`, `[b1]`, `[w2]`, `[b2]`): every entry is a multiple of `step`
+/// in `[min, max]`. `step` must be 1/n with a finite decimal (1, 0.5, 0.25, 0.2, 0.1, ...),
+/// because values are drawn as whole numbers k and written k / n. A table you write replaces
+/// the default one, so `min`, `max` and `step` are required in it.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Values {
+    pub min: f64,
+    pub max: f64,
+    pub step: f64,
+    /// Share of entries that are exactly 0, in percent, rounded to whole entries (half up);
+    /// the other entries are non-zero. Left out: every entry is drawn from the whole range.
+    #[serde(default)]
+    pub zero_percent: Option<u32>,
+}
+
+impl Values {
+    fn new(min: f64, max: f64, step: f64, zero_percent: Option<u32>) -> Self {
+        Values {
+            min,
+            max,
+            step,
+            zero_percent,
+        }
+    }
+
+    /// Integers 0..=9, half of them zeros.
+    pub fn default_x() -> Self {
+        Values::new(0.0, 9.0, 1.0, Some(50))
+    }
+
+    /// Multiples of 0.5 in [-1, 1].
+    pub fn default_f1() -> Self {
+        Values::new(-1.0, 1.0, 0.5, None)
+    }
+
+    /// An integer in [-2, 1].
+    pub fn default_b1() -> Self {
+        Values::new(-2.0, 1.0, 1.0, None)
+    }
+
+    /// Non-zero multiples of 0.1 in [-1, 1].
+    pub fn default_w2() -> Self {
+        Values::new(-1.0, 1.0, 0.1, Some(0))
+    }
+
+    /// A multiple of 0.1 in [-1, 1].
+    pub fn default_b2() -> Self {
+        Values::new(-1.0, 1.0, 0.1, None)
+    }
+}
+
+/// The `[rules]` table: what makes a drawn exercise "nice". Every draw is checked against
+/// every rule; a draw that fails one is rejected and counted against the first it fails.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rules {
+    /// F1 has at least this many positive entries...
+    pub f1_min_positive: u32,
+    /// ... and this many negative ones.
+    pub f1_min_negative: u32,
+    /// Every |Z1| entry is at most this (`inf` for no bound): small numbers by hand, and a
+    /// tanh or sigmoid that is not flat.
+    pub max_abs_z1: f64,
+    /// At least this percentage of Z1 is negative ...
+    pub z1_min_negative_percent: u32,
+    /// ... and this percentage positive, so the activation matters.
+    pub z1_min_positive_percent: u32,
+    /// Every max-pool window of A1 has a single maximum.
+    pub pool_unique_max: bool,
+    /// No gradient passes through a Z1 entry at a kink of the activation (Z1 = 0 for ReLU and
+    /// leaky ReLU): for max pool the window maxima, for average pool every pooled entry.
+    pub kink_free: bool,
+    /// |z2| is at most this, so y_hat is not saturated.
+    pub max_abs_z2: f64,
+    /// |y_hat - y| is at least this, so the gradients are not trivially small.
+    pub min_abs_error: f64,
+    /// dC/dZ1 has a non-zero entry.
+    pub d_z1_nonzero: bool,
+    /// dC/dF1 has a non-zero entry.
+    pub d_f1_nonzero: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            f1_min_positive: 1,
+            f1_min_negative: 1,
+            max_abs_z1: 10.0,
+            z1_min_negative_percent: 25,
+            z1_min_positive_percent: 25,
+            pool_unique_max: true,
+            kink_free: true,
+            max_abs_z2: 2.5,
+            min_abs_error: 0.1,
+            d_z1_nonzero: true,
+            d_f1_nonzero: true,
+        }
+    }
+}
+
+/// The `[sampling]` table.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sampling {
+    /// Draws to try before giving up and reporting the rule that rejected most of them.
+    pub max_attempts: u64,
+}
+
+impl Default for Sampling {
+    fn default() -> Self {
+        Sampling {
+            max_attempts: 100_000,
+        }
+    }
+}
+
+/// A value table as whole numbers: entries are `k / denominator` for `k` in `lo..=hi`.
+/// Dividing the integer k by n gives the double nearest to the decimal (0.3, never
+/// 0.30000000000000004), which is what a reader of the exercise file sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grid {
+    pub(crate) lo: i64,
+    pub(crate) hi: i64,
+    pub(crate) denominator: u32,
+    pub(crate) zero_percent: Option<u32>,
+}
+
+impl Grid {
+    /// Checks a value table named `key` and converts it.
+    pub fn new(key: &str, values: &Values) -> Result<Grid> {
+        let step = values.step;
+        let denominator = (1.0 / step).round();
+        let decimal_step = step > 0.0
+            && step <= 1.0
+            && (denominator * step - 1.0).abs() <= 1e-9
+            && denominator <= MAX_GRID_VALUES as f64
+            && has_finite_decimal(denominator as u32);
+        if !decimal_step {
+            return Err(Error::invalid(
+                format!("{key}.step"),
+                format!("{step} is not 1/n for a whole n with a finite decimal"),
+                "use a step such as 1, 0.5, 0.25, 0.2, 0.1 or 0.05",
+            ));
+        }
+        let lo = whole_steps(&format!("{key}.min"), values.min, step, denominator)?;
+        let hi = whole_steps(&format!("{key}.max"), values.max, step, denominator)?;
+        if lo > hi {
+            return Err(Error::invalid(
+                format!("{key}.min"),
+                format!("min {} is above max {}", values.min, values.max),
+                "swap min and max",
+            ));
+        }
+        if hi - lo >= MAX_GRID_VALUES {
+            return Err(Error::invalid(
+                key,
+                format!(
+                    "[{}, {}] holds {} steps of {step}",
+                    values.min,
+                    values.max,
+                    hi - lo + 1
+                ),
+                format!("use at most {MAX_GRID_VALUES} steps: a narrower range or a coarser step"),
+            ));
+        }
+        let grid = Grid {
+            lo,
+            hi,
+            denominator: denominator as u32,
+            zero_percent: values.zero_percent,
+        };
+        if let Some(p) = values.zero_percent {
+            let key = format!("{key}.zero_percent");
+            if p > 100 {
+                return Err(Error::invalid(
+                    key,
+                    format!("{p} is not a percentage"),
+                    "use a whole number from 0 to 100",
+                ));
+            }
+            if p > 0 && !grid.has_zero() {
+                return Err(Error::invalid(
+                    key,
+                    format!(
+                        "{p}% zeros but 0 lies outside [{}, {}]",
+                        values.min, values.max
+                    ),
+                    "set zero_percent = 0, or include 0 in the range",
+                ));
+            }
+            if p < 100 && grid.nonzero_count() == 0 {
+                return Err(Error::invalid(
+                    key,
+                    format!("[{}, {}] has no non-zero value", values.min, values.max),
+                    "widen the range, or set zero_percent = 100",
+                ));
+            }
+        }
+        Ok(grid)
+    }
+
+    pub fn has_zero(&self) -> bool {
+        self.lo <= 0 && 0 <= self.hi
+    }
+
+    /// How many values the grid holds.
+    pub fn count(&self) -> u32 {
+        u32::try_from(self.hi - self.lo + 1).expect("invariant: grids are checked to be small")
+    }
+
+    /// How many non-zero values the grid holds.
+    pub fn nonzero_count(&self) -> u32 {
+        self.count() - u32::from(self.has_zero())
+    }
+
+    /// The value of whole step `k`.
+    pub fn value(&self, k: i64) -> f64 {
+        k as f64 / f64::from(self.denominator)
+    }
+
+    /// True when `v` is exactly one of the grid's values, as [`Grid::value`] computes them.
+    pub fn contains(&self, v: f64) -> bool {
+        let k = (v * f64::from(self.denominator)).round();
+        (self.lo as f64..=self.hi as f64).contains(&k) && self.value(k as i64) == v
+    }
+}
+
+/// 1/n has a finite decimal expansion exactly when n = 2^a 5^b.
+fn has_finite_decimal(mut n: u32) -> bool {
+    if n == 0 {
+        return false;
+    }
+    for p in [2, 5] {
+        while n.is_multiple_of(p) {
+            n /= p;
+        }
+    }
+    n == 1
+}
+
+/// `value` as a whole number of steps (value * denominator), or an error naming `key`.
+fn whole_steps(key: &str, value: f64, step: f64, denominator: f64) -> Result<i64> {
+    if !value.is_finite() || value.abs() > MAX_MAGNITUDE {
+        return Err(Error::invalid(
+            key,
+            format!("{value} is not a number between -{MAX_MAGNITUDE} and {MAX_MAGNITUDE}"),
+            "use an ordinary decimal number",
+        ));
+    }
+    let k = value * denominator;
+    if (k - k.round()).abs() > 1e-6 {
+        return Err(Error::invalid(
+            key,
+            format!("{value} is not a multiple of the step {step}"),
+            format!("use a multiple of {step}"),
+        ));
+    }
+    Ok(k.round() as i64)
+}
+
+/// The value tables as grids: what the sampler draws from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Grids {
+    pub x: Grid,
+    pub f1: Grid,
+    pub b1: Grid,
+    pub w2: Grid,
+    pub b2: Grid,
+}
+
+impl GeneratorConfig {
+    /// Parses and validates config text. `origin` names the source in error messages.
+    pub fn parse(text: &str, origin: &str) -> Result<GeneratorConfig> {
+        let config: GeneratorConfig = toml::from_str(text).map_err(|e| Error::ConfigSyntax {
+            origin: origin.to_string(),
+            message: e.to_string(),
+        })?;
+        config.grids()?;
+        Ok(config)
+    }
+
+    /// Checks every key; the error names the first bad one and how to fix it.
+    pub fn validate(&self) -> Result<()> {
+        self.grids().map(|_| ())
+    }
+
+    /// Validates the whole config and returns its value tables as grids.
+    pub fn grids(&self) -> Result<Grids> {
+        self.architecture.validate()?;
+        self.rules.validate()?;
+        if self.sampling.max_attempts == 0 {
+            return Err(Error::invalid(
+                "sampling.max_attempts",
+                "0 attempts can never find an exercise",
+                "use a positive number such as 100000",
+            ));
+        }
+        Ok(Grids {
+            x: Grid::new("x", &self.x)?,
+            f1: Grid::new("f1", &self.f1)?,
+            b1: Grid::new("b1", &self.b1)?,
+            w2: Grid::new("w2", &self.w2)?,
+            b2: Grid::new("b2", &self.b2)?,
+        })
+    }
+}
+
+/// Reads, parses and validates a generator config file (TOML).
+pub fn load(path: &Path) -> Result<GeneratorConfig> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        action: "read",
+        path: path.to_path_buf(),
+        source,
+    })?;
+    GeneratorConfig::parse(&text, &path.display().to_string())
+}
+
+/// `key` must list at least one option.
+fn non_empty<T>(key: &str, choice: &Choice<T>) -> Result<()> {
+    if choice.options().is_empty() {
+        return Err(Error::invalid(
+            format!("architecture.{key}"),
+            "the list is empty",
+            "give one value or a non-empty list of values to draw from",
+        ));
+    }
+    Ok(())
+}
+
+/// Every size knob's options, each at least `min` and at most [`MAX_SIZE`].
+fn check_sizes(key: &str, choice: &Choice<usize>, min: usize) -> Result<Vec<usize>> {
+    non_empty(key, choice)?;
+    if let Some(v) = choice.options().iter().find(|&&v| v < min || v > MAX_SIZE) {
+        return Err(Error::invalid(
+            format!("architecture.{key}"),
+            format!("{v} is outside {min}..={MAX_SIZE}"),
+            format!("use values from {min} to {MAX_SIZE}"),
+        ));
+    }
+    let mut distinct = choice.options().to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    Ok(distinct)
+}
+
+impl Architecture {
+    fn validate(&self) -> Result<()> {
+        let inputs = check_sizes("input_size", &self.input_size, 1)?;
+        let filters = check_sizes("filter_size", &self.filter_size, 1)?;
+        let strides = check_sizes("stride", &self.stride, 1)?;
+        let paddings = check_sizes("padding", &self.padding, 0)?;
+        let pool_sizes = check_sizes("pool_size", &self.pool_size, 1)?;
+        let pool_strides = check_sizes("pool_stride", &self.pool_stride, 1)?;
+        non_empty("activation", &self.activation)?;
+        non_empty("pool_kind", &self.pool_kind)?;
+        non_empty("loss", &self.loss)?;
+        non_empty("y", &self.y)?;
+        non_empty("lr", &self.lr)?;
+        if let Some(y) = self.y.options().iter().find(|&&y| y > 1) {
+            return Err(Error::invalid(
+                "architecture.y",
+                format!("{y} is not a binary label"),
+                "use 0, 1 or [0, 1]",
+            ));
+        }
+        if let Some(lr) = self
+            .lr
+            .options()
+            .iter()
+            .find(|&&lr| lr.is_nan() || lr <= 0.0 || lr > MAX_MAGNITUDE)
+        {
+            return Err(Error::invalid(
+                "architecture.lr",
+                format!("learning rate {lr} is not a positive number up to {MAX_MAGNITUDE}"),
+                "use a positive learning rate such as lr = 0.5",
+            ));
+        }
+        let convs: Vec<Conv> = strides
+            .iter()
+            .flat_map(|&stride| {
+                paddings
+                    .iter()
+                    .map(move |&padding| Conv { stride, padding })
+            })
+            .collect();
+        let pools: Vec<Pool> = pool_sizes
+            .iter()
+            .flat_map(|&size| {
+                pool_strides.iter().map(move |&stride| Pool {
+                    kind: PoolKind::Max, // the kind does not change any shape
+                    size,
+                    stride,
+                })
+            })
+            .collect();
+        let combinations = inputs.len() * filters.len() * convs.len() * pools.len();
+        if combinations > MAX_COMBINATIONS {
+            return Err(Error::invalid(
+                "architecture",
+                format!("the size lists allow {combinations} combinations"),
+                format!("shorten the lists to at most {MAX_COMBINATIONS} combinations"),
+            ));
+        }
+        for &n in &inputs {
+            for &k in &filters {
+                for &conv in &convs {
+                    for &pool in &pools {
+                        Shapes::derive((n, n), (k, k), conv, pool)
+                            .map_err(|e| shape_error(e, n, k, conv, pool))?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Restates a shape error of one architecture combination in the config's own keys.
+fn shape_error(err: Error, n: usize, k: usize, conv: Conv, pool: Pool) -> Error {
+    let Error::Invalid { key, problem, fix } = err else {
+        return err;
+    };
+    let key = match key.as_str() {
+        "f1" => "architecture.filter_size",
+        "conv.stride" => "architecture.stride",
+        "pool.size" => "architecture.pool_size",
+        "pool.stride" => "architecture.pool_stride",
+        _ => "architecture",
+    };
+    Error::invalid(
+        key,
+        format!(
+            "input_size = {n}, filter_size = {k}, stride = {}, padding = {}, pool_size = {}, \
+             pool_stride = {} make no network: {problem}",
+            conv.stride, conv.padding, pool.size, pool.stride
+        ),
+        format!("{fix}; every combination of the architecture lists must fit"),
+    )
+}
+
+impl Rules {
+    fn validate(&self) -> Result<()> {
+        for (key, p) in [
+            (
+                "rules.z1_min_negative_percent",
+                self.z1_min_negative_percent,
+            ),
+            (
+                "rules.z1_min_positive_percent",
+                self.z1_min_positive_percent,
+            ),
+        ] {
+            if p > 100 {
+                return Err(Error::invalid(
+                    key,
+                    format!("{p} is not a percentage"),
+                    "use a whole number from 0 to 100",
+                ));
+            }
+        }
+        if self.z1_min_negative_percent + self.z1_min_positive_percent > 100 {
+            return Err(Error::invalid(
+                "rules.z1_min_positive_percent",
+                format!(
+                    "{}% negative plus {}% positive is more than all of Z1",
+                    self.z1_min_negative_percent, self.z1_min_positive_percent
+                ),
+                "make the two percentages add up to 100 or less",
+            ));
+        }
+        for (key, bound) in [
+            ("rules.max_abs_z1", self.max_abs_z1),
+            ("rules.max_abs_z2", self.max_abs_z2),
+        ] {
+            // `inf` means no bound.
+            if bound.is_nan() || bound <= 0.0 {
+                return Err(Error::invalid(
+                    key,
+                    format!("{bound} admits no value"),
+                    "use a positive bound, or inf for none",
+                ));
+            }
+        }
+        if !(0.0..1.0).contains(&self.min_abs_error) {
+            return Err(Error::invalid(
+                "rules.min_abs_error",
+                format!(
+                    "{} is outside [0, 1): |y_hat - y| is below 1",
+                    self.min_abs_error
+                ),
+                "use a value such as 0.1, or 0 for no bound",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Reads a [`Choice`] from one value or from a list of values, keeping `T`'s own error messages
+/// (an unknown activation still lists the valid names).
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Choice<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        deserializer.deserialize_any(ChoiceVisitor(PhantomData))
+    }
+}
+
+struct ChoiceVisitor<T>(PhantomData<T>);
+
+impl<T> ChoiceVisitor<T> {
+    fn one<'de, V, E>(value: V) -> std::result::Result<Choice<T>, E>
+    where
+        T: Deserialize<'de>,
+        V: IntoDeserializer<'de, E>,
+        E: de::Error,
+    {
+        T::deserialize(value.into_deserializer()).map(Choice::one)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> de::Visitor<'de> for ChoiceVisitor<T> {
+    type Value = Choice<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a value or a list of values")
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> std::result::Result<Choice<T>, E> {
+        Self::one(v)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> std::result::Result<Choice<T>, E> {
+        Self::one(v)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> std::result::Result<Choice<T>, E> {
+        Self::one(v)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> std::result::Result<Choice<T>, E> {
+        Self::one(v)
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> std::result::Result<Choice<T>, E> {
+        Self::one(v.to_string())
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<Choice<T>, A::Error> {
+        Vec::<T>::deserialize(de::value::SeqAccessDeserializer::new(seq)).map(Choice::any)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<GeneratorConfig> {
+        GeneratorConfig::parse(text, "test.toml")
+    }
+
+    fn error_of(text: &str) -> String {
+        parse(text).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn empty_config_is_the_task_3_1_default() {
+        assert_eq!(parse("").unwrap(), GeneratorConfig::default());
+    }
+
+    #[test]
+    fn knobs_take_one_value_or_a_list() {
+        let c = parse("[architecture]\nactivation = [\"relu\", \"tanh\"]\ny = [0, 1]\nlr = 1\n")
+            .unwrap();
+        assert_eq!(
+            c.architecture.activation.options(),
+            [Activation::Relu, Activation::Tanh]
+        );
+        assert_eq!(c.architecture.y.options(), [0, 1]);
+        assert_eq!(c.architecture.lr.options(), [1.0]);
+        assert_eq!(
+            c.architecture.input_size,
+            Choice::one(5),
+            "unset keys keep defaults"
+        );
+    }
+
+    #[test]
+    fn unknown_activation_lists_the_valid_names() {
+        let msg = error_of("[architecture]\nactivation = \"softmax\"\n");
+        assert!(
+            msg.contains("softmax") && msg.contains("leaky_relu"),
+            "{msg}"
+        );
+        assert!(msg.contains("line 2"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let msg = error_of("[rules]\nmax_abs_z3 = 1\n");
+        assert!(
+            msg.contains("max_abs_z3") && msg.contains("line 2"),
+            "{msg}"
+        );
+        assert!(msg.contains("not a valid generator config"), "{msg}");
+    }
+
+    #[test]
+    fn value_table_needs_all_its_keys() {
+        let msg = error_of("[x]\nmin = 0\nmax = 5\n");
+        assert!(msg.contains("step"), "{msg}");
+    }
+
+    #[test]
+    fn step_must_be_one_over_a_decimal_whole_number() {
+        for step in ["0.3", "0", "-0.5", "2", "0.3333333333333333"] {
+            let msg = error_of(&format!("[f1]\nmin = -1\nmax = 1\nstep = {step}\n"));
+            assert!(msg.contains("`f1.step`"), "{step}: {msg}");
+        }
+        let grid = Grid::new("f1", &Values::new(-1.0, 1.0, 0.25, None)).unwrap();
+        assert_eq!((grid.lo, grid.hi, grid.denominator), (-4, 4, 4));
+    }
+
+    #[test]
+    fn bounds_must_be_multiples_of_the_step() {
+        let msg = error_of("[f1]\nmin = -0.75\nmax = 1\nstep = 0.5\n");
+        assert!(
+            msg.contains("`f1.min`") && msg.contains("multiple of 0.5"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn tenths_are_the_nearest_doubles() {
+        let grid = Grid::new("w2", &Values::default_w2()).unwrap();
+        assert_eq!(grid.value(3), 0.3);
+        assert_eq!(grid.value(-7), -0.7);
+        assert!(grid.contains(0.3) && !grid.contains(0.1 + 0.2));
+    }
+
+    #[test]
+    fn zero_share_needs_zero_in_range() {
+        let msg = error_of("[x]\nmin = 1\nmax = 9\nstep = 1\nzero_percent = 50\n");
+        assert!(msg.contains("`x.zero_percent`"), "{msg}");
+        let msg = error_of("[x]\nmin = 0\nmax = 0\nstep = 1\nzero_percent = 50\n");
+        assert!(msg.contains("no non-zero value"), "{msg}");
+    }
+
+    #[test]
+    fn filter_larger_than_input_names_the_knob_and_fix() {
+        let msg = error_of("[architecture]\ninput_size = 2\nfilter_size = 3\n");
+        assert!(msg.contains("`architecture.filter_size`"), "{msg}");
+        assert!(msg.contains("input_size = 2, filter_size = 3"), "{msg}");
+        assert!(msg.contains("use a smaller filter"), "{msg}");
+    }
+
+    #[test]
+    fn every_listed_combination_must_fit() {
+        // 4x4 input, 3x3 filter, stride 2: Z1 is 1x1, too small for the 2x2 pool.
+        let msg = error_of(
+            "[architecture]\ninput_size = [4, 6]\nfilter_size = [2, 3]\nstride = [1, 2]\n",
+        );
+        assert!(msg.contains("`architecture.pool_size`"), "{msg}");
+        assert!(
+            msg.contains("input_size = 4, filter_size = 3, stride = 2"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn empty_lists_and_bad_labels_are_rejected() {
+        assert!(error_of("[architecture]\nloss = []\n").contains("`architecture.loss`"));
+        assert!(error_of("[architecture]\ny = [0, 2]\n").contains("`architecture.y`"));
+        assert!(error_of("[architecture]\nlr = -0.5\n").contains("`architecture.lr`"));
+        assert!(error_of("[architecture]\nstride = 0\n").contains("`architecture.stride`"));
+    }
+
+    #[test]
+    fn rules_are_validated() {
+        let msg = error_of("[rules]\nz1_min_negative_percent = 60\nz1_min_positive_percent = 60\n");
+        assert!(msg.contains("rules.z1_min_positive_percent"), "{msg}");
+        assert!(error_of("[rules]\nmax_abs_z2 = nan\n").contains("rules.max_abs_z2"));
+        assert!(error_of("[rules]\nmin_abs_error = 1\n").contains("rules.min_abs_error"));
+        assert!(error_of("[sampling]\nmax_attempts = 0\n").contains("sampling.max_attempts"));
+        assert!(parse("[rules]\nmax_abs_z1 = inf\n").is_ok());
+    }
+}

@@ -1,0 +1,337 @@
+//! The nice-number rules as named checks on a drawn [`Problem`]. Each rule is a [`Rule`] so
+//! rejections can be counted by name and an unsatisfiable config can say which rule to relax.
+//! Pure: takes a problem and the `[rules]` table, returns the first rule it breaks.
+
+use std::fmt;
+
+use ndarray::Array2;
+
+use super::config::Rules;
+use crate::solve::{self, activation, pool, Forward};
+use crate::spec::{Pool, PoolKind, Problem};
+
+/// Slack for comparing computed values with decimal bounds: |z2| = 2.5000000000000004 is 2.5.
+const TOLERANCE: f64 = 1e-9;
+
+/// One rule a generated exercise must satisfy. The order is the checking order: a rejected
+/// draw counts against the first rule it breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Rule {
+    F1Signs,
+    Z1Bound,
+    Z1Signs,
+    PoolUniqueMax,
+    KinkFree,
+    Z2Bound,
+    OutputError,
+    DZ1Nonzero,
+    DF1Nonzero,
+}
+
+impl Rule {
+    /// Every rule, in checking order.
+    pub const ALL: [Rule; 9] = [
+        Rule::F1Signs,
+        Rule::Z1Bound,
+        Rule::Z1Signs,
+        Rule::PoolUniqueMax,
+        Rule::KinkFree,
+        Rule::Z2Bound,
+        Rule::OutputError,
+        Rule::DZ1Nonzero,
+        Rule::DF1Nonzero,
+    ];
+
+    /// The rule's name in statistics and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Rule::F1Signs => "f1_signs",
+            Rule::Z1Bound => "z1_bound",
+            Rule::Z1Signs => "z1_signs",
+            Rule::PoolUniqueMax => "pool_unique_max",
+            Rule::KinkFree => "kink_free",
+            Rule::Z2Bound => "z2_bound",
+            Rule::OutputError => "output_error",
+            Rule::DZ1Nonzero => "d_z1_nonzero",
+            Rule::DF1Nonzero => "d_f1_nonzero",
+        }
+    }
+
+    /// What the rule demands, with the configured numbers.
+    pub fn requirement(self, rules: &Rules) -> String {
+        match self {
+            Rule::F1Signs => format!(
+                "F1 has at least {} positive and {} negative entries",
+                rules.f1_min_positive, rules.f1_min_negative
+            ),
+            Rule::Z1Bound => format!("every |Z1| entry is at most {}", rules.max_abs_z1),
+            Rule::Z1Signs => format!(
+                "at least {}% of Z1 is negative and {}% positive",
+                rules.z1_min_negative_percent, rules.z1_min_positive_percent
+            ),
+            Rule::PoolUniqueMax => "every max-pool window of A1 has a single maximum".into(),
+            Rule::KinkFree => {
+                "no gradient passes through a Z1 entry at a kink of the activation".into()
+            }
+            Rule::Z2Bound => format!("|z2| is at most {}", rules.max_abs_z2),
+            Rule::OutputError => format!("|y_hat - y| is at least {}", rules.min_abs_error),
+            Rule::DZ1Nonzero => "dC/dZ1 is not all zero".into(),
+            Rule::DF1Nonzero => "dC/dF1 is not all zero".into(),
+        }
+    }
+
+    /// How to make the rule easier to satisfy, in config keys.
+    pub fn relax(self) -> &'static str {
+        match self {
+            Rule::F1Signs => {
+                "lower rules.f1_min_positive or rules.f1_min_negative, or give [f1] a negative \
+                 min and a positive max"
+            }
+            Rule::Z1Bound => "raise rules.max_abs_z1, or narrow the [x], [f1] or [b1] ranges",
+            Rule::Z1Signs => {
+                "lower rules.z1_min_negative_percent or rules.z1_min_positive_percent, or move \
+                 the [b1] range towards the missing sign"
+            }
+            Rule::PoolUniqueMax => {
+                "widen the [x] or [f1] ranges so ties are rarer, raise \
+                 rules.z1_min_positive_percent, or set rules.pool_unique_max = false"
+            }
+            Rule::KinkFree => {
+                "move the [b1] range or use a finer [f1] step so Z1 = 0 is rarer, or set \
+                 rules.kink_free = false"
+            }
+            Rule::Z2Bound => "raise rules.max_abs_z2, or narrow the [w2] and [b2] ranges",
+            Rule::OutputError => {
+                "lower rules.min_abs_error, or draw the label with architecture.y = [0, 1]"
+            }
+            Rule::DZ1Nonzero => {
+                "raise rules.z1_min_positive_percent, or set rules.d_z1_nonzero = false"
+            }
+            Rule::DF1Nonzero => "lower x.zero_percent, or set rules.d_f1_nonzero = false",
+        }
+    }
+}
+
+impl fmt::Display for Rule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The first rule `problem` breaks, in [`Rule::ALL`] order, or `None` when it is nice.
+/// The solver runs only as far as the rules need it.
+pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
+    if !f1_signs_ok(&problem.f1, rules) {
+        return Some(Rule::F1Signs);
+    }
+    let fwd = solve::forward(problem);
+    if fwd
+        .z1
+        .iter()
+        .any(|z| z.abs() > rules.max_abs_z1 + TOLERANCE)
+    {
+        return Some(Rule::Z1Bound);
+    }
+    if !z1_signs_ok(&fwd.z1, rules) {
+        return Some(Rule::Z1Signs);
+    }
+    if rules.pool_unique_max
+        && problem.pool.kind == PoolKind::Max
+        && has_pool_tie(&fwd.a1, problem.pool)
+    {
+        return Some(Rule::PoolUniqueMax);
+    }
+    if rules.kink_free && gradient_meets_kink(problem, &fwd) {
+        return Some(Rule::KinkFree);
+    }
+    if fwd.z2.abs() > rules.max_abs_z2 + TOLERANCE {
+        return Some(Rule::Z2Bound);
+    }
+    if (fwd.y_hat - problem.label()).abs() < rules.min_abs_error - TOLERANCE {
+        return Some(Rule::OutputError);
+    }
+    if rules.d_z1_nonzero || rules.d_f1_nonzero {
+        let back = solve::backward(problem, &fwd);
+        if rules.d_z1_nonzero && all_zero(&back.z1) {
+            return Some(Rule::DZ1Nonzero);
+        }
+        if rules.d_f1_nonzero && all_zero(&back.f1) {
+            return Some(Rule::DF1Nonzero);
+        }
+    }
+    None
+}
+
+fn f1_signs_ok(f1: &Array2<f64>, rules: &Rules) -> bool {
+    let positive = f1.iter().filter(|&&v| v > 0.0).count();
+    let negative = f1.iter().filter(|&&v| v < 0.0).count();
+    positive >= rules.f1_min_positive as usize && negative >= rules.f1_min_negative as usize
+}
+
+/// Shares compared in whole numbers: count / n >= percent / 100.
+fn z1_signs_ok(z1: &Array2<f64>, rules: &Rules) -> bool {
+    let n = z1.len() as u64;
+    let negative = z1.iter().filter(|&&v| v < 0.0).count() as u64;
+    let positive = z1.iter().filter(|&&v| v > 0.0).count() as u64;
+    negative * 100 >= u64::from(rules.z1_min_negative_percent) * n
+        && positive * 100 >= u64::from(rules.z1_min_positive_percent) * n
+}
+
+/// True when some pooling window of `a1` holds its maximum more than once. Compares the A1
+/// values the solver routes by, so a saturated tanh (equal doubles) counts as a tie too.
+fn has_pool_tie(a1: &Array2<f64>, pool: Pool) -> bool {
+    windows(a1.dim(), pool).any(|(r, c)| {
+        let window = a1.slice(ndarray::s![r..r + pool.size, c..c + pool.size]);
+        let max = window.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        window.iter().filter(|&&v| v == max).count() > 1
+    })
+}
+
+/// True when a Z1 entry at a kink receives gradient: the arg-max of a max-pool window, or any
+/// entry of an average-pool window.
+fn gradient_meets_kink(problem: &Problem, fwd: &Forward) -> bool {
+    let act = problem.activation;
+    let pool = problem.pool;
+    let kink = |pos: (usize, usize)| activation::is_kink(act, fwd.z1[pos]);
+    let (out_h, out_w) = pool::output_dim(fwd.a1.dim(), pool);
+    (0..out_h)
+        .flat_map(|i| (0..out_w).map(move |j| (i, j)))
+        .any(|(i, j)| match pool.kind {
+            PoolKind::Max => kink(pool::argmax(&fwd.a1, i, j, pool)),
+            PoolKind::Avg => {
+                let (r, c) = pool::window_origin(i, j, pool);
+                (r..r + pool.size).any(|a| (c..c + pool.size).any(|b| kink((a, b))))
+            }
+        })
+}
+
+/// Top-left corners of every pooling window over a map of shape `dim`.
+fn windows(dim: (usize, usize), pool: Pool) -> impl Iterator<Item = (usize, usize)> {
+    let (out_h, out_w) = pool::output_dim(dim, pool);
+    (0..out_h).flat_map(move |i| (0..out_w).map(move |j| pool::window_origin(i, j, pool)))
+}
+
+/// "Zero" up to rounding noise: 0.3 * 2 - 0.6 must count as zero.
+fn all_zero(m: &Array2<f64>) -> bool {
+    m.iter().all(|v| v.abs() <= TOLERANCE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{self, FileFormat};
+
+    const TASK_3_1: &str = include_str!("../../exercises/task-3-1.toml");
+
+    fn task(replace: &str, by: &str) -> Problem {
+        assert!(TASK_3_1.contains(replace), "fixture lacks {replace}");
+        spec::parse(
+            &TASK_3_1.replacen(replace, by, 1),
+            FileFormat::Toml,
+            "t.toml",
+        )
+        .unwrap()
+    }
+
+    fn violation(p: &Problem) -> Option<Rule> {
+        first_violation(p, &Rules::default())
+    }
+
+    /// Only the rule under test stays strict enough to matter.
+    fn lenient() -> Rules {
+        Rules {
+            z1_min_negative_percent: 0,
+            z1_min_positive_percent: 0,
+            pool_unique_max: false,
+            kink_free: false,
+            ..Rules::default()
+        }
+    }
+
+    #[test]
+    fn task_3_1_is_nice() {
+        // Z1 is in [-4, 3], half negative, every window's maximum is positive and unique,
+        // z2 = -0.6: the original passes every rule.
+        assert_eq!(violation(&task("b1 = -1", "b1 = -1")), None);
+    }
+
+    #[test]
+    fn filter_without_a_negative_entry_is_rejected() {
+        let p = task("f1 = [[0.5, 1], [0, -0.5]]", "f1 = [[0.5, 1], [0, 0.5]]");
+        assert_eq!(violation(&p), Some(Rule::F1Signs));
+    }
+
+    #[test]
+    fn large_z1_is_rejected() {
+        // Z1 = Z1(b1 = -1) - 11 reaches -4 - 11 = -15.
+        assert_eq!(violation(&task("b1 = -1", "b1 = -12")), Some(Rule::Z1Bound));
+    }
+
+    #[test]
+    fn one_signed_z1_is_rejected() {
+        // Z1 = Z1(b1 = -1) - 4: the largest entry 3 becomes -1.
+        assert_eq!(violation(&task("b1 = -1", "b1 = -5")), Some(Rule::Z1Signs));
+    }
+
+    #[test]
+    fn tied_window_maximum_is_rejected() {
+        // b1 = -2: the top-right window of Z1 is {0, -1, -2, -4}, so A1 there is all zeros.
+        let rules = Rules {
+            pool_unique_max: true,
+            ..lenient()
+        };
+        let p = task("b1 = -1", "b1 = -2");
+        assert_eq!(first_violation(&p, &rules), Some(Rule::PoolUniqueMax));
+    }
+
+    #[test]
+    fn window_maximum_at_a_relu_kink_is_rejected() {
+        // Same window: the gradient goes to its first maximum, Z1[0][2] = 0, the ReLU kink.
+        let rules = Rules {
+            kink_free: true,
+            ..lenient()
+        };
+        let p = task("b1 = -1", "b1 = -2");
+        assert_eq!(first_violation(&p, &rules), Some(Rule::KinkFree));
+    }
+
+    #[test]
+    fn saturated_output_is_rejected() {
+        // z2 = -0.6 - 0.7 - 3 = -4.3.
+        assert_eq!(violation(&task("b2 = 0.7", "b2 = -3")), Some(Rule::Z2Bound));
+    }
+
+    #[test]
+    fn output_close_to_the_label_is_rejected() {
+        // z2 = -0.6 - 0.7 + 3.6 = 2.3, y_hat = 0.909: |y_hat - 1| < 0.1.
+        assert_eq!(
+            violation(&task("b2 = 0.7", "b2 = 3.6")),
+            Some(Rule::OutputError)
+        );
+    }
+
+    #[test]
+    fn gradient_blocked_by_the_activation_is_rejected() {
+        // b1 = -5: Z1 is all negative, ReLU' = 0 everywhere, so dC/dZ1 = 0.
+        let p = task("b1 = -1", "b1 = -5");
+        assert_eq!(first_violation(&p, &lenient()), Some(Rule::DZ1Nonzero));
+    }
+
+    #[test]
+    fn rounding_noise_counts_as_zero() {
+        let m = ndarray::array![[0.3 * 2.0 - 0.6, 0.0]];
+        assert!(all_zero(&m));
+        assert!(!all_zero(&ndarray::array![[0.001]]));
+    }
+
+    #[test]
+    fn names_are_unique_and_snake_case() {
+        let mut names: Vec<_> = Rule::ALL.iter().map(|r| r.name()).collect();
+        assert!(names.iter().all(|n| n
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c == '_' || c.is_ascii_digit())));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Rule::ALL.len());
+    }
+}

@@ -1,0 +1,260 @@
+//! Properties of `generate::sample_problem` over many seeds and several configs: every exercise
+//! satisfies every rule of its config (checked here independently of `generate::constraint`),
+//! sits on its value grids, solves to finite numbers and round-trips through its TOML file; and
+//! different seeds give different exercises.
+
+use std::collections::BTreeSet;
+
+use nnexam::generate::{self, GeneratorConfig};
+use nnexam::render;
+use nnexam::solve::{self, Solution};
+use nnexam::spec::{self, Activation, FileFormat, PoolKind, Problem};
+use proptest::prelude::*;
+
+/// Every architecture knob drawn from a list, so one config covers the whole family.
+const MIXED: &str = r#"
+[architecture]
+input_size = [5, 6]
+filter_size = [2, 3]
+stride = [1, 2]
+padding = [0, 1]
+activation = ["relu", "leaky_relu", "sigmoid", "tanh"]
+pool_kind = ["max", "avg"]
+pool_size = 2
+pool_stride = [1, 2]
+loss = ["bce", "mse"]
+y = [0, 1]
+lr = [0.1, 0.5, 1]
+
+[x]
+min = 0
+max = 3
+step = 1
+zero_percent = 40
+
+[rules]
+z1_min_negative_percent = 20
+z1_min_positive_percent = 20
+"#;
+
+/// Other steps and signs: quarters, twentieths, negative inputs, a fixed zero bias.
+const FINE: &str = r#"
+[x]
+min = -3
+max = 3
+step = 0.5
+zero_percent = 30
+
+[f1]
+min = -1
+max = 1
+step = 0.25
+
+[b1]
+min = 0
+max = 0
+step = 1
+
+[w2]
+min = -0.5
+max = 0.5
+step = 0.05
+zero_percent = 0
+
+[b2]
+min = -0.2
+max = 0.2
+step = 0.2
+zero_percent = 100
+
+[rules]
+f1_min_positive = 2
+f1_min_negative = 1
+max_abs_z1 = 8
+"#;
+
+fn configs() -> Vec<(&'static str, GeneratorConfig)> {
+    let mut configs: Vec<(&'static str, GeneratorConfig)> = generate::PRESETS
+        .iter()
+        .map(|(name, _)| (*name, generate::preset(name).expect("preset is valid")))
+        .collect();
+    for (name, text) in [("mixed", MIXED), ("fine", FINE)] {
+        configs.push((
+            name,
+            GeneratorConfig::parse(text, name).expect("config is valid"),
+        ));
+    }
+    configs
+}
+
+/// Slack for decimal bounds on computed values, as the generator allows.
+const TOL: f64 = 1e-9;
+
+/// True when `v` is a multiple of `step` in [min, max], computed as k / (1/step) exactly.
+fn on_grid(v: f64, values: &generate::config::Values) -> bool {
+    let n = (1.0 / values.step).round();
+    let k = (v * n).round();
+    k / n == v && v >= values.min - TOL && v <= values.max + TOL
+}
+
+/// Checks each value table: grid membership and the exact share of zeros.
+fn check_values(
+    name: &str,
+    entries: &[f64],
+    values: &generate::config::Values,
+) -> Result<(), String> {
+    if let Some(v) = entries.iter().find(|&&v| !on_grid(v, values)) {
+        return Err(format!("{name}: {v} is off the grid {values:?}"));
+    }
+    if let Some(p) = values.zero_percent {
+        let zeros = entries.iter().filter(|&&v| v == 0.0).count();
+        let expected = (entries.len() as f64 * f64::from(p) / 100.0 + 0.5).floor() as usize;
+        if zeros != expected {
+            return Err(format!("{name}: {zeros} zeros, expected {expected}"));
+        }
+    }
+    Ok(())
+}
+
+/// Every rule of `config`, written out again from the problem and its solution.
+fn check_rules(config: &GeneratorConfig, p: &Problem, sol: &Solution) -> Result<(), String> {
+    let rules = &config.rules;
+    check_values("x", &p.x.iter().copied().collect::<Vec<_>>(), &config.x)?;
+    check_values("f1", &p.f1.iter().copied().collect::<Vec<_>>(), &config.f1)?;
+    check_values("b1", &[p.b1], &config.b1)?;
+    check_values("w2", &p.w2.to_vec(), &config.w2)?;
+    check_values("b2", &[p.b2], &config.b2)?;
+    let a = &config.architecture;
+    let arch_ok = a.input_size.options().contains(&p.x.nrows())
+        && a.filter_size.options().contains(&p.f1.nrows())
+        && a.stride.options().contains(&p.conv.stride)
+        && a.padding.options().contains(&p.conv.padding)
+        && a.activation.options().contains(&p.activation)
+        && a.pool_kind.options().contains(&p.pool.kind)
+        && a.pool_size.options().contains(&p.pool.size)
+        && a.pool_stride.options().contains(&p.pool.stride)
+        && a.loss.options().contains(&p.loss)
+        && a.y.options().contains(&p.y)
+        && a.lr.options().contains(&p.lr);
+    if !arch_ok {
+        return Err("architecture outside the config's options".into());
+    }
+    let positive = p.f1.iter().filter(|&&v| v > 0.0).count();
+    let negative = p.f1.iter().filter(|&&v| v < 0.0).count();
+    if positive < rules.f1_min_positive as usize || negative < rules.f1_min_negative as usize {
+        return Err(format!(
+            "F1 signs: {positive} positive, {negative} negative"
+        ));
+    }
+    let z1 = &sol.forward.z1;
+    if z1.iter().any(|z| z.abs() > rules.max_abs_z1 + TOL) {
+        return Err("|Z1| above the bound".into());
+    }
+    let n = z1.len() as f64;
+    let neg_share = z1.iter().filter(|&&z| z < 0.0).count() as f64 / n;
+    let pos_share = z1.iter().filter(|&&z| z > 0.0).count() as f64 / n;
+    if neg_share * 100.0 < f64::from(rules.z1_min_negative_percent) - TOL
+        || pos_share * 100.0 < f64::from(rules.z1_min_positive_percent) - TOL
+    {
+        return Err(format!(
+            "Z1 shares: {neg_share} negative, {pos_share} positive"
+        ));
+    }
+    let kinky = matches!(p.activation, Activation::Relu | Activation::LeakyRelu);
+    let k = p.pool.size;
+    let (ph, pw) = sol.forward.p1.dim();
+    for i in 0..ph {
+        for j in 0..pw {
+            let (r0, c0) = (i * p.pool.stride, j * p.pool.stride);
+            let cells: Vec<(usize, usize)> = (r0..r0 + k)
+                .flat_map(|r| (c0..c0 + k).map(move |c| (r, c)))
+                .collect();
+            let a1 = &sol.forward.a1;
+            let max = cells
+                .iter()
+                .map(|&c| a1[c])
+                .fold(f64::NEG_INFINITY, f64::max);
+            let at_max: Vec<_> = cells.iter().filter(|&&c| a1[c] == max).collect();
+            let routed: Vec<(usize, usize)> = match p.pool.kind {
+                PoolKind::Max => {
+                    if rules.pool_unique_max && at_max.len() != 1 {
+                        return Err(format!("window ({i}, {j}) has {} maxima", at_max.len()));
+                    }
+                    vec![*at_max[0]]
+                }
+                PoolKind::Avg => cells.clone(),
+            };
+            if rules.kink_free && kinky && routed.iter().any(|&c| z1[c] == 0.0) {
+                return Err(format!("window ({i}, {j}) routes gradient through Z1 = 0"));
+            }
+        }
+    }
+    if sol.forward.z2.abs() > rules.max_abs_z2 + TOL {
+        return Err(format!("z2 = {} saturates", sol.forward.z2));
+    }
+    if (sol.forward.y_hat - f64::from(p.y)).abs() < rules.min_abs_error - TOL {
+        return Err(format!("y_hat = {} too close to y", sol.forward.y_hat));
+    }
+    if rules.d_z1_nonzero && sol.backward.z1.iter().all(|v| v.abs() <= TOL) {
+        return Err("dC/dZ1 is all zero".into());
+    }
+    if rules.d_f1_nonzero && sol.backward.f1.iter().all(|v| v.abs() <= TOL) {
+        return Err("dC/dF1 is all zero".into());
+    }
+    Ok(())
+}
+
+/// Seed texts: decimal numbers (the common case) and free text.
+fn seed_texts() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<u64>().prop_map(|n| n.to_string()),
+        "[A-Za-z0-9/ _.-]{1,24}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    #[test]
+    fn every_exercise_is_nice_solves_and_round_trips(seed in seed_texts()) {
+        for (name, config) in configs() {
+            let generated = generate::sample_problem(&config, &seed)
+                .map_err(|e| TestCaseError::fail(format!("{name}: {e}")))?;
+            let p = &generated.problem;
+            prop_assert_eq!(generated.stats.accepted, 1);
+            let sol = solve::solve(p);
+            prop_assert!(sol.forward.loss.is_finite() && sol.update.f1.iter().all(|v| v.is_finite()));
+            if let Err(why) = check_rules(&config, p, &sol) {
+                return Err(TestCaseError::fail(format!("{name}, seed {seed:?}: {why}")));
+            }
+            let command = generate::regenerate_command(&seed, &generate::ConfigSource::Preset(name.into()));
+            let text = render::exercise_toml(p, &seed, &command).expect("renders");
+            let back = spec::parse(&text, FileFormat::Toml, "generated").expect("parses");
+            prop_assert_eq!(&back, p, "{}: TOML round trip", name);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_exercise(seed in seed_texts()) {
+        let config = generate::preset("default").expect("preset");
+        let a = generate::sample_problem(&config, &seed).expect("samples");
+        let b = generate::sample_problem(&config, &seed).expect("samples");
+        prop_assert_eq!(a, b);
+    }
+}
+
+#[test]
+fn ten_thousand_seeds_give_ten_thousand_different_exercises() {
+    let config = GeneratorConfig::default();
+    let mut seen = BTreeSet::new();
+    for i in 0..10_000 {
+        let seed = i.to_string();
+        let problem = generate::sample_problem(&config, &seed)
+            .expect("samples")
+            .problem;
+        assert!(
+            seen.insert(spec::to_toml(&problem)),
+            "seed {seed} repeats an exercise"
+        );
+    }
+}
