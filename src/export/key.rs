@@ -2,6 +2,7 @@
 //! LMS) should accept, and the CSV/JSON tables of a whole class. Values come from the solver,
 //! unrounded; tolerances from the rounding rule of the sheet.
 
+use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use crate::solve::Solution;
@@ -14,33 +15,89 @@ pub struct GradedAnswer {
     pub tolerance: f64,
 }
 
-/// The answers every key grades, in a fixed order: y_hat, the loss, and the parameters after
-/// the SGD step (W2, B2, F1, B1). Indices are 1-based like the exercise's notation (Z1_11).
-/// `tolerance(key, value)` gives each answer's accepted absolute error.
+/// The values a key grades, each under its stable name, in a fixed order: y_hat, the loss,
+/// and the parameters after the SGD step (W2, B2, F1, B1). Indices are 1-based like the
+/// exercise's notation (Z1_11).
+#[derive(Clone, Copy, Debug)]
+pub struct Gradable<'a> {
+    pub y_hat: f64,
+    pub loss: f64,
+    pub w2_new: &'a Array1<f64>,
+    pub b2_new: f64,
+    pub f1_new: &'a Array2<f64>,
+    pub b1_new: f64,
+}
+
+impl<'a> Gradable<'a> {
+    /// The exact values of a solution.
+    pub fn exact(solution: &'a Solution) -> Self {
+        Gradable {
+            y_hat: solution.forward.y_hat,
+            loss: solution.forward.loss,
+            w2_new: &solution.update.w2,
+            b2_new: solution.update.b2,
+            f1_new: &solution.update.f1,
+            b1_new: solution.update.b1,
+        }
+    }
+
+    /// (name, value) pairs in key order.
+    pub fn named_values(&self) -> Vec<(String, f64)> {
+        let mut values: Vec<(String, f64)> =
+            vec![("y_hat".into(), self.y_hat), ("loss".into(), self.loss)];
+        values.extend(
+            self.w2_new
+                .iter()
+                .enumerate()
+                .map(|(k, v)| (format!("w2_new_{}", k + 1), *v)),
+        );
+        values.push(("b2_new".into(), self.b2_new));
+        values.extend(
+            self.f1_new
+                .indexed_iter()
+                .map(|((r, c), v)| (format!("f1_new_{}_{}", r + 1, c + 1), *v)),
+        );
+        values.push(("b1_new".into(), self.b1_new));
+        values
+    }
+}
+
+/// How much error a grader accepts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tolerance {
+    /// The same absolute tolerance for every answer (`--tolerance`).
+    Fixed(f64),
+    /// Derived from the sheet's rounding rule (the default): `10^-D + |stepwise - exact|`.
+    /// A student who rounds the exact answer to D decimals is within half of `10^-D`; one who
+    /// carries rounded intermediates, as the stepwise worked solution does, lands near the
+    /// stepwise value and within half of `10^-D` of it. Both are accepted, with margin.
+    FromRounding { decimals: usize },
+}
+
+impl Tolerance {
+    fn for_answer(self, exact: f64, stepwise: f64) -> f64 {
+        match self {
+            Tolerance::Fixed(t) => t,
+            Tolerance::FromRounding { decimals } => {
+                10f64.powi(-(decimals as i32)) + (stepwise - exact).abs()
+            }
+        }
+    }
+}
+
+/// The graded answers of one exercise: exact values, tolerances by `policy`, where `stepwise`
+/// holds the values a student following the stepwise worked solution arrives at.
 pub fn graded_answers(
-    solution: &Solution,
-    tolerance: &dyn Fn(&str, f64) -> f64,
+    exact: &Gradable<'_>,
+    stepwise: &Gradable<'_>,
+    policy: Tolerance,
 ) -> Vec<GradedAnswer> {
-    let mut values: Vec<(String, f64)> = vec![
-        ("y_hat".into(), solution.forward.y_hat),
-        ("loss".into(), solution.forward.loss),
-    ];
-    let u = &solution.update;
-    values.extend(
-        u.w2.iter()
-            .enumerate()
-            .map(|(k, v)| (format!("w2_new_{}", k + 1), *v)),
-    );
-    values.push(("b2_new".into(), u.b2));
-    values.extend(
-        u.f1.indexed_iter()
-            .map(|((r, c), v)| (format!("f1_new_{}_{}", r + 1, c + 1), *v)),
-    );
-    values.push(("b1_new".into(), u.b1));
-    values
+    exact
+        .named_values()
         .into_iter()
-        .map(|(key, value)| GradedAnswer {
-            tolerance: tolerance(&key, value),
+        .zip(stepwise.named_values())
+        .map(|((key, value), (_, shown))| GradedAnswer {
+            tolerance: policy.for_answer(value, shown),
             key,
             value,
         })
@@ -103,12 +160,31 @@ mod tests {
 
     #[test]
     fn answers_cover_prediction_loss_and_every_updated_parameter() {
-        let answers = graded_answers(&task(), &|_, _| 0.01);
+        let sol = task();
+        let exact = Gradable::exact(&sol);
+        let answers = graded_answers(&exact, &exact, Tolerance::Fixed(0.01));
         let keys: Vec<&str> = answers.iter().map(|a| a.key.as_str()).collect();
         assert_eq!(&keys[..3], ["y_hat", "loss", "w2_new_1"]);
         // 2 + 4 weights + B2 + 4 filter entries + B1.
         assert_eq!(answers.len(), 12);
         assert!(keys.contains(&"f1_new_2_1") && keys.contains(&"b1_new"));
+    }
+
+    #[test]
+    fn derived_tolerance_covers_the_stepwise_drift() {
+        let sol = task();
+        let exact = Gradable::exact(&sol);
+        let mut drifted_w2 = sol.update.w2.clone();
+        drifted_w2[0] += 0.004;
+        let stepwise = Gradable {
+            w2_new: &drifted_w2,
+            ..exact
+        };
+        let answers = graded_answers(&exact, &stepwise, Tolerance::FromRounding { decimals: 3 });
+        let w2_1 = answers.iter().find(|a| a.key == "w2_new_1").unwrap();
+        assert!((w2_1.tolerance - 0.005).abs() < 1e-12, "{}", w2_1.tolerance);
+        let y_hat = answers.iter().find(|a| a.key == "y_hat").unwrap();
+        assert!((y_hat.tolerance - 0.001).abs() < 1e-15);
     }
 
     #[test]
