@@ -17,7 +17,7 @@ use crate::spec::{Activation, Loss, PoolKind, Problem, Shapes};
 /// Decimals for the exercise's own inputs: enough to print any value an instructor types.
 const INPUT_DECIMALS: usize = 12;
 /// Longest sum written out term by term (z2 = sum W2_i S_i + B2, dC/dB1 = sum of entries).
-const MAX_WRITTEN_TERMS: usize = 9;
+const MAX_WRITTEN_TERMS: usize = 6;
 
 type Rows = Vec<Vec<String>>;
 /// A matrix whose `None` cells are answer slots.
@@ -42,7 +42,8 @@ pub struct ExamContext {
     pub layout: Layout,
     pub shapes: ShapeView,
     pub given: Given,
-    pub steps: Steps,
+    /// The worked solution's steps; `None` when only the question is rendered.
+    pub steps: Option<Steps>,
     pub answers: Answers,
     pub knobs: Knobs,
     pub asks: Asks,
@@ -76,13 +77,14 @@ pub struct Net {
     pub pool_area: usize,
 }
 
-/// Layout choices that depend on sizes, so that wide matrices stay on the page.
+/// Layout choices that depend on sizes, so that wide matrices stay readable. (LaTeX displays
+/// also shrink to the line width when needed; see `latex/exam.tex`.)
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Layout {
     /// Set M^T in `\tiny` rather than `\scriptsize`.
     pub mt_tiny: bool,
-    /// M^T is too wide even in `\tiny`: scale it to the line width.
-    pub mt_fit: bool,
+    /// Set every vector (W2, S and their gradients) as a column: rows would be too wide.
+    pub vector_columns: bool,
 }
 
 /// Shapes as [rows, cols]: the network's, plus the two the solution's layout needs.
@@ -165,9 +167,15 @@ pub struct Steps {
     pub vec_d_p0: Vec<String>,
 }
 
-/// What the question sheet shows where answers go: given values, or `None` for a slot.
+/// What the question sheet shows: results it gives, and where answers go (given values, or
+/// `None` for a slot).
 #[derive(Clone, Debug, Serialize)]
 pub struct Answers {
+    /// The forward pass, for a question that gives it (Z1 alone, or all of it without part a).
+    pub z1: Rows,
+    pub a1: Rows,
+    pub p1: Rows,
+    pub y_hat: String,
     /// dC/dW2 with its first entries given, or `None` when no entry is given.
     pub d_w2: Option<Vec<Option<String>>>,
     pub w2_new: Vec<Option<String>>,
@@ -203,8 +211,12 @@ pub fn build(
 ) -> ExamContext {
     let fmt = Fmt(options.decimals);
     let knobs = &options.knobs;
-    let steps = steps(problem, solution, shown, fmt);
     let shapes = shape_view(problem);
+    // The steps are most of the work; a question sheet does not need them.
+    let steps = options
+        .part
+        .has_solution()
+        .then(|| steps(problem, solution, shown, fmt));
     ExamContext {
         format: options.format,
         fragment: options.fragment,
@@ -214,7 +226,7 @@ pub fn build(
         decimals: options.decimals,
         rounding: options.rounding,
         slot: slot(options.decimals),
-        max_matrix_cols: max_matrix_cols(&steps, &shapes),
+        max_matrix_cols: max_matrix_cols(problem, &shapes),
         net: net(problem),
         layout: layout(&shapes),
         given: given(problem),
@@ -240,6 +252,24 @@ impl Fmt {
         m.rows()
             .into_iter()
             .map(|r| r.iter().map(|&v| self.num(v)).collect())
+            .collect()
+    }
+
+    /// As [`Fmt::rows`], formatting each distinct value once: for M^T, whose hundreds of
+    /// entries are the few filter values and zeros.
+    fn rows_few_values(self, m: &Array2<f64>) -> Rows {
+        let mut seen: Vec<(u64, String)> = Vec::new();
+        let mut text = |v: f64| -> String {
+            if let Some((_, t)) = seen.iter().find(|(bits, _)| *bits == v.to_bits()) {
+                return t.clone();
+            }
+            let t = self.num(v);
+            seen.push((v.to_bits(), t.clone()));
+            t
+        };
+        m.rows()
+            .into_iter()
+            .map(|r| r.iter().map(|&v| text(v)).collect())
             .collect()
     }
 
@@ -283,16 +313,16 @@ fn net(problem: &Problem) -> Net {
     }
 }
 
-/// Columns of M^T that still fit the line in `\scriptsize`, and in `\tiny` (checked by eye
-/// on A4 with 2 cm margins; the product M^T vec(dC/dZ1) adds two narrow columns).
+/// Columns of M^T that still fit an A4 line with 2 cm margins in `\scriptsize` (checked by eye
+/// on Task 3.1's 16 columns); wider ones are set in `\tiny`.
 const MT_SCRIPTSIZE_COLS: usize = 16;
-const MT_TINY_COLS: usize = 24;
+/// Longest vector set as a row: `W2 - lr * dC/dW2` with three such rows fits one line.
+const MAX_ROW_VECTOR: usize = 6;
 
 fn layout(shapes: &ShapeView) -> Layout {
-    let cols = shapes.mt.1;
     Layout {
-        mt_tiny: cols > MT_SCRIPTSIZE_COLS,
-        mt_fit: cols > MT_TINY_COLS,
+        mt_tiny: shapes.mt.1 > MT_SCRIPTSIZE_COLS,
+        vector_columns: shapes.net.s > MAX_ROW_VECTOR,
     }
 }
 
@@ -355,7 +385,7 @@ fn steps(problem: &Problem, solution: &Solution, d: &Displayed, fmt: Fmt) -> Ste
         d_b1: fmt.num(d.d_b1),
         f1_new: fmt.rows(&d.f1_new),
         b1_new: fmt.num(d.b1_new),
-        mt: INPUT.rows(&mt),
+        mt: INPUT.rows_few_values(&mt),
         d_z1_framed: fmt.rows(&conv::full_conv_frame(&d.d_z1, (kh, kw), stride)),
         d_p0_padded: fmt.rows(&d.d_p0_padded),
         d_p0: fmt.rows(&d.d_p0),
@@ -427,6 +457,10 @@ fn answers(d: &Displayed, knobs: &Knobs, fmt: Fmt) -> Answers {
         .collect();
     let (h, w) = d.d_p0.dim();
     Answers {
+        z1: fmt.rows(&d.z1),
+        a1: fmt.rows(&d.a1),
+        p1: fmt.rows(&d.p1),
+        y_hat: fmt.num(d.y_hat),
         d_w2: (given > 0).then(|| partial(&d.d_w2)),
         w2_new: partial(&d.w2_new),
         f1_new,
@@ -455,12 +489,12 @@ fn asks(knobs: &Knobs) -> Asks {
     }
 }
 
-fn max_matrix_cols(steps: &Steps, shapes: &ShapeView) -> usize {
-    let widest = [
-        shapes.net.padded.1,
-        shapes.net.s,
-        shapes.mt.1,
-        steps.d_z1_framed.first().map_or(0, Vec::len),
-    ];
-    widest.into_iter().max().unwrap_or(0)
+fn max_matrix_cols(problem: &Problem, shapes: &ShapeView) -> usize {
+    let (kw, stride) = (problem.f1.dim().1, problem.conv.stride);
+    // dC/dZ1 dilated and framed for the full convolution.
+    let framed = (shapes.net.z1.1 - 1) * stride + 1 + 2 * (kw - 1);
+    [shapes.net.padded.1, shapes.net.s, shapes.mt.1, framed]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
 }

@@ -26,8 +26,8 @@ use crate::error::{Error, Result};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
-    /// Every shortening from the notes: Z1, all but one entry of dC/dW2 and the updated W2, and
-    /// the updated F1 except one entry are given; no transposed convolution matrix.
+    /// Every shortening from the notes: Z1, the first three entries of dC/dW2 and the updated
+    /// W2, and the updated F1 except one entry are given; no transposed convolution matrix.
     Short,
     /// Nothing given; the transposed convolution matrix is a bonus question.
     #[default]

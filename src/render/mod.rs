@@ -38,6 +38,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/latex/exam.tex"),
     ),
     (
+        "latex/math.tex",
+        include_str!("../../templates/latex/math.tex"),
+    ),
+    (
         "latex/preamble.tex",
         include_str!("../../templates/latex/preamble.tex"),
     ),
