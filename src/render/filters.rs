@@ -133,17 +133,29 @@ impl MatrixStyle {
         })
     }
 
-    /// One cell: a formatted number, a zero shown as the style says, or an answer slot for null.
-    fn cell(&self, value: &Value) -> tera::Result<String> {
-        if value.is_null() {
-            return Ok(self.slot.clone());
+    /// Appends one cell to `out`: a formatted number, a zero as the style says, or an answer
+    /// slot for null. Writes into one buffer because a convolution matrix has hundreds of cells.
+    fn push_cell(&self, out: &mut String, value: &Value) -> tera::Result<()> {
+        match value {
+            Value::Null => out.push_str(&self.slot),
+            // A numeric zero needs no formatting to be recognised (most of a convolution matrix).
+            Value::Number(_) if value.as_f64() == Some(0.0) => out.push_str(self.zero_text()),
+            Value::String(text) if text == "0" => out.push_str(self.zero_text()),
+            Value::String(text) => out.push_str(text),
+            _ => {
+                let text = scalar_text("bmatrix", value, self.decimals)?;
+                out.push_str(if text == "0" { self.zero_text() } else { &text });
+            }
         }
-        let text = scalar_text("bmatrix", value, self.decimals)?;
-        Ok(match (text.as_str(), self.zeros) {
-            ("0", Zeros::Dot) => "\\cdot".to_string(),
-            ("0", Zeros::Blank) => String::new(),
-            _ => text,
-        })
+        Ok(())
+    }
+
+    fn zero_text(&self) -> &'static str {
+        match self.zeros {
+            Zeros::Keep => "0",
+            Zeros::Dot => "\\cdot",
+            Zeros::Blank => "",
+        }
     }
 
     fn line_break(&self) -> &'static str {
@@ -154,12 +166,15 @@ impl MatrixStyle {
         }
     }
 
-    fn row_separator(&self) -> String {
-        let gap = self
-            .row_gap
-            .as_ref()
-            .map_or(String::new(), |g| format!("[{g}]"));
-        format!(" \\\\{gap}{}", self.line_break())
+    /// Ends a row: `\\`, the optional extra space, and a line break.
+    fn push_row_end(&self, out: &mut String) {
+        out.push_str(" \\\\");
+        if let Some(gap) = &self.row_gap {
+            out.push('[');
+            out.push_str(gap);
+            out.push(']');
+        }
+        out.push_str(self.line_break());
     }
 }
 
@@ -169,23 +184,32 @@ impl MatrixStyle {
 /// formatted strings (used as they are), numbers (formatted with `decimals`), or null (an answer
 /// slot, drawn as `slot`). Arguments: `env` (default `bmatrix`), `zeros` (`keep`, `dot` for
 /// `\cdot`, `blank`), `slot` (default `\square`), `gap` (extra space between rows, e.g. `1ex`),
-/// `column`, `decimals`.
+/// `column`, `inline` (one line, for `$...$` in Markdown), `decimals`.
 pub fn bmatrix(value: &Value, args: &Args) -> tera::Result<Value> {
     let style = MatrixStyle::from_args(args)?;
     let rows = matrix_rows(value, style.column)?;
-    let mut lines = Vec::with_capacity(rows.len());
-    for row in rows {
-        let cells = row
-            .iter()
-            .map(|v| style.cell(v))
-            .collect::<tera::Result<Vec<_>>>()?;
-        lines.push(cells.join(" & "));
-    }
     let (env, nl) = (&style.env, style.line_break());
-    Ok(Value::String(format!(
-        "\\begin{{{env}}}{nl}{}{nl}\\end{{{env}}}",
-        lines.join(&style.row_separator())
-    )))
+    let mut out = String::with_capacity(16 * rows.len() * rows.first().map_or(1, Vec::len) + 64);
+    out.push_str("\\begin{");
+    out.push_str(env);
+    out.push('}');
+    out.push_str(nl);
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            style.push_row_end(&mut out);
+        }
+        for (j, cell) in row.iter().enumerate() {
+            if j > 0 {
+                out.push_str(" & ");
+            }
+            style.push_cell(&mut out, cell)?;
+        }
+    }
+    out.push_str(nl);
+    out.push_str("\\end{");
+    out.push_str(env);
+    out.push('}');
+    Ok(Value::String(out))
 }
 
 /// The rows of a matrix value: a list of lists as it is, a flat list as one row or one column.
