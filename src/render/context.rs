@@ -61,6 +61,11 @@ pub struct Net {
     pub pool_size: usize,
     pub pool_stride: usize,
     pub leaky_slope: String,
+    /// The activation's derivative for a positive input, a negative input, and at zero (the
+    /// solver's convention at the kink): what the ReLU mask is made of.
+    pub grad_positive: String,
+    pub grad_negative: String,
+    pub grad_at_zero: String,
     /// The input has zero padding.
     pub padded: bool,
     /// Conv stride above 1: gradients are dilated.
@@ -302,6 +307,9 @@ fn net(problem: &Problem) -> Net {
         pool_size: pool.size,
         pool_stride: pool.stride,
         leaky_slope: INPUT.num(activation::LEAKY_SLOPE),
+        grad_positive: INPUT.num(activation::derivative_one(problem.activation, 1.0)),
+        grad_negative: INPUT.num(activation::derivative_one(problem.activation, -1.0)),
+        grad_at_zero: INPUT.num(activation::derivative_one(problem.activation, 0.0)),
         padded: conv.padding > 0,
         strided: conv.stride > 1,
         dilation_zeros: conv.stride - 1,
