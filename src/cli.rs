@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
 use crate::generate::{self, ConfigSource, GeneratorConfig};
+use crate::render::knobs::{Difficulty, PartName, PointsTable, Preset, TransposedConv};
+use crate::render::{Format, Identity, Part, RenderOptions, Rounding};
 use crate::{render, solve, spec};
 
 /// Generate, solve and render "CNN forward and backward pass by hand" exam exercises.
@@ -44,6 +46,26 @@ pub enum Command {
     /// 2x2 max pool, 4 weights, BCE, y = 1, lr = 0.5); exercises/presets/default.toml shows and
     /// explains every key of a generator config.
     Generate(GenerateArgs),
+    /// Render a hand-written exercise file as a question sheet and worked solution (LaTeX or
+    /// Markdown).
+    ///
+    /// The exercise is solved exactly; the shown numbers are rounded as --decimals and
+    /// --rounding say. The difficulty knobs (--difficulty and the flags after it) decide what
+    /// the question asks and gives. Output goes to standard output.
+    Render {
+        /// Exercise file (.toml or .json), as for `solve`.
+        file: PathBuf,
+        /// Output format: a LaTeX document for pdflatex, or Markdown with $...$ math.
+        #[arg(long, value_enum, default_value_t = Format::Latex)]
+        format: Format,
+        #[command(flatten)]
+        args: RenderArgs,
+    },
+    /// Work with the built-in templates.
+    Templates {
+        #[command(subcommand)]
+        action: TemplatesAction,
+    },
 }
 
 /// Arguments of `generate`.
@@ -68,6 +90,135 @@ pub struct GenerateArgs {
     /// Print acceptance statistics (attempts, rejections by rule) to stderr.
     #[arg(long)]
     pub stats: bool,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// `nnexam templates ...`
+#[derive(Debug, Subcommand)]
+pub enum TemplatesAction {
+    /// Write every built-in template into DIR (latex/, markdown/, text/) for editing; use the
+    /// folder with --templates DIR. Files that exist are not overwritten unless --force.
+    Eject {
+        /// Folder to write into; created if missing.
+        dir: PathBuf,
+        /// Overwrite templates that already exist in DIR.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// How to render an exercise: shared by `render` (and by `generate`, which flattens it too).
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
+    /// Which sheet: the question, the worked solution, or both (solution on a new page).
+    #[arg(long, value_enum, default_value_t = Part::Both)]
+    pub part: Part,
+    /// Only the body, for \input into your own exam document (needs amsmath, amssymb and
+    /// graphicx there).
+    #[arg(long)]
+    pub fragment: bool,
+    /// Decimals of every computed number shown (inputs are always shown in full).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub decimals: u8,
+    /// exact: every shown number is the exact value rounded. stepwise: every step is computed
+    /// from the rounded numbers shown before it, as a student with a calculator does, so every
+    /// line can be checked from the lines above it.
+    #[arg(long, value_enum, default_value_t = Rounding::Stepwise)]
+    pub rounding: Rounding,
+    /// Folder of templates that override the built-ins by name (see `templates eject`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// Named difficulty: short (every shortening from the task notes), standard (the
+    /// transposed convolution matrix as a bonus), full (everything asked). The flags below
+    /// override it. [default: standard]
+    #[arg(long, value_enum, value_name = "PRESET")]
+    pub difficulty: Option<Preset>,
+    /// Parts to ask, comma-separated: a (forward), b (backward and update), c (dC/dP0, needs b).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub parts: Option<Vec<PartName>>,
+    /// Give the conv forward pass: Z1 is shown in the question.
+    #[arg(long)]
+    pub give_z1: bool,
+    /// Give the first K entries of dC/dW2 and of the updated W2 in the question (at most all
+    /// but one).
+    #[arg(long, value_name = "K")]
+    pub give_d_w2: Option<usize>,
+    /// The transposed convolution matrix: ask it in part b, as an extra (bonus) question, or
+    /// omit it.
+    #[arg(long, value_enum)]
+    pub transposed_conv: Option<TransposedConv>,
+    /// Give the updated F1 except N entries to fill in.
+    #[arg(long, value_name = "N")]
+    pub give_f1_except: Option<usize>,
+    /// Refused: giving dC/dZ1 gives the solution away (Notes on Task 3.1).
+    #[arg(long)]
+    pub give_d_z1: bool,
+    /// Refused: giving dC/dP0 gives the solution away (Notes on Task 3.1).
+    #[arg(long)]
+    pub give_d_p0: bool,
+    /// Points of part a.
+    #[arg(long, value_name = "N")]
+    pub points_a: Option<u32>,
+    /// Points of part b.
+    #[arg(long, value_name = "N")]
+    pub points_b: Option<u32>,
+    /// Points of part c.
+    #[arg(long, value_name = "N")]
+    pub points_c: Option<u32>,
+    /// Points of the bonus question.
+    #[arg(long, value_name = "N")]
+    pub points_bonus: Option<u32>,
+}
+
+impl RenderArgs {
+    /// The knob flags as a `[difficulty]` table, to overlay on a config file's table.
+    pub fn difficulty(&self) -> Difficulty {
+        let points = PointsTable {
+            a: self.points_a,
+            b: self.points_b,
+            c: self.points_c,
+            bonus: self.points_bonus,
+        };
+        Difficulty {
+            preset: self.difficulty,
+            parts: self.parts.clone(),
+            give_z1: self.give_z1.then_some(true),
+            give_d_w2: self.give_d_w2,
+            transposed_conv: self.transposed_conv,
+            give_f1_except: self.give_f1_except,
+            give_d_z1: self.give_d_z1.then_some(true),
+            give_d_p0: self.give_d_p0.then_some(true),
+            points: (points != PointsTable::default()).then_some(points),
+        }
+    }
+
+    /// Render options in `format` from these flags, with `base` (a config file's
+    /// `[difficulty]`, or the default) under the knob flags and `identity` naming the exercise.
+    pub fn options(
+        &self,
+        format: Format,
+        base: &Difficulty,
+        identity: Identity,
+    ) -> Result<RenderOptions> {
+        Ok(RenderOptions {
+            format,
+            part: self.part,
+            fragment: self.fragment,
+            decimals: usize::from(self.decimals),
+            rounding: self.rounding,
+            knobs: base.overlay(&self.difficulty()).resolve()?,
+            identity,
+        })
+    }
+
+    /// The template engine: built-ins, overridden by --templates DIR when given.
+    pub fn engine(&self) -> Result<tera::Tera> {
+        match &self.templates {
+            Some(dir) => render::engine_with(render::load_template_dir(dir)?),
+            None => render::engine(),
+        }
+    }
 }
 
 /// Output formats of `solve`.
@@ -88,6 +239,10 @@ pub enum GenerateFormat {
     Text,
     /// `{problem, forward, backward, update}` at full float precision, as `solve --format json`.
     Json,
+    /// Question sheet and/or worked solution as a LaTeX document (see --part, --fragment).
+    Latex,
+    /// Question sheet and/or worked solution as Markdown with $...$ math.
+    Markdown,
 }
 
 /// Runs one parsed command, writing its result to `out`.
@@ -95,6 +250,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Solve { file, format } => solve_command(&file, format, out),
         Command::Generate(args) => generate_command(args, out),
+        Command::Render { file, format, args } => render_command(&file, format, &args, out),
+        Command::Templates {
+            action: TemplatesAction::Eject { dir, force },
+        } => eject_command(&dir, force, out),
     }
 }
 
@@ -103,6 +262,20 @@ fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
         (Some(path), _) => (generate::config::load(&path)?, ConfigSource::File(path)),
         (None, Some(name)) => (generate::preset(&name)?, ConfigSource::Preset(name)),
         (None, None) => (GeneratorConfig::default(), ConfigSource::Default),
+    };
+    let sheet = |format: Format| -> Result<(RenderOptions, tera::Tera)> {
+        let identity = Identity {
+            seed: Some(args.seed.clone()),
+            ..Identity::default()
+        };
+        let options = args.render.options(format, &config.difficulty, identity)?;
+        Ok((options, args.render.engine()?))
+    };
+    // Flags and templates are checked before sampling, so a typo is reported first.
+    let render_with = match args.format {
+        GenerateFormat::Latex => Some(sheet(Format::Latex)?),
+        GenerateFormat::Markdown => Some(sheet(Format::Markdown)?),
+        _ => None,
     };
     let generated = generate::sample_problem(&config, &args.seed)?;
     if args.stats {
@@ -117,8 +290,65 @@ fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
         )?,
         GenerateFormat::Text => render::solution_text(&solve::solve(&generated.problem))?,
         GenerateFormat::Json => to_json(&solve::solve(&generated.problem)),
+        GenerateFormat::Latex | GenerateFormat::Markdown => {
+            let (options, tera) = render_with.expect("invariant: built above for sheet formats");
+            let solution = solve::solve(&generated.problem);
+            render::render_exercise(&generated.problem, &solution, &options, &tera)?
+        }
     };
     write_stdout(out, &text)
+}
+
+fn render_command(
+    file: &Path,
+    format: Format,
+    args: &RenderArgs,
+    out: &mut dyn Write,
+) -> Result<()> {
+    // Check the flags and templates before the file, so a typo is reported first.
+    let identity = Identity {
+        file: Some(file.display().to_string()),
+        ..Identity::default()
+    };
+    let options = args.options(format, &Difficulty::default(), identity)?;
+    let tera = args.engine()?;
+    let problem = spec::load(file)?;
+    let solution = solve::solve(&problem);
+    let text = render::render_exercise(&problem, &solution, &options, &tera)?;
+    write_stdout(out, &text)
+}
+
+/// Writes every built-in template below `dir`; refuses (before writing anything) when one
+/// exists, unless `force`.
+fn eject_command(dir: &Path, force: bool, out: &mut dyn Write) -> Result<()> {
+    let targets: Vec<(PathBuf, &str)> = render::BUILTIN
+        .iter()
+        .map(|(name, text)| (dir.join(name), *text))
+        .collect();
+    if !force {
+        if let Some((path, _)) = targets.iter().find(|(path, _)| path.exists()) {
+            return Err(Error::invalid(
+                "templates eject",
+                format!("{} already exists", path.display()),
+                "pass --force to overwrite the templates in that folder, or choose another folder",
+            ));
+        }
+    }
+    for (path, text) in &targets {
+        let io = |source| Error::Io {
+            action: "write",
+            path: path.clone(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        std::fs::write(path, text).map_err(io)?;
+    }
+    write_stdout(
+        out,
+        &format!("wrote {} templates to {}\n", targets.len(), dir.display()),
+    )
 }
 
 fn solve_command(file: &Path, format: SolveFormat, out: &mut dyn Write) -> Result<()> {

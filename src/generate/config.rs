@@ -15,6 +15,7 @@ use serde::de::{self, IntoDeserializer};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Result};
+use crate::render::knobs::Difficulty;
 use crate::spec::{Activation, Conv, Loss, Pool, PoolKind, Shapes};
 
 /// Largest input, filter, stride or padding a config may ask for: nobody works a larger
@@ -51,6 +52,10 @@ pub struct GeneratorConfig {
     pub rules: Rules,
     #[serde(default)]
     pub sampling: Sampling,
+    /// What the rendered question asks and gives (the task notes' knobs); see
+    /// [`crate::render::knobs`]. Not used for sampling.
+    #[serde(default)]
+    pub difficulty: Difficulty,
 }
 
 impl Default for GeneratorConfig {
@@ -64,6 +69,7 @@ impl Default for GeneratorConfig {
             b2: Values::default_b2(),
             rules: Rules::default(),
             sampling: Sampling::default(),
+            difficulty: Difficulty::default(),
         }
     }
 }
@@ -414,6 +420,7 @@ impl GeneratorConfig {
 
     /// Checks every key; the error names the first bad one and how to fix it.
     pub fn validate(&self) -> Result<()> {
+        self.difficulty.resolve()?;
         self.grids().map(|_| ())
     }
 

@@ -1,10 +1,23 @@
 //! Everything a reader sees as text is rendered here through Tera templates (see `templates/`):
 //! Rust supplies numbers and structure, the templates supply every sentence. Built-in templates
-//! are embedded in the binary, so the tool works from any directory.
+//! are embedded in the binary, so the tool works from any directory; a user's template folder
+//! overrides them by name. Owns the engine, [`RenderOptions`] and [`render_exercise`]; the only
+//! I/O here is [`load_template_dir`], which reads a user's template folder (like `spec::load`).
+//!
+//! Submodules: `context` (what templates see), `filters`, `knobs` (difficulty), `number`
+//! (formatting one number), `rounding` (which number is shown), `workload` (instructor note).
 
+pub mod context;
+pub mod filters;
+pub mod knobs;
 pub mod number;
+pub mod rounding;
+pub mod workload;
 
-use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
 use crate::error::{Error, Result};
@@ -12,76 +25,231 @@ use crate::generate::StatsSummary;
 use crate::solve::Solution;
 use crate::spec::Problem;
 
+pub use knobs::{Difficulty, Knobs, Preset};
+pub use rounding::Rounding;
+
 /// Built-in templates: (name, text). Names are the paths below `templates/`.
-const BUILTIN: &[(&str, &str)] = &[
+pub const BUILTIN: &[(&str, &str)] = &[
     (
         "text/solution.txt",
         include_str!("../../templates/text/solution.txt"),
+    ),
+    (
+        "text/generate-stats.txt",
+        include_str!("../../templates/text/generate-stats.txt"),
     ),
     (
         "toml/exercise.toml",
         include_str!("../../templates/toml/exercise.toml"),
     ),
     (
-        "text/generate-stats.txt",
-        include_str!("../../templates/text/generate-stats.txt"),
+        "latex/exam.tex",
+        include_str!("../../templates/latex/exam.tex"),
+    ),
+    (
+        "latex/identity.tex",
+        include_str!("../../templates/latex/identity.tex"),
+    ),
+    (
+        "latex/math.tex",
+        include_str!("../../templates/latex/math.tex"),
+    ),
+    (
+        "latex/preamble.tex",
+        include_str!("../../templates/latex/preamble.tex"),
+    ),
+    (
+        "latex/question.tex",
+        include_str!("../../templates/latex/question.tex"),
+    ),
+    (
+        "latex/solution.tex",
+        include_str!("../../templates/latex/solution.tex"),
+    ),
+    (
+        "markdown/exam.md",
+        include_str!("../../templates/markdown/exam.md"),
+    ),
+    (
+        "markdown/identity.md",
+        include_str!("../../templates/markdown/identity.md"),
+    ),
+    (
+        "markdown/question.md",
+        include_str!("../../templates/markdown/question.md"),
+    ),
+    (
+        "markdown/solution.md",
+        include_str!("../../templates/markdown/solution.md"),
     ),
 ];
 
+/// File endings read from a user's template folder; everything else there is ignored.
+const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt"];
+
+/// Output format of `render`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// LaTeX for pdflatex: a standalone document, or with `--fragment` a body to `\input`.
+    #[default]
+    Latex,
+    /// Markdown with `$...$`/`$$...$$` math (KaTeX and pandoc).
+    Markdown,
+}
+
+impl Format {
+    /// The entry template of this format.
+    pub fn entry_template(self) -> &'static str {
+        match self {
+            Format::Latex => "latex/exam.tex",
+            Format::Markdown => "markdown/exam.md",
+        }
+    }
+}
+
+/// Which sheet to render.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// The question sheet handed to students.
+    Question,
+    /// The worked solution for the TA.
+    Solution,
+    /// Question, then solution on a new page.
+    #[default]
+    Both,
+}
+
+impl Part {
+    pub fn has_question(self) -> bool {
+        matches!(self, Part::Question | Part::Both)
+    }
+
+    pub fn has_solution(self) -> bool {
+        matches!(self, Part::Solution | Part::Both)
+    }
+}
+
+/// What a rendered sheet says about where it comes from and whom it is for. All of it is user
+/// text (seed, file name, roster entries), which the templates escape.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    /// Seed text the exercise was generated from: `nnexam generate --seed` regenerates it.
+    pub seed: Option<String>,
+    /// Exercise file it was read from.
+    pub file: Option<String>,
+    /// Exam variant label (A, B, ...).
+    pub variant: Option<String>,
+    /// Student id and name of a per-student sheet.
+    pub student_id: Option<String>,
+    pub student_name: Option<String>,
+}
+
+/// How to render one exercise.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RenderOptions {
+    pub format: Format,
+    pub part: Part,
+    /// Body only (no preamble or document wrapper), for `\input` into another document.
+    pub fragment: bool,
+    /// Decimals of every computed number shown.
+    pub decimals: usize,
+    pub rounding: Rounding,
+    pub knobs: Knobs,
+    /// Who and what the sheet is for (seed or file in the footer, so a TA can regenerate the
+    /// key; variant and student in the header). User text: templates escape it.
+    pub identity: Identity,
+}
+
+impl Default for RenderOptions {
+    fn default() -> Self {
+        RenderOptions {
+            format: Format::Latex,
+            part: Part::Both,
+            fragment: false,
+            decimals: 3,
+            rounding: Rounding::default(),
+            knobs: Knobs::default(),
+            identity: Identity::default(),
+        }
+    }
+}
+
 /// A Tera instance with every built-in template and nnexam's filters.
 pub fn engine() -> Result<Tera> {
+    engine_with(Vec::new())
+}
+
+/// A Tera instance with `overrides` (name, text) and the built-ins for every other name: a
+/// user's template of the same name wins (zola's `tera.extend(&builtins)`). Both sets are added
+/// in one call, so a user's template may `import` or `extend` a built-in and the other way round.
+pub fn engine_with(overrides: Vec<(String, String)>) -> Result<Tera> {
+    let mut templates: BTreeMap<String, String> = BUILTIN
+        .iter()
+        .map(|(name, text)| (name.to_string(), text.to_string()))
+        .collect();
+    templates.extend(overrides);
     let mut tera = Tera::default();
-    tera.add_raw_templates(BUILTIN.iter().copied())
-        .map_err(template_error)?;
-    register_filters(&mut tera);
+    tera.add_raw_templates(templates).map_err(template_error)?;
+    filters::register(&mut tera);
     Ok(tera)
 }
 
-fn register_filters(tera: &mut Tera) {
-    tera.register_filter("num", num_filter);
-    tera.register_filter("exact", exact_filter);
-}
-
-/// `{{ value | num(decimals=3) }}`: a number, or every number in a list (of lists), formatted
-/// by [`number::format_number`]. Lists come back as lists so templates can lay them out.
-fn num_filter(
-    value: &tera::Value,
-    args: &std::collections::HashMap<String, tera::Value>,
-) -> tera::Result<tera::Value> {
-    let decimals = match args.get("decimals") {
-        Some(d) => d
-            .as_u64()
-            .ok_or_else(|| tera::Error::msg("num: `decimals` must be a whole number"))?
-            as usize,
-        None => 3,
-    };
-    format_value(value, &|x| number::format_number(x, decimals))
-}
-
-/// `{{ value | exact }}`: a number, or every number in a list (of lists), as the shortest
-/// decimal that reads back as the same double (Rust's `Display`: `1` for 1.0, `0.3` for 0.3).
-/// Lossless, for files that are read back, such as generated exercise files.
-fn exact_filter(
-    value: &tera::Value,
-    _: &std::collections::HashMap<String, tera::Value>,
-) -> tera::Result<tera::Value> {
-    format_value(value, &|x| x.to_string())
-}
-
-/// Applies `format` to a number, or to every number in a list (of lists).
-fn format_value(value: &tera::Value, format: &dyn Fn(f64) -> String) -> tera::Result<tera::Value> {
-    match value {
-        tera::Value::Number(n) => {
-            let x = n.as_f64().ok_or_else(|| tera::Error::msg("not a number"))?;
-            Ok(tera::Value::String(format(x)))
+/// Reads every template file (`.tex`, `.md`, `.txt`) below `dir`, named by its path relative
+/// to `dir` with `/` separators, in sorted order. The only I/O of the render module.
+pub fn load_template_dir(dir: &Path) -> Result<Vec<(String, String)>> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            action: "read templates from",
+            path,
+            source,
         }
-        tera::Value::Array(items) => items
-            .iter()
-            .map(|v| format_value(v, format))
-            .collect::<tera::Result<Vec<_>>>()
-            .map(tera::Value::Array),
-        other => Err(tera::Error::msg(format!("expected a number, got {other}"))),
+    };
+    let meta = std::fs::metadata(dir).map_err(io(dir))?;
+    if !meta.is_dir() {
+        return Err(Error::invalid(
+            "--templates",
+            format!("{} is not a folder", dir.display()),
+            "give the folder that `nnexam templates eject` wrote",
+        ));
     }
+    let mut files = Vec::new();
+    collect_files(dir, &mut files).map_err(io(dir))?;
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+            Ok((template_name(dir, &path), text))
+        })
+        .collect()
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_files(&path, out)?;
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn template_name(dir: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(dir).unwrap_or(path);
+    relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Turns Tera's nested error into one message with the whole chain (template name and cause).
@@ -130,42 +298,42 @@ pub fn generate_stats(summary: &StatsSummary) -> Result<String> {
     render(&engine()?, "text/generate-stats.txt", summary)
 }
 
+/// Renders the question sheet and/or worked solution of one exercise as `options` say.
+/// `solution` must be `solve(problem)`; the shown numbers follow `options.rounding`.
+pub fn render_exercise(
+    problem: &Problem,
+    solution: &Solution,
+    options: &RenderOptions,
+    tera: &Tera,
+) -> Result<String> {
+    let shown = rounding::displayed(problem, solution, options.decimals, options.rounding);
+    let context = context::build(problem, solution, &shown, options);
+    render(tera, options.format.entry_template(), &context)
+}
+
+/// Problems shared by this module's unit tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use crate::spec::{parse, FileFormat, Problem};
+
+    /// The bundled Task 3.1.
+    pub fn task_3_1() -> Problem {
+        parse(
+            include_str!("../../exercises/task-3-1.toml"),
+            FileFormat::Toml,
+            "task-3-1.toml",
+        )
+        .expect("the bundled exercise is valid")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
-
-    fn apply_num(value: serde_json::Value, decimals: u64) -> tera::Value {
-        let args = [("decimals".to_string(), json!(decimals))]
-            .into_iter()
-            .collect();
-        num_filter(&value, &args).unwrap()
-    }
-
-    #[test]
-    fn num_filter_formats_scalars_and_nested_lists() {
-        assert_eq!(apply_num(json!(0.30000000000000004), 3), json!("0.3"));
-        assert_eq!(
-            apply_num(json!([[1.0, -0.0], [2.25, 7]]), 1),
-            json!([["1", "0"], ["2.3", "7"]])
-        );
-    }
-
-    #[test]
-    fn exact_filter_is_lossless_and_plain() {
-        let value = json!([[1.0, -0.5], [0.1, 0.30000000000000004]]);
-        let out = exact_filter(&value, &Default::default()).unwrap();
-        assert_eq!(out, json!([["1", "-0.5"], ["0.1", "0.30000000000000004"]]));
-        assert_eq!(
-            exact_filter(&json!(1e-7), &Default::default()).unwrap(),
-            json!("0.0000001")
-        );
-    }
 
     #[test]
     fn exercise_toml_is_readable_and_reads_back_identically() {
-        let text = include_str!("../../exercises/task-3-1.toml");
-        let problem = crate::spec::parse(text, crate::spec::FileFormat::Toml, "t").unwrap();
+        let problem = fixtures::task_3_1();
         let out = exercise_toml(&problem, "7", "nnexam generate --seed 7").unwrap();
         assert!(
             out.contains("\n# Seed text: 7\n") && out.contains("#   nnexam generate --seed 7\n")
@@ -183,7 +351,43 @@ mod tests {
     }
 
     #[test]
-    fn num_filter_rejects_text() {
-        assert!(num_filter(&json!("abc"), &Default::default()).is_err());
+    fn builtins_parse_and_every_name_is_unique() {
+        let tera = engine().unwrap();
+        let mut names: Vec<_> = BUILTIN.iter().map(|(n, _)| *n).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), BUILTIN.len());
+        assert!(tera.get_template_names().count() >= BUILTIN.len());
+    }
+
+    #[test]
+    fn override_wins_over_builtin_of_the_same_name() {
+        let tera = engine_with(vec![(
+            "latex/exam.tex".to_string(),
+            "custom {{ decimals }}".to_string(),
+        )])
+        .unwrap();
+        let out = tera
+            .render(
+                "latex/exam.tex",
+                &Context::from_serialize(serde_json::json!({"decimals": 3})).unwrap(),
+            )
+            .unwrap();
+        assert_eq!(out, "custom 3");
+        assert!(tera.get_template_names().any(|n| n == "latex/question.tex"));
+    }
+
+    #[test]
+    fn override_syntax_error_names_the_template() {
+        let err = engine_with(vec![("latex/exam.tex".to_string(), "{% if %}".to_string())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("latex/exam.tex"), "{err}");
+    }
+
+    #[test]
+    fn template_names_use_forward_slashes() {
+        let name = template_name(Path::new("/t"), Path::new("/t/latex/exam.tex"));
+        assert_eq!(name, "latex/exam.tex");
     }
 }

@@ -4,36 +4,68 @@
 /// Rounds `x` to `decimals` places (half away from zero) and prints it trimmed.
 /// `format_number(2.50, 3) == "2.5"`, `format_number(-0.0001, 3) == "0"`, `format_number(3.0, 3) == "3"`.
 pub fn format_number(x: f64, decimals: usize) -> String {
-    let (negative, digits, point) = rounded_digits(x, decimals);
-    let int_part: String = if point <= 0 {
-        "0".to_string()
-    } else {
-        (0..point as usize)
-            .map(|i| digits.get(i).copied().unwrap_or('0'))
-            .collect()
-    };
-    let frac_part: String = (0..decimals as i64)
-        .map(|k| {
-            let i = point + k;
-            if i < 0 {
-                '0'
-            } else {
-                digits.get(i as usize).copied().unwrap_or('0')
-            }
-        })
-        .collect();
-    let frac_part = frac_part.trim_end_matches('0');
-    let is_zero = int_part == "0" && frac_part.is_empty();
-    let sign = if negative && !is_zero { "-" } else { "" };
-    if frac_part.is_empty() {
-        format!("{sign}{int_part}")
-    } else {
-        format!("{sign}{int_part}.{frac_part}")
+    // Whole numbers (most entries of a convolution matrix) need no rounding: print them directly.
+    if x.fract() == 0.0 && x.abs() < MAX_EXACT_INTEGER {
+        return integer_text(x as i64);
     }
+    let (negative, digits, point) = rounded_digits(x, decimals);
+    // Digit `i` of the rounded number, counted from the first significant one; zeros outside.
+    let digit = |i: i64| -> u8 {
+        usize::try_from(i)
+            .ok()
+            .and_then(|i| digits.get(i).copied())
+            .unwrap_or(b'0')
+    };
+    let int_len = point.max(1);
+    let int_start = if point <= 0 { 0 } else { point - int_len };
+    let frac_len = (0..decimals as i64)
+        .rev()
+        .find(|&k| digit(point + k) != b'0')
+        .map_or(0, |k| k + 1);
+    let mut out = String::with_capacity(int_len as usize + frac_len as usize + 2);
+    let is_zero = frac_len == 0 && (0..point).all(|i| digit(i) == b'0');
+    if negative && !is_zero {
+        out.push('-');
+    }
+    for i in int_start..int_start + int_len {
+        out.push(char::from(if point <= 0 { b'0' } else { digit(i) }));
+    }
+    if frac_len > 0 {
+        out.push('.');
+        for k in 0..frac_len {
+            out.push(char::from(digit(point + k)));
+        }
+    }
+    out
+}
+
+/// Below 2^53 every whole f64 is exactly an i64 and prints as its digits.
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// The decimal digits of `n`, without going through `fmt` (this is the renderer's hot path).
+fn integer_text(n: i64) -> String {
+    if n == 0 {
+        return "0".to_string();
+    }
+    let mut digits = Vec::with_capacity(20);
+    let mut m = n.unsigned_abs();
+    while m > 0 {
+        digits.push(b'0' + (m % 10) as u8);
+        m /= 10;
+    }
+    if n < 0 {
+        digits.push(b'-');
+    }
+    digits.reverse();
+    String::from_utf8(digits).expect("invariant: ASCII digits")
 }
 
 /// `x` rounded to `decimals` places, half away from zero: the number a reader sees.
 pub fn round_to(x: f64, decimals: usize) -> f64 {
+    if x.fract() == 0.0 {
+        // Whole numbers are already rounded; `+ 0.0` turns -0 into 0.
+        return x + 0.0;
+    }
     format_number(x, decimals)
         .parse()
         .expect("invariant: format_number prints a plain decimal")
@@ -42,45 +74,45 @@ pub fn round_to(x: f64, decimals: usize) -> f64 {
 /// Rounds the *shortest decimal representation* of `x` (what Rust prints for it), so that
 /// 1.0005 rounds to 1.001 as on paper, not to 1.000 as its binary approximation would.
 /// Returns (negative, significant digits, position of the decimal point in them).
-fn rounded_digits(x: f64, decimals: usize) -> (bool, Vec<char>, i64) {
+fn rounded_digits(x: f64, decimals: usize) -> (bool, Vec<u8>, i64) {
     if x == 0.0 {
-        return (false, vec!['0'], 1);
+        return (false, vec![b'0'], 1);
     }
     let sci = format!("{:e}", x.abs());
     let (mantissa, exponent) = sci
         .split_once('e')
         .expect("invariant: {:e} always prints an exponent");
-    let mut digits: Vec<char> = mantissa.chars().filter(|c| *c != '.').collect();
+    let mut digits: Vec<u8> = mantissa.bytes().filter(|c| *c != b'.').collect();
     let mut point = exponent
         .parse::<i64>()
         .expect("invariant: {:e} exponent is an integer")
         + 1;
     let keep = point + decimals as i64;
     if keep < 0 {
-        return (x < 0.0, vec!['0'], 1);
+        return (x < 0.0, vec![b'0'], 1);
     }
     let keep = keep as usize;
     if keep < digits.len() {
-        let round_up = digits[keep] >= '5';
+        let round_up = digits[keep] >= b'5';
         digits.truncate(keep);
         if round_up && carry_one(&mut digits) {
-            digits.insert(0, '1');
+            digits.insert(0, b'1');
             point += 1;
         }
     }
     if digits.is_empty() {
-        digits.push('0');
+        digits.push(b'0');
     }
     (x < 0.0, digits, point)
 }
 
 /// Adds one to the decimal number in `digits`; true when it overflows into a new leading digit.
-fn carry_one(digits: &mut [char]) -> bool {
+fn carry_one(digits: &mut [u8]) -> bool {
     for d in digits.iter_mut().rev() {
-        if *d == '9' {
-            *d = '0';
+        if *d == b'9' {
+            *d = b'0';
         } else {
-            *d = char::from(*d as u8 + 1);
+            *d += 1;
             return false;
         }
     }
@@ -107,6 +139,8 @@ mod tests {
     fn negative_zero_is_printed_as_zero() {
         assert_eq!(format_number(-0.0, 3), "0");
         assert_eq!(format_number(-0.0004, 3), "0");
+        assert_eq!(format_number(-1e-9, 3), "0");
+        assert_eq!(format_number(-0.0005, 3), "-0.001");
     }
 
     #[test]

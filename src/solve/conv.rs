@@ -79,9 +79,42 @@ pub fn dilate(d: &Array2<f64>, stride: usize) -> Array2<f64> {
     out
 }
 
+/// dC/dZ1 prepared for the full convolution: dilated by the stride, then framed by kh - 1 rows
+/// and kw - 1 columns of zeros on every side so that every filter tap meets every gradient entry.
+/// `d_z1`: (out_h, out_w), `f`: (kh, kw) -> ((out_h - 1) * stride + 2kh - 1, (out_w - 1) * stride + 2kw - 1).
+pub fn full_conv_frame(d_z1: &Array2<f64>, f: (usize, usize), stride: usize) -> Array2<f64> {
+    let (kh, kw) = f;
+    let dilated = dilate(d_z1, stride);
+    let (dh, dw) = dilated.dim();
+    let mut framed = Array2::zeros((dh + 2 * (kh - 1), dw + 2 * (kw - 1)));
+    framed
+        .slice_mut(s![kh - 1..kh - 1 + dh, kw - 1..kw - 1 + dw])
+        .assign(&dilated);
+    framed
+}
+
+/// dC/d(padded X): the framed dC/dZ1 cross-correlated with F1 rotated by 180 degrees, placed in
+/// the top-left of the padded input. Rows/columns that the forward pass never read (floored
+/// output size) get zero gradient.
+/// `d_z1`: (out_h, out_w), `f`: (kh, kw), `input`: (h, w) -> (h + 2 padding, w + 2 padding).
+pub fn input_gradient_padded(
+    d_z1: &Array2<f64>,
+    f: &Array2<f64>,
+    stride: usize,
+    padding: usize,
+    input: (usize, usize),
+) -> Array2<f64> {
+    let framed = full_conv_frame(d_z1, f.dim(), stride);
+    let touched = cross_correlate(&framed, &rotate_180(f), 1);
+    let (h, w) = input;
+    let mut d_padded = Array2::zeros((h + 2 * padding, w + 2 * padding));
+    let (th, tw) = touched.dim();
+    d_padded.slice_mut(s![..th, ..tw]).assign(&touched);
+    d_padded
+}
+
 /// dC/dX as the full convolution of the dilated, zero-padded dC/dZ1 with F1 rotated by 180
-/// degrees, cropped back to the unpadded input. Rows/columns that the forward pass never read
-/// (floored output size) get zero gradient.
+/// degrees ([`input_gradient_padded`]), cropped back to the unpadded input.
 /// `d_z1`: (out_h, out_w), `f`: (kh, kw), `input`: (h, w) -> (h, w).
 pub fn input_gradient_full_conv(
     d_z1: &Array2<f64>,
@@ -90,21 +123,8 @@ pub fn input_gradient_full_conv(
     padding: usize,
     input: (usize, usize),
 ) -> Array2<f64> {
-    let (kh, kw) = f.dim();
-    let dilated = dilate(d_z1, stride);
-    let (dh, dw) = dilated.dim();
-    // Pad by k-1 so every filter tap meets every gradient entry; then the result covers the
-    // padded input up to the last row/column the forward pass read.
-    let mut framed = Array2::zeros((dh + 2 * (kh - 1), dw + 2 * (kw - 1)));
-    framed
-        .slice_mut(s![kh - 1..kh - 1 + dh, kw - 1..kw - 1 + dw])
-        .assign(&dilated);
-    let touched = cross_correlate(&framed, &rotate_180(f), 1);
     let (h, w) = input;
-    let mut d_padded = Array2::zeros((h + 2 * padding, w + 2 * padding));
-    let (th, tw) = touched.dim();
-    d_padded.slice_mut(s![..th, ..tw]).assign(&touched);
-    d_padded
+    input_gradient_padded(d_z1, f, stride, padding, input)
         .slice(s![padding..padding + h, padding..padding + w])
         .to_owned()
 }

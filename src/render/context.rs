@@ -1,0 +1,508 @@
+//! The template context: everything a question or solution template may print, as formatted
+//! text and structure. Owns the mapping from the solver's values and the shown ([`Displayed`])
+//! numbers to strings, and the layout decisions that depend on sizes (which sums to write out,
+//! how wide matrices get). Must not write sentences: the templates do.
+
+use ndarray::{s, Array1, Array2};
+use serde::Serialize;
+
+use super::knobs::{Knobs, PartName, TransposedConv};
+use super::number::format_number;
+use super::rounding::{Displayed, Rounding};
+use super::workload::{self, Workload};
+use super::{Format, Identity, RenderOptions};
+use crate::solve::{activation, conv, Solution};
+use crate::spec::{Activation, Loss, PoolKind, Problem, Shapes};
+
+/// Decimals for the exercise's own inputs: enough to print any value an instructor types.
+const INPUT_DECIMALS: usize = 12;
+/// Longest sum written out term by term (z2 = sum W2_i S_i + B2, dC/dB1 = sum of entries).
+const MAX_WRITTEN_TERMS: usize = 6;
+
+type Rows = Vec<Vec<String>>;
+/// A matrix whose `None` cells are answer slots.
+type AnswerRows = Vec<Vec<Option<String>>>;
+
+/// Everything the templates see. Numbers are strings, already formatted and rounded.
+#[derive(Clone, Debug, Serialize)]
+pub struct ExamContext {
+    pub format: Format,
+    pub fragment: bool,
+    pub show_question: bool,
+    pub show_solution: bool,
+    /// Seed or file (footer), variant and student (header); user text.
+    pub identity: Identity,
+    pub decimals: usize,
+    pub rounding: Rounding,
+    /// A number-shaped placeholder as wide as a typical answer, e.g. `-0.000`.
+    pub slot: String,
+    /// Most columns of any matrix shown (LaTeX's amsmath needs `MaxMatrixCols` at least this).
+    pub max_matrix_cols: usize,
+    pub net: Net,
+    pub layout: Layout,
+    pub shapes: ShapeView,
+    pub given: Given,
+    /// The worked solution's steps; `None` when only the question is rendered.
+    pub steps: Option<Steps>,
+    pub answers: Answers,
+    pub knobs: Knobs,
+    pub asks: Asks,
+    pub workload: Workload,
+}
+
+/// The network's settings and the flags that decide which sentences apply.
+#[derive(Clone, Debug, Serialize)]
+pub struct Net {
+    pub activation: Activation,
+    pub loss: Loss,
+    pub pool_kind: PoolKind,
+    pub conv_stride: usize,
+    pub conv_padding: usize,
+    pub pool_size: usize,
+    pub pool_stride: usize,
+    pub leaky_slope: String,
+    /// The activation's derivative for a positive input, a negative input, and at zero (the
+    /// solver's convention at the kink): what the ReLU mask is made of.
+    pub grad_positive: String,
+    pub grad_negative: String,
+    pub grad_at_zero: String,
+    /// The input has zero padding.
+    pub padded: bool,
+    /// Conv stride above 1: gradients are dilated.
+    pub strided: bool,
+    /// Zeros inserted between neighbouring gradient entries when dilating: stride - 1.
+    pub dilation_zeros: usize,
+    /// Pooling windows overlap (stride < size): gradients add up.
+    pub overlapping: bool,
+    /// Some rows or columns of the padded input are never read (floored output size).
+    pub unread_input: bool,
+    /// Some entries of A1 lie in no pooling window (floored pooling output size).
+    pub pool_uncovered: bool,
+    /// Entries in one pooling window: an average pool divides by this.
+    pub pool_area: usize,
+}
+
+/// Layout choices that depend on sizes, so that wide matrices stay readable. (LaTeX displays
+/// also shrink to the line width when needed; see `latex/exam.tex`.)
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Layout {
+    /// Set M^T in `\tiny` rather than `\scriptsize`.
+    pub mt_tiny: bool,
+    /// Set every vector (W2, S and their gradients) as a column: rows would be too wide.
+    pub vector_columns: bool,
+}
+
+/// Shapes as [rows, cols]: the network's, plus the two the solution's layout needs.
+#[derive(Clone, Debug, Serialize)]
+pub struct ShapeView {
+    #[serde(flatten)]
+    pub net: Shapes,
+    /// The transposed convolution matrix: (h * w, out_h * out_w).
+    pub mt: (usize, usize),
+    /// Zero rows and columns around dC/dZ1 for the full convolution: (kh - 1, kw - 1).
+    pub frame: (usize, usize),
+}
+
+/// The exercise's inputs, printed in full.
+#[derive(Clone, Debug, Serialize)]
+pub struct Given {
+    pub x: Rows,
+    /// X with its zero padding (equal to `x` without padding).
+    pub x_padded: Rows,
+    pub f1: Rows,
+    pub f1_rot: Rows,
+    pub b1: String,
+    pub w2: Vec<String>,
+    pub b2: String,
+    pub y: String,
+    pub lr: String,
+}
+
+/// One sum of products written out: `terms[k] = [left, right]`, then `+ bias` if any.
+#[derive(Clone, Debug, Serialize)]
+pub struct WrittenSum {
+    pub terms: Vec<[String; 2]>,
+    pub bias: Option<String>,
+    pub value: String,
+}
+
+/// Every shown step of the worked solution.
+#[derive(Clone, Debug, Serialize)]
+pub struct Steps {
+    /// Z1's top-left entry as a sum of products.
+    pub z1_entry: WrittenSum,
+    pub z1: Rows,
+    pub a1: Rows,
+    pub p1: Rows,
+    pub s: Vec<String>,
+    /// z2 term by term, or `None` when S is too long to write out.
+    pub z2_sum: Option<WrittenSum>,
+    pub z2: String,
+    pub neg_z2: String,
+    pub y_hat: String,
+    pub loss: String,
+    pub d_z2: String,
+    pub d_w2: Vec<String>,
+    pub d_b2: String,
+    pub w2_new: Vec<String>,
+    pub b2_new: String,
+    pub d_s: Vec<String>,
+    pub d_p1: Rows,
+    pub d_a1: Rows,
+    pub act_grad: Rows,
+    pub d_z1: Rows,
+    /// The part of the padded input the forward pass read; dC/dF1 cross-correlates it.
+    pub x_read: Rows,
+    /// dC/dZ1 with stride - 1 zeros between entries (equal to `d_z1` at stride 1).
+    pub d_z1_dilated: Rows,
+    pub d_f1: Rows,
+    /// The non-zero entries of dC/dZ1 whose sum is dC/dB1, or `None` when too many.
+    pub d_b1_terms: Option<Vec<String>>,
+    pub d_b1: String,
+    pub f1_new: Rows,
+    pub b1_new: String,
+    /// The transposed convolution matrix M^T: (h * w, out_h * out_w).
+    pub mt: Rows,
+    /// dC/dZ1 dilated and framed with kh - 1 / kw - 1 zeros for the full convolution.
+    pub d_z1_framed: Rows,
+    /// The full convolution's result over the padded input.
+    pub d_p0_padded: Rows,
+    pub d_p0: Rows,
+    pub vec_d_z1: Vec<String>,
+    pub vec_d_p0: Vec<String>,
+}
+
+/// What the question sheet shows: results it gives, and where answers go (given values, or
+/// `None` for a slot).
+#[derive(Clone, Debug, Serialize)]
+pub struct Answers {
+    /// The forward pass, for a question that gives it (Z1 alone, or all of it without part a).
+    pub z1: Rows,
+    pub a1: Rows,
+    pub p1: Rows,
+    pub y_hat: String,
+    /// dC/dW2 with its first entries given, or `None` when no entry is given.
+    pub d_w2: Option<Vec<Option<String>>>,
+    pub w2_new: Vec<Option<String>>,
+    pub f1_new: AnswerRows,
+    /// How many entries of dC/dW2 and the updated W2 are given, after clamping.
+    pub d_w2_given: usize,
+    /// How many entries of the updated F1 are left to fill in, or 0 when none is given.
+    pub f1_blanks: usize,
+    pub d_p0: AnswerRows,
+}
+
+/// Which parts and questions appear.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct Asks {
+    pub a: bool,
+    pub b: bool,
+    pub c: bool,
+    /// M^T is asked within part b.
+    pub mt_in_b: bool,
+    /// M^T is a bonus question.
+    pub mt_bonus: bool,
+    /// M^T appears in the solution at all.
+    pub mt: bool,
+    pub total_points: u32,
+}
+
+/// Builds the context for `problem`, its exact `solution` and the shown numbers `shown`.
+pub fn build(
+    problem: &Problem,
+    solution: &Solution,
+    shown: &Displayed,
+    options: &RenderOptions,
+) -> ExamContext {
+    let fmt = Fmt(options.decimals);
+    let knobs = &options.knobs;
+    let shapes = shape_view(problem);
+    // The steps are most of the work; a question sheet does not need them.
+    let steps = options
+        .part
+        .has_solution()
+        .then(|| steps(problem, solution, shown, fmt));
+    ExamContext {
+        format: options.format,
+        fragment: options.fragment,
+        show_question: options.part.has_question(),
+        show_solution: options.part.has_solution(),
+        identity: options.identity.clone(),
+        decimals: options.decimals,
+        rounding: options.rounding,
+        slot: slot(options.decimals),
+        max_matrix_cols: max_matrix_cols(problem, &shapes),
+        net: net(problem),
+        layout: layout(&shapes),
+        given: given(problem),
+        answers: answers(shown, knobs, fmt),
+        asks: asks(knobs),
+        workload: workload::estimate(problem, solution, knobs),
+        knobs: knobs.clone(),
+        shapes,
+        steps,
+    }
+}
+
+/// Formats shown values with the chosen decimals.
+#[derive(Clone, Copy)]
+struct Fmt(usize);
+
+impl Fmt {
+    fn num(self, x: f64) -> String {
+        format_number(x, self.0)
+    }
+
+    fn rows(self, m: &Array2<f64>) -> Rows {
+        m.rows()
+            .into_iter()
+            .map(|r| r.iter().map(|&v| self.num(v)).collect())
+            .collect()
+    }
+
+    /// As [`Fmt::rows`], formatting each distinct value once: for M^T, whose hundreds of
+    /// entries are the few filter values and zeros.
+    fn rows_few_values(self, m: &Array2<f64>) -> Rows {
+        let mut seen: Vec<(u64, String)> = Vec::new();
+        let mut text = |v: f64| -> String {
+            if let Some((_, t)) = seen.iter().find(|(bits, _)| *bits == v.to_bits()) {
+                return t.clone();
+            }
+            let t = self.num(v);
+            seen.push((v.to_bits(), t.clone()));
+            t
+        };
+        m.rows()
+            .into_iter()
+            .map(|r| r.iter().map(|&v| text(v)).collect())
+            .collect()
+    }
+
+    fn list(self, v: &Array1<f64>) -> Vec<String> {
+        v.iter().map(|&x| self.num(x)).collect()
+    }
+}
+
+const INPUT: Fmt = Fmt(INPUT_DECIMALS);
+
+fn slot(decimals: usize) -> String {
+    if decimals == 0 {
+        "-00".to_string()
+    } else {
+        format!("-0.{}", "0".repeat(decimals))
+    }
+}
+
+fn net(problem: &Problem) -> Net {
+    let shapes = problem.shapes();
+    let (conv, pool) = (problem.conv, problem.pool);
+    let read_rows = (shapes.z1.0 - 1) * conv.stride + shapes.f1.0;
+    let read_cols = (shapes.z1.1 - 1) * conv.stride + shapes.f1.1;
+    Net {
+        activation: problem.activation,
+        loss: problem.loss,
+        pool_kind: pool.kind,
+        conv_stride: conv.stride,
+        conv_padding: conv.padding,
+        pool_size: pool.size,
+        pool_stride: pool.stride,
+        leaky_slope: INPUT.num(activation::LEAKY_SLOPE),
+        grad_positive: INPUT.num(activation::derivative_one(problem.activation, 1.0)),
+        grad_negative: INPUT.num(activation::derivative_one(problem.activation, -1.0)),
+        grad_at_zero: INPUT.num(activation::derivative_one(problem.activation, 0.0)),
+        padded: conv.padding > 0,
+        strided: conv.stride > 1,
+        dilation_zeros: conv.stride - 1,
+        overlapping: pool.stride < pool.size,
+        unread_input: read_rows < shapes.padded.0 || read_cols < shapes.padded.1,
+        pool_uncovered: !(shapes.z1.0 - pool.size).is_multiple_of(pool.stride)
+            || !(shapes.z1.1 - pool.size).is_multiple_of(pool.stride),
+        pool_area: pool.size * pool.size,
+    }
+}
+
+/// Columns of M^T that still fit an A4 line with 2 cm margins in `\scriptsize` (checked by eye
+/// on Task 3.1's 16 columns); wider ones are set in `\tiny`.
+const MT_SCRIPTSIZE_COLS: usize = 16;
+/// Longest vector set as a row: `W2 - lr * dC/dW2` with three such rows fits one line.
+const MAX_ROW_VECTOR: usize = 6;
+
+fn layout(shapes: &ShapeView) -> Layout {
+    Layout {
+        mt_tiny: shapes.mt.1 > MT_SCRIPTSIZE_COLS,
+        vector_columns: shapes.net.s > MAX_ROW_VECTOR,
+    }
+}
+
+fn shape_view(problem: &Problem) -> ShapeView {
+    let s = problem.shapes();
+    ShapeView {
+        mt: (s.x.0 * s.x.1, s.z1.0 * s.z1.1),
+        frame: (s.f1.0 - 1, s.f1.1 - 1),
+        net: s,
+    }
+}
+
+fn given(problem: &Problem) -> Given {
+    Given {
+        x: INPUT.rows(&problem.x),
+        x_padded: INPUT.rows(&conv::pad(&problem.x, problem.conv.padding)),
+        f1: INPUT.rows(&problem.f1),
+        f1_rot: INPUT.rows(&conv::rotate_180(&problem.f1)),
+        b1: INPUT.num(problem.b1),
+        w2: INPUT.list(&problem.w2),
+        b2: INPUT.num(problem.b2),
+        y: problem.y.to_string(),
+        lr: INPUT.num(problem.lr),
+    }
+}
+
+fn steps(problem: &Problem, solution: &Solution, d: &Displayed, fmt: Fmt) -> Steps {
+    let padded = conv::pad(&problem.x, problem.conv.padding);
+    let stride = problem.conv.stride;
+    let d_z1_dilated = conv::dilate(&d.d_z1, stride);
+    let (kh, kw) = problem.f1.dim();
+    let (dh, dw) = d_z1_dilated.dim();
+    let x_read = padded.slice(s![..dh + kh - 1, ..dw + kw - 1]).to_owned();
+    let mt = solution.backward.conv_matrix.t().to_owned();
+    Steps {
+        z1_entry: z1_entry(problem, &padded, d, fmt),
+        z1: fmt.rows(&d.z1),
+        a1: fmt.rows(&d.a1),
+        p1: fmt.rows(&d.p1),
+        s: fmt.list(&d.s),
+        z2_sum: z2_sum(problem, d, fmt),
+        z2: fmt.num(d.z2),
+        neg_z2: fmt.num(-d.z2),
+        y_hat: fmt.num(d.y_hat),
+        loss: fmt.num(d.loss),
+        d_z2: fmt.num(d.d_z2),
+        d_w2: fmt.list(&d.d_w2),
+        d_b2: fmt.num(d.d_b2),
+        w2_new: fmt.list(&d.w2_new),
+        b2_new: fmt.num(d.b2_new),
+        d_s: fmt.list(&d.d_s),
+        d_p1: fmt.rows(&d.d_p1),
+        d_a1: fmt.rows(&d.d_a1),
+        act_grad: fmt.rows(&d.act_grad),
+        d_z1: fmt.rows(&d.d_z1),
+        x_read: INPUT.rows(&x_read),
+        d_z1_dilated: fmt.rows(&d_z1_dilated),
+        d_f1: fmt.rows(&d.d_f1),
+        d_b1_terms: written_terms(&d.d_z1, fmt),
+        d_b1: fmt.num(d.d_b1),
+        f1_new: fmt.rows(&d.f1_new),
+        b1_new: fmt.num(d.b1_new),
+        mt: INPUT.rows_few_values(&mt),
+        d_z1_framed: fmt.rows(&conv::full_conv_frame(&d.d_z1, (kh, kw), stride)),
+        d_p0_padded: fmt.rows(&d.d_p0_padded),
+        d_p0: fmt.rows(&d.d_p0),
+        vec_d_z1: d.d_z1.iter().map(|&v| fmt.num(v)).collect(),
+        vec_d_p0: d.d_p0.iter().map(|&v| fmt.num(v)).collect(),
+    }
+}
+
+/// Z1's top-left entry: the first window of the padded input times F1, plus B1.
+fn z1_entry(problem: &Problem, padded: &Array2<f64>, d: &Displayed, fmt: Fmt) -> WrittenSum {
+    let (kh, kw) = problem.f1.dim();
+    let window = padded.slice(s![..kh, ..kw]);
+    WrittenSum {
+        terms: window
+            .iter()
+            .zip(problem.f1.iter())
+            .map(|(&x, &f)| [INPUT.num(x), INPUT.num(f)])
+            .collect(),
+        bias: Some(INPUT.num(problem.b1)),
+        value: fmt.num(d.z1[(0, 0)]),
+    }
+}
+
+fn z2_sum(problem: &Problem, d: &Displayed, fmt: Fmt) -> Option<WrittenSum> {
+    (d.s.len() <= MAX_WRITTEN_TERMS).then(|| WrittenSum {
+        terms: problem
+            .w2
+            .iter()
+            .zip(d.s.iter())
+            .map(|(&w, &s)| [INPUT.num(w), fmt.num(s)])
+            .collect(),
+        bias: Some(INPUT.num(problem.b2)),
+        value: fmt.num(d.z2),
+    })
+}
+
+/// The non-zero entries of `m`, formatted, when there are few enough to write out.
+fn written_terms(m: &Array2<f64>, fmt: Fmt) -> Option<Vec<String>> {
+    let terms: Vec<String> = m
+        .iter()
+        .filter(|&&v| v != 0.0)
+        .map(|&v| fmt.num(v))
+        .collect();
+    (terms.len() <= MAX_WRITTEN_TERMS).then_some(terms)
+}
+
+fn answers(d: &Displayed, knobs: &Knobs, fmt: Fmt) -> Answers {
+    let n = d.d_w2.len();
+    // The student always computes at least one entry.
+    let given = knobs.give_d_w2.min(n.saturating_sub(1));
+    let partial = |v: &Array1<f64>| -> Vec<Option<String>> {
+        v.iter()
+            .enumerate()
+            .map(|(k, &x)| (k < given).then(|| fmt.num(x)))
+            .collect()
+    };
+    let (kh, kw) = d.f1_new.dim();
+    let blanks = knobs.give_f1_except.map_or(0, |b| b.min(kh * kw));
+    let first_blank = if blanks == 0 { 0 } else { kh * kw - blanks };
+    let f1_new = (0..kh)
+        .map(|i| {
+            (0..kw)
+                .map(|j| {
+                    let k = i * kw + j;
+                    (blanks > 0 && k < first_blank).then(|| fmt.num(d.f1_new[(i, j)]))
+                })
+                .collect()
+        })
+        .collect();
+    let (h, w) = d.d_p0.dim();
+    Answers {
+        z1: fmt.rows(&d.z1),
+        a1: fmt.rows(&d.a1),
+        p1: fmt.rows(&d.p1),
+        y_hat: fmt.num(d.y_hat),
+        d_w2: (given > 0).then(|| partial(&d.d_w2)),
+        w2_new: partial(&d.w2_new),
+        f1_new,
+        d_w2_given: given,
+        f1_blanks: blanks,
+        d_p0: vec![vec![None; w]; h],
+    }
+}
+
+fn asks(knobs: &Knobs) -> Asks {
+    let (a, b, c) = (
+        knobs.asks(PartName::A),
+        knobs.asks(PartName::B),
+        knobs.asks(PartName::C),
+    );
+    let mt = knobs.transposed_conv_shown();
+    let p = knobs.points;
+    Asks {
+        a,
+        b,
+        c,
+        mt_in_b: mt && knobs.transposed_conv == TransposedConv::Ask,
+        mt_bonus: mt && knobs.transposed_conv == TransposedConv::Extra,
+        mt,
+        total_points: u32::from(a) * p.a + u32::from(b) * p.b + u32::from(c) * p.c,
+    }
+}
+
+fn max_matrix_cols(problem: &Problem, shapes: &ShapeView) -> usize {
+    let (kw, stride) = (problem.f1.dim().1, problem.conv.stride);
+    // dC/dZ1 dilated and framed for the full convolution.
+    let framed = (shapes.net.z1.1 - 1) * stride + 1 + 2 * (kw - 1);
+    [shapes.net.padded.1, shapes.net.s, shapes.mt.1, framed]
+        .into_iter()
+        .max()
+        .unwrap_or(0)
+}

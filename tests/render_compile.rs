@@ -1,0 +1,420 @@
+//! The rendered documents really work: every LaTeX document compiles with
+//! `pdflatex -halt-on-error`, and every Markdown math span parses with KaTeX (throwOnError,
+//! strict) and follows pandoc's `$` rules. Needs TeX and node with `tests/katex` installed; where
+//! they are missing the tests say SKIPPED loudly and pass, unless NNEXAM_REQUIRE_TOOLS=1 (CI).
+//!
+//! The document set: `common::problems()` x every preset x both rounding modes; generated
+//! exercises (seeds x generator presets) x every difficulty preset, alternating rounding modes;
+//! and Task 3.1 in the remaining options (fragments, parts, decimals, identity text full of
+//! special characters).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use nnexam::render::knobs::{Difficulty, PartName, TransposedConv};
+use nnexam::render::{Format, Identity, Part, Preset, RenderOptions, Rounding};
+
+/// One document to check: a name for messages and its options.
+struct Case {
+    name: String,
+    problem: nnexam::spec::Problem,
+    options: RenderOptions,
+}
+
+const PRESETS: [Preset; 3] = [Preset::Short, Preset::Standard, Preset::Full];
+const MODES: [Rounding; 2] = [Rounding::Exact, Rounding::Stepwise];
+
+/// problems x presets x rounding modes, then Task 3.1 with the other options.
+fn cases(format: Format) -> Vec<Case> {
+    let mut out = Vec::new();
+    for (name, problem) in common::problems() {
+        for preset in PRESETS {
+            for rounding in MODES {
+                let mut options = common::options(preset, rounding);
+                options.format = format;
+                out.push(Case {
+                    name: format!("{name}-{preset:?}-{rounding:?}"),
+                    problem: problem.clone(),
+                    options,
+                });
+            }
+        }
+    }
+    for (k, (name, problem)) in common::generated_problems(6).into_iter().enumerate() {
+        for preset in PRESETS {
+            let mut options = common::options(preset, MODES[k % 2]);
+            options.format = format;
+            out.push(Case {
+                name: format!("{name}-{preset:?}"),
+                problem: problem.clone(),
+                options,
+            });
+        }
+    }
+    out.extend(option_cases(format));
+    out
+}
+
+fn option_cases(format: Format) -> Vec<Case> {
+    let task = common::task_3_1();
+    let base = || RenderOptions {
+        format,
+        ..common::options(Preset::Standard, Rounding::Stepwise)
+    };
+    let knobs = |d: Difficulty| d.resolve().expect("valid knobs");
+    let variants: Vec<(&str, RenderOptions)> = vec![
+        (
+            "fragment-both",
+            RenderOptions {
+                fragment: true,
+                ..base()
+            },
+        ),
+        (
+            "fragment-question",
+            RenderOptions {
+                fragment: true,
+                part: Part::Question,
+                ..base()
+            },
+        ),
+        (
+            "fragment-solution",
+            RenderOptions {
+                fragment: true,
+                part: Part::Solution,
+                ..base()
+            },
+        ),
+        (
+            "question",
+            RenderOptions {
+                part: Part::Question,
+                ..base()
+            },
+        ),
+        (
+            "solution",
+            RenderOptions {
+                part: Part::Solution,
+                ..base()
+            },
+        ),
+        (
+            "decimals-0",
+            RenderOptions {
+                decimals: 0,
+                ..base()
+            },
+        ),
+        (
+            "decimals-5",
+            RenderOptions {
+                decimals: 5,
+                ..base()
+            },
+        ),
+        (
+            "identity-special",
+            RenderOptions {
+                // Roster and seed text is user text: it must print literally, never execute.
+                identity: Identity {
+                    seed: Some("seed 7 & #1_a 100% {x} ~^\\ <|> $y$".to_string()),
+                    file: None,
+                    variant: Some("A_1 & {B}".to_string()),
+                    student_id: Some("../../x_%#".to_string()),
+                    student_name: Some("\\input{/etc/passwd} O'Brien ~ $x^2$".to_string()),
+                },
+                ..base()
+            },
+        ),
+        (
+            "no-identity",
+            RenderOptions {
+                identity: Identity::default(),
+                ..base()
+            },
+        ),
+        (
+            "parts-a",
+            RenderOptions {
+                knobs: knobs(Difficulty {
+                    parts: Some(vec![PartName::A]),
+                    ..Default::default()
+                }),
+                ..base()
+            },
+        ),
+        (
+            "parts-bc-mt-ask",
+            RenderOptions {
+                knobs: knobs(Difficulty {
+                    parts: Some(vec![PartName::B, PartName::C]),
+                    transposed_conv: Some(TransposedConv::Ask),
+                    give_d_w2: Some(2),
+                    give_f1_except: Some(2),
+                    ..Default::default()
+                }),
+                ..base()
+            },
+        ),
+    ];
+    variants
+        .into_iter()
+        .map(|(name, options)| Case {
+            name: format!("task-3-1-{name}"),
+            problem: task.clone(),
+            options,
+        })
+        .collect()
+}
+
+fn has_program(program: &str, arg: &str) -> bool {
+    Command::new(program)
+        .arg(arg)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A fragment is compiled inside the smallest document that loads what it says it needs.
+fn standalone(case: &Case, text: &str) -> String {
+    if !case.options.fragment {
+        return text.to_string();
+    }
+    format!(
+        "\\documentclass{{article}}\n\\usepackage{{amsmath,amssymb,graphicx}}\n\
+         \\begin{{document}}\n{text}\n\\end{{document}}\n"
+    )
+}
+
+/// Compiles one document in `dir`; Err has the log's error lines.
+fn pdflatex(dir: &Path, stem: &str, text: &str) -> Result<(), String> {
+    let tex = dir.join(format!("{stem}.tex"));
+    std::fs::write(&tex, text).map_err(|e| e.to_string())?;
+    let output = Command::new("pdflatex")
+        .args([
+            "-interaction=nonstopmode",
+            "-halt-on-error",
+            "-no-shell-escape",
+        ])
+        .arg(format!("{stem}.tex"))
+        .current_dir(dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let log = std::fs::read_to_string(dir.join(format!("{stem}.log"))).unwrap_or_default();
+    let errors: Vec<&str> = log
+        .lines()
+        .skip_while(|l| !l.starts_with('!'))
+        .take(8)
+        .collect();
+    Err(errors.join("\n"))
+}
+
+/// Overfull boxes in a compiled document's log, as "N.Npt" widths.
+fn overfull_boxes(dir: &Path, stem: &str) -> Vec<String> {
+    let log = std::fs::read_to_string(dir.join(format!("{stem}.log"))).unwrap_or_default();
+    log.lines()
+        .filter_map(|l| l.strip_prefix("Overfull \\hbox ("))
+        .filter_map(|l| l.split_once(" too wide").map(|(w, _)| w.to_string()))
+        .collect()
+}
+
+#[test]
+fn every_latex_document_compiles_with_pdflatex() {
+    const TEST: &str = "every_latex_document_compiles_with_pdflatex";
+    if !has_program("pdflatex", "--version") {
+        return common::skip(TEST, "pdflatex is not installed");
+    }
+    let cases = cases(Format::Latex);
+    assert!(cases.len() >= 100, "only {} documents", cases.len());
+    let documents: Vec<(String, String, bool)> = cases
+        .iter()
+        .map(|c| {
+            let text = common::render(&c.problem, &c.options);
+            // Wide displays shrink to the line; nothing may stick into the margin.
+            let must_fit = true;
+            (c.name.clone(), standalone(c, &text), must_fit)
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::SeqCst);
+                let Some((name, text, must_fit)) = documents.get(k) else {
+                    break;
+                };
+                let stem = format!("doc{k:03}");
+                let problem = match pdflatex(dir.path(), &stem, text) {
+                    Err(log) => Some(format!("{name}: pdflatex failed:\n{log}")),
+                    Ok(()) => {
+                        let overfull = overfull_boxes(dir.path(), &stem);
+                        (*must_fit && !overfull.is_empty())
+                            .then(|| format!("{name}: overfull boxes {overfull:?}"))
+                    }
+                };
+                if let Some(p) = problem {
+                    failures.lock().expect("no worker panicked").push(p);
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().expect("no worker panicked");
+    assert!(
+        failures.is_empty(),
+        "{} of {} documents failed:\n{}",
+        failures.len(),
+        documents.len(),
+        failures.join("\n\n")
+    );
+    eprintln!("pdflatex compiled {} LaTeX documents", documents.len());
+}
+
+/// One math span of a Markdown document.
+#[derive(serde::Serialize)]
+struct Span {
+    tex: String,
+    display: bool,
+    #[serde(rename = "where")]
+    place: String,
+}
+
+/// Splits Markdown into math spans by pandoc's rules: `$$...$$` is display math; `$...$` is
+/// inline math when the opening `$` has a non-space right after it and the closing `$` a
+/// non-space right before it and no digit right after it. Err names text that breaks the rules.
+fn math_spans(markdown: &str, doc: &str) -> Result<Vec<Span>, String> {
+    let chars: Vec<char> = markdown.chars().collect();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    let line_of = |k: usize| chars[..k].iter().filter(|&&c| c == '\n').count() + 1;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            '$' if chars.get(i + 1) == Some(&'$') => {
+                let start = i + 2;
+                let end = find(&chars, start, &['$', '$'])
+                    .ok_or_else(|| format!("{doc}:{}: unclosed $$", line_of(i)))?;
+                let tex: String = chars[start..end].iter().collect();
+                if tex.contains("\n\n") {
+                    return Err(format!("{doc}:{}: blank line inside $$", line_of(i)));
+                }
+                spans.push(Span {
+                    tex,
+                    display: true,
+                    place: format!("{doc}:{}", line_of(i)),
+                });
+                i = end + 2;
+            }
+            '$' => {
+                let start = i + 1;
+                let end = find(&chars, start, &['$'])
+                    .ok_or_else(|| format!("{doc}:{}: unclosed $", line_of(i)))?;
+                let tex: String = chars[start..end].iter().collect();
+                let opens_ok = tex.chars().next().is_some_and(|c| !c.is_whitespace());
+                let closes_ok = tex.chars().last().is_some_and(|c| !c.is_whitespace())
+                    && !chars.get(end + 1).is_some_and(char::is_ascii_digit);
+                if !opens_ok || !closes_ok || tex.contains('\n') {
+                    return Err(format!(
+                        "{doc}:{}: `${tex}$` is not inline math for pandoc",
+                        line_of(i)
+                    ));
+                }
+                spans.push(Span {
+                    tex,
+                    display: false,
+                    place: format!("{doc}:{}", line_of(i)),
+                });
+                i = end + 1;
+            }
+            _ => i += 1,
+        }
+    }
+    Ok(spans)
+}
+
+/// Index of the next unescaped occurrence of `pattern` at or after `from`.
+fn find(chars: &[char], from: usize, pattern: &[char]) -> Option<usize> {
+    let mut k = from;
+    while k + pattern.len() <= chars.len() {
+        if chars[k] == '\\' {
+            k += 2;
+            continue;
+        }
+        if chars[k..k + pattern.len()] == *pattern {
+            return Some(k);
+        }
+        k += 1;
+    }
+    None
+}
+
+fn katex_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/katex")
+}
+
+#[test]
+fn math_span_extraction_follows_pandoc_rules() {
+    let spans = math_spans("a $x$ b $$\ny\n$$ c \\$5 and $z$.", "t").unwrap();
+    let texts: Vec<_> = spans.iter().map(|s| (s.tex.as_str(), s.display)).collect();
+    assert_eq!(texts, vec![("x", false), ("\ny\n", true), ("z", false)]);
+    assert!(math_spans("$ x$", "t").is_err());
+    assert!(math_spans("$x $", "t").is_err());
+    assert!(math_spans("$$\na\n\nb\n$$", "t").is_err());
+    assert!(math_spans("cost $x", "t").is_err());
+}
+
+#[test]
+fn every_markdown_math_span_parses_with_katex() {
+    const TEST: &str = "every_markdown_math_span_parses_with_katex";
+    if !has_program("node", "--version") {
+        return common::skip(TEST, "node is not installed");
+    }
+    if !katex_dir().join("node_modules/katex").is_dir() {
+        return common::skip(TEST, "KaTeX is not installed (cd tests/katex && npm ci)");
+    }
+    let mut spans = Vec::new();
+    let cases = cases(Format::Markdown);
+    for case in &cases {
+        let text = common::render(&case.problem, &case.options);
+        spans.extend(math_spans(&text, &case.name).unwrap_or_else(|e| panic!("{e}")));
+    }
+    // Identical spans need checking once.
+    let mut seen = std::collections::BTreeSet::new();
+    spans.retain(|s| seen.insert((s.tex.clone(), s.display)));
+    let input = serde_json::to_vec(&spans).expect("spans serialise");
+    let mut child = Command::new("node")
+        .arg(katex_dir().join("check.js"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("node starts");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        stdin.write_all(&input).expect("node reads the spans");
+    }
+    let output = child.wait_with_output().expect("node finishes");
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "KaTeX rejected spans:\n{report}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let checked: serde_json::Value = serde_json::from_str(&report).expect("check.js prints JSON");
+    assert_eq!(checked["checked"], spans.len());
+    eprintln!(
+        "KaTeX parsed {} distinct math spans of {} Markdown documents",
+        spans.len(),
+        cases.len()
+    );
+}

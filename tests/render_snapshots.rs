@@ -1,0 +1,42 @@
+//! Golden files of the rendered Task 3.1, reviewed as diffs (`cargo insta review`, or
+//! INSTA_UPDATE=always then `git diff`): question and worked solution in LaTeX and Markdown with
+//! the default options (standard preset, stepwise rounding, 3 decimals), and the short preset's
+//! question, which shows what the difficulty knobs give away.
+
+mod common;
+
+use nnexam::render::{Format, Part, Preset, RenderOptions, Rounding};
+
+fn task_3_1(format: Format, part: Part, preset: Preset) -> String {
+    let options = RenderOptions {
+        format,
+        part,
+        ..common::options(preset, Rounding::Stepwise)
+    };
+    common::render(&common::task_3_1(), &options)
+}
+
+#[test]
+fn task_3_1_latex_question() {
+    insta::assert_snapshot!(task_3_1(Format::Latex, Part::Question, Preset::Standard));
+}
+
+#[test]
+fn task_3_1_latex_solution() {
+    insta::assert_snapshot!(task_3_1(Format::Latex, Part::Solution, Preset::Standard));
+}
+
+#[test]
+fn task_3_1_markdown_question() {
+    insta::assert_snapshot!(task_3_1(Format::Markdown, Part::Question, Preset::Standard));
+}
+
+#[test]
+fn task_3_1_markdown_solution() {
+    insta::assert_snapshot!(task_3_1(Format::Markdown, Part::Solution, Preset::Standard));
+}
+
+#[test]
+fn task_3_1_short_preset_latex_question() {
+    insta::assert_snapshot!(task_3_1(Format::Latex, Part::Question, Preset::Short));
+}
