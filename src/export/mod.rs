@@ -2,6 +2,7 @@
 //! (CSV/JSON) and a Moodle quiz out. Builds file contents as values; writing them to disk is
 //! the caller's job (see `crate::output`).
 
+pub mod assign;
 pub mod key;
 pub mod moodle;
 pub mod names;
