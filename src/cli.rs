@@ -8,9 +8,13 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
+use crate::export::key::Tolerance;
+use crate::export::roster;
+use crate::export::sheets::SheetPlan;
 use crate::generate::{self, ConfigSource, GeneratorConfig};
 use crate::render::knobs::{Difficulty, PartName, PointsTable, Preset, TransposedConv};
 use crate::render::{Format, Identity, Part, RenderOptions, Rounding};
+use crate::workflow::{self, Destination};
 use crate::{render, solve, spec};
 
 /// Generate, solve and render "CNN forward and backward pass by hand" exam exercises.
@@ -59,13 +63,132 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Latex)]
         format: Format,
         #[command(flatten)]
+        sheet: SheetArgs,
+        #[command(flatten)]
         args: RenderArgs,
     },
+    /// Per-student homework from a class roster: one folder per student with the question,
+    /// the worked solution (in each --format) and the exercise JSON, plus the answer key of the
+    /// class as key.csv and key.json.
+    ///
+    /// Reproducible: the same roster, course seed and config give the same folder next year.
+    Batch(BatchArgs),
+    /// Exam variants: one question sheet per variant (exam-A.tex, ...) with its label in the
+    /// header, one solutions document with every variant, the exercises' JSON and the key.
+    Exam(ExamArgs),
     /// Work with the built-in templates.
     Templates {
         #[command(subcommand)]
         action: TemplatesAction,
     },
+}
+
+/// Which generator config to sample from: shared by every command that generates.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Generator config file (TOML); see exercises/presets/default.toml.
+    #[arg(long, conflicts_with = "preset")]
+    pub config: Option<PathBuf>,
+    /// Bundled generator config.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
+        generate::PRESETS.iter().map(|(name, _)| *name)
+    ))]
+    pub preset: Option<String>,
+}
+
+impl ConfigArgs {
+    /// The chosen config (file, preset, or the built-in default) and where it came from.
+    pub fn load(&self) -> Result<(GeneratorConfig, ConfigSource)> {
+        Ok(match (&self.config, &self.preset) {
+            (Some(path), _) => (
+                generate::config::load(path)?,
+                ConfigSource::File(path.clone()),
+            ),
+            (None, Some(name)) => (generate::preset(name)?, ConfigSource::Preset(name.clone())),
+            (None, None) => (GeneratorConfig::default(), ConfigSource::Default),
+        })
+    }
+}
+
+/// Where a folder-writing command (`batch`, `exam`) writes, and in which formats.
+#[derive(Debug, Clone, Args)]
+pub struct FolderArgs {
+    /// Output folder. It is written all at once at the end (nothing appears on failure or
+    /// Ctrl-C) and must be new or empty unless --force.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Formats of the sheets, comma-separated.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "latex,markdown"
+    )]
+    pub format: Vec<Format>,
+    /// Also compile every LaTeX sheet to PDF with latexmk/pdflatex, on all cores.
+    #[arg(long)]
+    pub pdf: bool,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar (it is also hidden when stderr is not a terminal).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Absolute tolerance of every graded answer in the key. Default: 10^-D plus the distance
+    /// between the exact answer and the stepwise worked solution's, so that both a student who
+    /// rounds only at the end and one who follows the sheet's rounded steps are accepted.
+    #[arg(long, value_name = "T")]
+    pub tolerance: Option<f64>,
+}
+
+impl FolderArgs {
+    fn destination(&self) -> Destination {
+        Destination {
+            dir: self.out.clone(),
+            force: self.force,
+            pdf: self.pdf,
+            quiet: self.quiet,
+        }
+    }
+}
+
+/// Arguments of `batch`.
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Class roster: CSV with a header line, an `id` column and optionally a `name` column;
+    /// other columns are ignored. UTF-8 (a byte-order mark is fine).
+    #[arg(long, value_name = "CSV")]
+    pub roster: PathBuf,
+    /// Course seed text: student ID gets the exercise of seed "COURSE-SEED/ID", so
+    /// `nnexam generate --seed "COURSE-SEED/ID"` reproduces one sheet alone. If two students
+    /// would get the same exercise, the later one (roster order) gets "COURSE-SEED/ID#2"
+    /// (then #3, ...); key.csv records the seed actually used.
+    #[arg(long, allow_hyphen_values = true)]
+    pub course_seed: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub folder: FolderArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// Arguments of `exam`.
+#[derive(Debug, Args)]
+pub struct ExamArgs {
+    /// Variant labels, comma-separated, e.g. A,B,C.
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub variants: Vec<String>,
+    /// Exam seed text: variant L gets the exercise of seed "SEED/L" (then "SEED/L#2", ... if two
+    /// variants would be equal); the key records the seed actually used.
+    #[arg(long, allow_hyphen_values = true)]
+    pub seed: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub folder: FolderArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
 }
 
 /// Arguments of `generate`.
@@ -75,14 +198,8 @@ pub struct GenerateArgs {
     /// bytes keys a ChaCha8 stream, so 7 and 07 are different seeds.
     #[arg(long, allow_hyphen_values = true)]
     pub seed: String,
-    /// Generator config file (TOML); see exercises/presets/default.toml.
-    #[arg(long, conflicts_with = "preset")]
-    pub config: Option<PathBuf>,
-    /// Bundled generator config.
-    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(
-        generate::PRESETS.iter().map(|(name, _)| *name)
-    ))]
-    pub preset: Option<String>,
+    #[command(flatten)]
+    pub config: ConfigArgs,
     /// Output format: an exercise file for `nnexam solve`, its solution as text, or the
     /// `solve --format json` contract.
     #[arg(long, value_enum, default_value_t = GenerateFormat::Toml)]
@@ -90,6 +207,8 @@ pub struct GenerateArgs {
     /// Print acceptance statistics (attempts, rejections by rule) to stderr.
     #[arg(long)]
     pub stats: bool,
+    #[command(flatten)]
+    pub sheet: SheetArgs,
     #[command(flatten)]
     pub render: RenderArgs,
 }
@@ -108,9 +227,9 @@ pub enum TemplatesAction {
     },
 }
 
-/// How to render an exercise: shared by `render` (and by `generate`, which flattens it too).
-#[derive(Debug, Clone, Args)]
-pub struct RenderArgs {
+/// Which sheet one document holds: for `render` and `generate`, which write one document.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct SheetArgs {
     /// Which sheet: the question, the worked solution, or both (solution on a new page).
     #[arg(long, value_enum, default_value_t = Part::Both)]
     pub part: Part,
@@ -118,6 +237,11 @@ pub struct RenderArgs {
     /// graphicx there).
     #[arg(long)]
     pub fragment: bool,
+}
+
+/// How to render exercises: shared by every command that writes question sheets or solutions.
+#[derive(Debug, Clone, Args)]
+pub struct RenderArgs {
     /// Decimals of every computed number shown (inputs are always shown in full).
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
     pub decimals: u8,
@@ -195,6 +319,8 @@ impl RenderArgs {
 
     /// Render options in `format` from these flags, with `base` (a config file's
     /// `[difficulty]`, or the default) under the knob flags and `identity` naming the exercise.
+    /// A standalone document with both parts; commands that write one sheet set `part` and
+    /// `fragment` from [`SheetArgs`].
     pub fn options(
         &self,
         format: Format,
@@ -203,8 +329,8 @@ impl RenderArgs {
     ) -> Result<RenderOptions> {
         Ok(RenderOptions {
             format,
-            part: self.part,
-            fragment: self.fragment,
+            part: Part::Both,
+            fragment: false,
             decimals: usize::from(self.decimals),
             rounding: self.rounding,
             knobs: base.overlay(&self.difficulty()).resolve()?,
@@ -250,7 +376,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Solve { file, format } => solve_command(&file, format, out),
         Command::Generate(args) => generate_command(args, out),
-        Command::Render { file, format, args } => render_command(&file, format, &args, out),
+        Command::Batch(args) => batch_command(&args, out),
+        Command::Exam(args) => exam_command(&args, out),
+        Command::Render {
+            file,
+            format,
+            sheet,
+            args,
+        } => render_command(&file, format, sheet, &args, out),
         Command::Templates {
             action: TemplatesAction::Eject { dir, force },
         } => eject_command(&dir, force, out),
@@ -258,17 +391,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
 }
 
 fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, source) = match (args.config, args.preset) {
-        (Some(path), _) => (generate::config::load(&path)?, ConfigSource::File(path)),
-        (None, Some(name)) => (generate::preset(&name)?, ConfigSource::Preset(name)),
-        (None, None) => (GeneratorConfig::default(), ConfigSource::Default),
-    };
+    let (config, source) = args.config.load()?;
     let sheet = |format: Format| -> Result<(RenderOptions, tera::Tera)> {
         let identity = Identity {
             seed: Some(args.seed.clone()),
             ..Identity::default()
         };
-        let options = args.render.options(format, &config.difficulty, identity)?;
+        let options = RenderOptions {
+            part: args.sheet.part,
+            fragment: args.sheet.fragment,
+            ..args.render.options(format, &config.difficulty, identity)?
+        };
         Ok((options, args.render.engine()?))
     };
     // Flags and templates are checked before sampling, so a typo is reported first.
@@ -302,6 +435,7 @@ fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
 fn render_command(
     file: &Path,
     format: Format,
+    sheet: SheetArgs,
     args: &RenderArgs,
     out: &mut dyn Write,
 ) -> Result<()> {
@@ -310,7 +444,11 @@ fn render_command(
         file: Some(file.display().to_string()),
         ..Identity::default()
     };
-    let options = args.options(format, &Difficulty::default(), identity)?;
+    let options = RenderOptions {
+        part: sheet.part,
+        fragment: sheet.fragment,
+        ..args.options(format, &Difficulty::default(), identity)?
+    };
     let tera = args.engine()?;
     let problem = spec::load(file)?;
     let solution = solve::solve(&problem);
@@ -349,6 +487,101 @@ fn eject_command(dir: &Path, force: bool, out: &mut dyn Write) -> Result<()> {
         out,
         &format!("wrote {} templates to {}\n", targets.len(), dir.display()),
     )
+}
+
+/// Sheet rendering shared by `batch` and `exam`: formats, options and the key's tolerance.
+fn sheet_plan(
+    config: &GeneratorConfig,
+    folder: &FolderArgs,
+    render: &RenderArgs,
+) -> Result<SheetPlan> {
+    let tolerance = match folder.tolerance {
+        Some(t) if !(t.is_finite() && t > 0.0) => {
+            return Err(Error::invalid(
+                "--tolerance",
+                format!("{t} is not a positive tolerance"),
+                "give a positive number such as --tolerance 0.01, or leave it out to derive it",
+            ))
+        }
+        Some(t) => Tolerance::Fixed(t),
+        None => Tolerance::FromRounding {
+            decimals: usize::from(render.decimals),
+        },
+    };
+    let mut formats = folder.format.clone();
+    formats.dedup();
+    Ok(SheetPlan {
+        formats,
+        options: render.options(Format::Latex, &config.difficulty, Identity::default())?,
+        tolerance,
+    })
+}
+
+fn batch_command(args: &BatchArgs, out: &mut dyn Write) -> Result<()> {
+    let (config, _) = args.config.load()?;
+    let plan = sheet_plan(&config, &args.folder, &args.render)?;
+    let tera = args.render.engine()?;
+    generate::seed::check_seed_text(&args.course_seed)?;
+    let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {
+        action: "read",
+        path: args.roster.clone(),
+        source,
+    })?;
+    let students = roster::parse(&bytes, &args.roster.display().to_string())?;
+    let job = workflow::BatchJob {
+        config: &config,
+        course_seed: &args.course_seed,
+        students: &students,
+        plan: &plan,
+        tera: &tera,
+    };
+    let summary = workflow::write_batch(&job, &args.folder.destination())?;
+    write_stdout(
+        out,
+        &render::run_summary("batch", &summary, &args.folder.out)?,
+    )
+}
+
+fn exam_command(args: &ExamArgs, out: &mut dyn Write) -> Result<()> {
+    let (config, _) = args.config.load()?;
+    let plan = sheet_plan(&config, &args.folder, &args.render)?;
+    let tera = args.render.engine()?;
+    generate::seed::check_seed_text(&args.seed)?;
+    check_variant_labels(&args.variants)?;
+    let job = workflow::ExamJob {
+        config: &config,
+        seed: &args.seed,
+        variants: &args.variants,
+        plan: &plan,
+        tera: &tera,
+    };
+    let summary = workflow::write_exam(&job, &args.folder.destination())?;
+    write_stdout(
+        out,
+        &render::run_summary("exam", &summary, &args.folder.out)?,
+    )
+}
+
+/// Labels become seed texts and file names: non-empty, printable and distinct.
+fn check_variant_labels(labels: &[String]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for label in labels {
+        if label.trim().is_empty() || label.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "--variants",
+                format!("{label:?} is not a usable label"),
+                "give printable labels such as --variants A,B,C",
+            ));
+        }
+        if !seen.insert(label) {
+            return Err(Error::invalid(
+                "--variants",
+                format!("`{label}` is listed twice"),
+                "give each variant its own label",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn solve_command(file: &Path, format: SolveFormat, out: &mut dyn Write) -> Result<()> {

@@ -38,6 +38,10 @@ pub enum Error {
     #[error("template error: {message}")]
     Template { message: String },
 
+    /// Ctrl-C stopped a run that writes a folder; nothing was written.
+    #[error("interrupted: nothing was written")]
+    Interrupted,
+
     /// The generator config admits no (or too few) valid exercises.
     #[error("{message}")]
     Unsatisfiable { message: String },

@@ -12,6 +12,7 @@ pub mod pdf;
 pub mod render;
 pub mod solve;
 pub mod spec;
+pub mod workflow;
 
 pub use cli::run;
 pub use error::{Error, Result};

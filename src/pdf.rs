@@ -79,7 +79,10 @@ pub fn compile(driver: Driver, tex: &Path) -> Result<()> {
         }),
     };
     match status {
-        Ok(s) if s.success() => Ok(()),
+        Ok(s) if s.success() => {
+            remove_auxiliary_files(tex);
+            Ok(())
+        }
         Ok(_) => Err(Error::invalid(
             tex.display().to_string(),
             format!(
@@ -93,6 +96,15 @@ pub fn compile(driver: Driver, tex: &Path) -> Result<()> {
             path: tex.to_path_buf(),
             source,
         }),
+    }
+}
+
+/// Leaves only the .tex and the .pdf: the rest is pdflatex's scratch. A failed document keeps
+/// its log for the error message.
+fn remove_auxiliary_files(tex: &Path) {
+    for ext in ["aux", "log", "fls", "fdb_latexmk", "out"] {
+        // Best effort: a missing scratch file is the normal case for some drivers.
+        let _ = std::fs::remove_file(tex.with_extension(ext));
     }
 }
 

@@ -63,32 +63,56 @@ fn first_candidates(config: &GeneratorConfig, bases: &[String]) -> Vec<Result<Pr
     })
 }
 
+/// Seeds whose first candidates are sampled together: bounds memory for large rosters.
+const CHUNK: usize = 1024;
+
+/// Runs the rule of the module docs over `bases` in order, handing each person's used seed and
+/// exercise to `keep`. Only fingerprints are remembered, so memory stays flat in the roster size.
+pub fn assign_with(
+    config: &GeneratorConfig,
+    bases: &[String],
+    mut keep: impl FnMut(String, Problem),
+) -> Result<()> {
+    let mut seen = BTreeSet::new();
+    let mut assigned = 0usize;
+    for chunk in bases.chunks(CHUNK) {
+        for (base, first) in chunk.iter().zip(first_candidates(config, chunk)) {
+            let mut problem = first?;
+            let mut attempt = 1;
+            while !seen.insert(fingerprint(&problem)) {
+                attempt += 1;
+                if attempt > MAX_ALTERNATIVES {
+                    return Err(Error::Unsatisfiable {
+                        message: format!(
+                            "the generator config admits too few distinct exercises: seed `{base}` \
+                             found no new one in {MAX_ALTERNATIVES} tries after {assigned} people; \
+                             widen the value ranges or relax the [rules] of the config"
+                        ),
+                    });
+                }
+                problem = generate::sample_problem(config, &candidate_seed(base, attempt))?.problem;
+            }
+            keep(candidate_seed(base, attempt), problem);
+            assigned += 1;
+        }
+    }
+    Ok(())
+}
+
 /// One distinct exercise per seed text in `bases`, by the rule in the module docs.
 pub fn assign_distinct(config: &GeneratorConfig, bases: &[String]) -> Result<Vec<Assigned>> {
-    let mut seen = BTreeSet::new();
     let mut out = Vec::with_capacity(bases.len());
-    for (base, first) in bases.iter().zip(first_candidates(config, bases)) {
-        let mut problem = first?;
-        let mut attempt = 1;
-        while !seen.insert(fingerprint(&problem)) {
-            attempt += 1;
-            if attempt > MAX_ALTERNATIVES {
-                return Err(Error::Unsatisfiable {
-                    message: format!(
-                        "the generator config admits too few distinct exercises: seed `{base}` \
-                         found no new one in {MAX_ALTERNATIVES} tries after {} people; widen the \
-                         value ranges or relax the [rules] of the config",
-                        out.len()
-                    ),
-                });
-            }
-            problem = generate::sample_problem(config, &candidate_seed(base, attempt))?.problem;
-        }
-        out.push(Assigned {
-            seed: candidate_seed(base, attempt),
-            problem,
-        });
-    }
+    assign_with(config, bases, |seed, problem| {
+        out.push(Assigned { seed, problem })
+    })?;
+    Ok(out)
+}
+
+/// Only the seed texts [`assign_distinct`] would use: for rosters too large to hold every
+/// exercise at once; `generate::sample_problem(config, seed)` brings each back.
+pub fn assign_seeds(config: &GeneratorConfig, bases: &[String]) -> Result<Vec<String>> {
+    let mut out = Vec::with_capacity(bases.len());
+    assign_with(config, bases, |seed, _| out.push(seed))?;
     Ok(out)
 }
 
@@ -117,6 +141,18 @@ mod tests {
             again, assigned[1].problem,
             "the recorded seed reproduces the sheet"
         );
+    }
+
+    #[test]
+    fn seeds_only_agree_with_full_assignment() {
+        let config = GeneratorConfig::default();
+        let bases: Vec<String> = ["x/1", "x/1", "x/2"].map(String::from).to_vec();
+        let full: Vec<String> = assign_distinct(&config, &bases)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.seed)
+            .collect();
+        assert_eq!(assign_seeds(&config, &bases).unwrap(), full);
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
+use crate::render::rounding::{self, Displayed, Rounding};
 use crate::solve::Solution;
+use crate::spec::Problem;
 
 /// One graded answer: a stable column name, the exact value and the accepted absolute error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,23 +45,61 @@ impl<'a> Gradable<'a> {
 
     /// (name, value) pairs in key order.
     pub fn named_values(&self) -> Vec<(String, f64)> {
-        let mut values: Vec<(String, f64)> =
-            vec![("y_hat".into(), self.y_hat), ("loss".into(), self.loss)];
-        values.extend(
-            self.w2_new
-                .iter()
-                .enumerate()
-                .map(|(k, v)| (format!("w2_new_{}", k + 1), *v)),
-        );
-        values.push(("b2_new".into(), self.b2_new));
-        values.extend(
-            self.f1_new
-                .indexed_iter()
-                .map(|((r, c), v)| (format!("f1_new_{}_{}", r + 1, c + 1), *v)),
-        );
-        values.push(("b1_new".into(), self.b1_new));
-        values
+        let values = [self.y_hat, self.loss]
+            .into_iter()
+            .chain(self.w2_new.iter().copied())
+            .chain([self.b2_new])
+            .chain(self.f1_new.iter().copied())
+            .chain([self.b1_new]);
+        answer_names(self.w2_new.len(), self.f1_new.dim())
+            .into_iter()
+            .zip(values)
+            .collect()
     }
+}
+
+/// The graded answers' names for `w2_len` weights and an `f1` filter, in key order: `y_hat`,
+/// `loss`, `w2_new_1`.., `b2_new`, `f1_new_1_1`.. (row-major), `b1_new`. 1-based like the
+/// exercise's notation (Z1_11).
+pub fn answer_names(w2_len: usize, f1: (usize, usize)) -> Vec<String> {
+    let mut names: Vec<String> = vec!["y_hat".into(), "loss".into()];
+    names.extend((1..=w2_len).map(|k| format!("w2_new_{k}")));
+    names.push("b2_new".into());
+    for r in 1..=f1.0 {
+        names.extend((1..=f1.1).map(|c| format!("f1_new_{r}_{c}")));
+    }
+    names.push("b1_new".into());
+    names
+}
+
+impl<'a> Gradable<'a> {
+    /// The values a student reaches by following the stepwise worked solution.
+    pub fn shown(displayed: &'a Displayed) -> Self {
+        Gradable {
+            y_hat: displayed.y_hat,
+            loss: displayed.loss,
+            w2_new: &displayed.w2_new,
+            b2_new: displayed.b2_new,
+            f1_new: &displayed.f1_new,
+            b1_new: displayed.b1_new,
+        }
+    }
+}
+
+/// The graded answers of `problem` (solved as `solution`) for a sheet showing `decimals`
+/// decimals: exact values, tolerances by `policy` against the stepwise worked solution.
+pub fn answers_for(
+    problem: &Problem,
+    solution: &Solution,
+    decimals: usize,
+    policy: Tolerance,
+) -> Vec<GradedAnswer> {
+    let stepwise = rounding::displayed(problem, solution, decimals, Rounding::Stepwise);
+    graded_answers(
+        &Gradable::exact(solution),
+        &Gradable::shown(&stepwise),
+        policy,
+    )
 }
 
 /// How much error a grader accepts.
@@ -79,10 +119,22 @@ impl Tolerance {
         match self {
             Tolerance::Fixed(t) => t,
             Tolerance::FromRounding { decimals } => {
-                10f64.powi(-(decimals as i32)) + (stepwise - exact).abs()
+                round_up_two_digits(10f64.powi(-(decimals as i32)) + (stepwise - exact).abs())
             }
         }
     }
+}
+
+/// `t` rounded *up* to two significant digits (0.0010255 -> 0.0011), so a key reads cleanly and
+/// never accepts less than the rule says.
+fn round_up_two_digits(t: f64) -> f64 {
+    let exponent = t.log10().floor() as i32 - 1;
+    let scaled = t / 10f64.powi(exponent);
+    // Division noise (0.0011 / 1e-4 = 11.000000000000002) must not bump the digit.
+    let digits = (scaled - 1e-9).ceil();
+    format!("{}e{exponent}", digits)
+        .parse()
+        .expect("invariant: digits and an exponent parse as a float")
 }
 
 /// The graded answers of one exercise: exact values, tolerances by `policy`, where `stepwise`
@@ -182,9 +234,18 @@ mod tests {
         };
         let answers = graded_answers(&exact, &stepwise, Tolerance::FromRounding { decimals: 3 });
         let w2_1 = answers.iter().find(|a| a.key == "w2_new_1").unwrap();
-        assert!((w2_1.tolerance - 0.005).abs() < 1e-12, "{}", w2_1.tolerance);
+        assert_eq!(w2_1.tolerance, 0.005);
         let y_hat = answers.iter().find(|a| a.key == "y_hat").unwrap();
-        assert!((y_hat.tolerance - 0.001).abs() < 1e-15);
+        assert_eq!(y_hat.tolerance, 0.001);
+    }
+
+    #[test]
+    fn tolerances_round_up_to_two_digits() {
+        assert_eq!(round_up_two_digits(0.0010255), 0.0011);
+        assert_eq!(round_up_two_digits(0.0011), 0.0011);
+        assert_eq!(round_up_two_digits(0.001), 0.001);
+        assert_eq!(round_up_two_digits(0.01887), 0.019);
+        assert_eq!(round_up_two_digits(1.234), 1.3);
     }
 
     #[test]

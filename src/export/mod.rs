@@ -7,3 +7,4 @@ pub mod key;
 pub mod moodle;
 pub mod names;
 pub mod roster;
+pub mod sheets;

@@ -39,6 +39,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/text/generate-stats.txt"),
     ),
     (
+        "text/run-summary.txt",
+        include_str!("../../templates/text/run-summary.txt"),
+    ),
+    (
         "toml/exercise.toml",
         include_str!("../../templates/toml/exercise.toml"),
     ),
@@ -63,6 +67,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/latex/question.tex"),
     ),
     (
+        "latex/solutions.tex",
+        include_str!("../../templates/latex/solutions.tex"),
+    ),
+    (
         "latex/solution.tex",
         include_str!("../../templates/latex/solution.tex"),
     ),
@@ -77,6 +85,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "markdown/question.md",
         include_str!("../../templates/markdown/question.md"),
+    ),
+    (
+        "markdown/solutions.md",
+        include_str!("../../templates/markdown/solutions.md"),
     ),
     (
         "markdown/solution.md",
@@ -291,6 +303,26 @@ pub fn exercise_toml(problem: &Problem, seed: &str, command: &str) -> Result<Str
         command,
     };
     render(&engine()?, "toml/exercise.toml", &context)
+}
+
+/// The closing line of `batch` and `exam` (`command`), naming the folder written.
+pub fn run_summary(
+    command: &str,
+    summary: &crate::workflow::Summary,
+    dir: &Path,
+) -> Result<String> {
+    #[derive(Serialize)]
+    struct Context<'a> {
+        command: &'a str,
+        summary: &'a crate::workflow::Summary,
+        dir: String,
+    }
+    let context = Context {
+        command,
+        summary,
+        dir: dir.display().to_string(),
+    };
+    render(&engine()?, "text/run-summary.txt", &context)
 }
 
 /// The acceptance statistics of `nnexam generate --stats`.

@@ -1,0 +1,411 @@
+//! `nnexam batch` and `nnexam exam` end to end: folder layout, the keys read back and compared
+//! with `solve` on the regenerated exercise, roster edge cases, escaping, atomic writing and
+//! determinism.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use nnexam::generate::{self, GeneratorConfig};
+use nnexam::solve::solve;
+use serde_json::Value;
+
+fn nnexam() -> Command {
+    Command::cargo_bin("nnexam").expect("binary builds")
+}
+
+const ROSTER: &str = "id,name,email\n\
+4711,Ada Lovelace,a@x\n\
+4712,\"O'Brien, \\input{/etc/passwd} & 100% $x$\",b@x\n\
+../../x,Evil,c@x\n\
+a/b,Slash,d@x\n\
+a_b,Underscore,e@x\n\
+CON,Device,f@x\n";
+
+fn write_roster(dir: &Path, text: &str) -> PathBuf {
+    let path = dir.join("roster.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run_batch(dir: &Path, roster: &Path, out: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+    nnexam()
+        .current_dir(dir)
+        .args([
+            "batch",
+            "--roster",
+            roster.to_str().unwrap(),
+            "--course-seed",
+            "ML2026-HW3",
+        ])
+        .args(["--out", out, "--quiet"])
+        .args(extra)
+        .assert()
+}
+
+/// Every file below `dir`, relative, sorted, with contents.
+fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else {
+                out.push((
+                    path.strip_prefix(root).unwrap().to_path_buf(),
+                    std::fs::read(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// The expected answers of the exercise generated from `seed`, straight from the solver.
+fn expected_answers(seed: &str) -> Vec<(String, f64)> {
+    let problem = generate::sample_problem(&GeneratorConfig::default(), seed)
+        .unwrap()
+        .problem;
+    let sol = solve(&problem);
+    let mut values = vec![
+        ("y_hat".to_string(), sol.forward.y_hat),
+        ("loss".to_string(), sol.forward.loss),
+    ];
+    for (k, v) in sol.update.w2.iter().enumerate() {
+        values.push((format!("w2_new_{}", k + 1), *v));
+    }
+    values.push(("b2_new".to_string(), sol.update.b2));
+    for ((r, c), v) in sol.update.f1.indexed_iter() {
+        values.push((format!("f1_new_{}_{}", r + 1, c + 1), *v));
+    }
+    values.push(("b1_new".to_string(), sol.update.b1));
+    values
+}
+
+#[test]
+fn batch_writes_one_folder_per_student_and_keys_that_match_solve() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), ROSTER);
+    run_batch(tmp.path(), &roster, "hw", &[]).success();
+    let out = tmp.path().join("hw");
+
+    // Nothing outside the folder, one folder per student, no two students sharing one.
+    let top: BTreeSet<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        top,
+        BTreeSet::from(["hw".to_string(), "roster.csv".to_string()])
+    );
+    let key: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(out.join("key.json")).unwrap()).unwrap();
+    assert_eq!(key.len(), 6);
+    let folders: BTreeSet<&str> = key.iter().map(|r| r["folder"].as_str().unwrap()).collect();
+    assert_eq!(folders.len(), 6, "every student has a folder of their own");
+    for row in &key {
+        let folder = out.join(row["folder"].as_str().unwrap());
+        assert!(folder.parent() == Some(out.as_path()));
+        for file in [
+            "question.tex",
+            "solution.tex",
+            "question.md",
+            "solution.md",
+            "exercise.json",
+        ] {
+            assert!(
+                folder.join(file).is_file(),
+                "{} lacks {file}",
+                folder.display()
+            );
+        }
+    }
+
+    // key.json: every answer equals solve on the exercise regenerated from the recorded seed.
+    for row in &key {
+        let seed = row["seed"].as_str().unwrap();
+        assert_eq!(seed, format!("ML2026-HW3/{}", row["id"].as_str().unwrap()));
+        let answers = row["answers"].as_array().unwrap();
+        let expected = expected_answers(seed);
+        assert_eq!(answers.len(), expected.len());
+        for (a, (name, value)) in answers.iter().zip(&expected) {
+            assert_eq!(a["key"].as_str().unwrap(), name);
+            assert!(
+                (a["value"].as_f64().unwrap() - value).abs() < 1e-12,
+                "{seed} {name}"
+            );
+            let tol = a["tolerance"].as_f64().unwrap();
+            assert!((0.001..0.1).contains(&tol), "{seed} {name} tolerance {tol}");
+        }
+        // The student's exercise JSON is the same exercise.
+        let exercise: Value = serde_json::from_slice(
+            &std::fs::read(
+                out.join(row["folder"].as_str().unwrap())
+                    .join("exercise.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            exercise["forward"]["y_hat"].as_f64().unwrap(),
+            expected[0].1
+        );
+    }
+
+    // key.csv: the same rows and values.
+    let mut reader = csv::Reader::from_path(out.join("key.csv")).unwrap();
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(
+        &header.iter().take(4).collect::<Vec<_>>(),
+        &["id", "name", "seed", "folder"]
+    );
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(records.len(), 6);
+    for (record, row) in records.iter().zip(&key) {
+        assert_eq!(&record[0], row["id"].as_str().unwrap());
+        assert_eq!(&record[1], row["name"].as_str().unwrap());
+        for (name, value) in expected_answers(&record[2]) {
+            let column = header.iter().position(|h| h == name).unwrap();
+            let csv_value: f64 = record[column].parse().unwrap();
+            assert!((csv_value - value).abs() < 1e-12, "{name}");
+            let tol: f64 = record[column + 1].parse().unwrap();
+            assert!(tol > 0.0);
+        }
+    }
+}
+
+#[test]
+fn roster_text_is_printed_literally_never_executed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), ROSTER);
+    run_batch(tmp.path(), &roster, "hw", &["--format", "latex"]).success();
+    let tex = std::fs::read_to_string(tmp.path().join("hw/4712/question.tex")).unwrap();
+    assert!(
+        !tex.contains("\\input{/etc/passwd}"),
+        "the name must be escaped"
+    );
+    assert!(
+        tex.contains("\\textbackslash{}input\\{/etc/passwd\\} \\& 100\\% \\$x\\$"),
+        "{tex}"
+    );
+    assert!(
+        !tmp.path().join("hw/4712/question.md").exists(),
+        "only the requested format"
+    );
+}
+
+#[test]
+fn same_roster_and_seed_give_byte_identical_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), ROSTER);
+    run_batch(tmp.path(), &roster, "one", &[]).success();
+    run_batch(tmp.path(), &roster, "two", &[]).success();
+    assert_eq!(tree(&tmp.path().join("one")), tree(&tmp.path().join("two")));
+}
+
+fn assert_roster_rejected(text: &[u8], needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("roster.csv");
+    std::fs::write(&path, text).unwrap();
+    let assert = run_batch(tmp.path(), &path, "hw", &[]).code(2).stdout("");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    for needle in needles {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+    }
+    // No output at all: not the folder, not a staging leftover.
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        1,
+        "only the roster remains"
+    );
+}
+
+#[test]
+fn bad_rosters_are_rejected_with_the_line_and_no_output() {
+    assert_roster_rejected(b"id,name\n1,Ada\n,Bob\n", &["line 3", "id"]);
+    assert_roster_rejected(
+        b"id,name\n1,Ada\n2,Bob\n1,Cy\n",
+        &["line 4", "duplicate", "line 2"],
+    );
+    assert_roster_rejected(b"", &["empty"]);
+    assert_roster_rejected(b"id,name\n1,Ada\n2,B\xe9la\n", &["line 3", "UTF-8"]);
+    assert_roster_rejected(b"id,name\n1,Ada\n2,\"Bob\n3,Cy\n", &["line 3", "quote"]);
+    assert_roster_rejected(b"student,name\n1,Ada\n", &["`id` column"]);
+}
+
+#[test]
+fn byte_order_mark_is_fine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), "\u{feff}id,name\n7,Ada\n");
+    run_batch(tmp.path(), &roster, "hw", &["--format", "markdown"]).success();
+    assert!(tmp.path().join("hw/7/question.md").is_file());
+}
+
+#[test]
+fn non_empty_folder_is_refused_unless_forced() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), "id\n1\n");
+    std::fs::create_dir(tmp.path().join("hw")).unwrap();
+    std::fs::write(tmp.path().join("hw/old.txt"), "keep me").unwrap();
+    let assert = run_batch(tmp.path(), &roster, "hw", &[]).code(2);
+    assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("--force"));
+    assert!(
+        tmp.path().join("hw/old.txt").exists(),
+        "refusal keeps the old folder"
+    );
+    run_batch(tmp.path(), &roster, "hw", &["--force"]).success();
+    assert!(
+        !tmp.path().join("hw/old.txt").exists() && tmp.path().join("hw/1/question.tex").exists()
+    );
+}
+
+#[test]
+fn a_failure_while_rendering_leaves_nothing_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), "id\n1\n2\n3\n");
+    let templates = tmp.path().join("tpl/markdown");
+    std::fs::create_dir_all(&templates).unwrap();
+    // A user template that fails at render time, after the LaTeX sheets were written.
+    std::fs::write(templates.join("question.md"), "{{ no_such_variable }}").unwrap();
+    let assert = run_batch(tmp.path(), &roster, "hw", &["--templates", "tpl"]).code(2);
+    assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("template"));
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left.len(), 2, "only roster.csv and tpl remain: {left:?}");
+}
+
+#[test]
+fn a_thousand_students_get_a_thousand_different_problems() {
+    let config = GeneratorConfig::default();
+    let bases: Vec<String> = (0..1000).map(|k| format!("ML2026-HW3/s{k:04}")).collect();
+    let assigned = nnexam::export::assign::assign_distinct(&config, &bases).unwrap();
+    let distinct: BTreeSet<String> = assigned
+        .iter()
+        .map(|a| serde_json::to_string(&a.problem).unwrap())
+        .collect();
+    assert_eq!(distinct.len(), 1000);
+}
+
+#[test]
+fn exam_writes_one_sheet_per_variant_a_solutions_document_and_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    nnexam()
+        .current_dir(tmp.path())
+        .args([
+            "exam",
+            "--variants",
+            "A,B,C",
+            "--seed",
+            "ML2026/exam1",
+            "--out",
+            "exam",
+            "--quiet",
+        ])
+        .assert()
+        .success();
+    let out = tmp.path().join("exam");
+    for v in ["A", "B", "C"] {
+        let tex = std::fs::read_to_string(out.join(format!("exam-{v}.tex"))).unwrap();
+        assert!(
+            tex.contains(&format!("(variant {v})")),
+            "label in the header of {v}"
+        );
+        assert!(
+            tex.contains(&format!("ML2026/exam1/{v}")),
+            "seed in the footer of {v}"
+        );
+        assert!(
+            !tex.contains("section*{Solution"),
+            "question sheets hold no solution"
+        );
+        assert!(out.join(format!("exam-{v}.md")).is_file());
+        assert!(out.join(format!("exercise-{v}.json")).is_file());
+    }
+    let solutions = std::fs::read_to_string(out.join("solutions.tex")).unwrap();
+    for v in ["A", "B", "C"] {
+        assert!(solutions.contains(&format!("Solution (variant {v})")));
+    }
+    assert_eq!(solutions.matches("\\begin{document}").count(), 1);
+    let key: Vec<Value> =
+        serde_json::from_slice(&std::fs::read(out.join("key.json")).unwrap()).unwrap();
+    let seeds: Vec<&str> = key.iter().map(|r| r["seed"].as_str().unwrap()).collect();
+    assert_eq!(
+        seeds,
+        ["ML2026/exam1/A", "ML2026/exam1/B", "ML2026/exam1/C"]
+    );
+    for row in &key {
+        let expected = expected_answers(row["seed"].as_str().unwrap());
+        let answers = row["answers"].as_array().unwrap();
+        for (a, (name, value)) in answers.iter().zip(&expected) {
+            assert_eq!(a["key"].as_str().unwrap(), name);
+            assert!((a["value"].as_f64().unwrap() - value).abs() < 1e-12);
+        }
+    }
+}
+
+#[test]
+fn exam_rejects_repeated_variant_labels() {
+    let tmp = tempfile::tempdir().unwrap();
+    nnexam()
+        .current_dir(tmp.path())
+        .args(["exam", "--variants", "A,A", "--seed", "s", "--out", "exam"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("listed twice"));
+    assert!(!tmp.path().join("exam").exists());
+}
+
+#[test]
+fn pdf_flag_compiles_every_latex_sheet_and_cleans_up() {
+    if which("pdflatex").is_none() {
+        common::skip(
+            "pdf_flag_compiles_every_latex_sheet_and_cleans_up",
+            "pdflatex is not installed",
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    nnexam()
+        .current_dir(tmp.path())
+        .args([
+            "exam",
+            "--variants",
+            "A,B",
+            "--seed",
+            "pdf",
+            "--out",
+            "exam",
+            "--pdf",
+            "--quiet",
+        ])
+        .args(["--format", "latex"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("3 PDFs"));
+    let out = tmp.path().join("exam");
+    for name in ["exam-A.pdf", "exam-B.pdf", "solutions.pdf"] {
+        let pdf = std::fs::read(out.join(name)).unwrap();
+        assert!(pdf.starts_with(b"%PDF"), "{name} is a PDF");
+    }
+    let scratch: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".aux") || n.ends_with(".log") || n.ends_with(".fls"))
+        .collect();
+    assert!(scratch.is_empty(), "{scratch:?}");
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    })
+}
