@@ -152,6 +152,27 @@ impl FolderArgs {
     }
 }
 
+/// What `batch` and `exam` share: the config sampled, where and how the folder is written, and
+/// how sheets are rendered.
+#[derive(Debug, Args)]
+pub struct FolderRunArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    #[command(flatten)]
+    pub folder: FolderArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+impl FolderRunArgs {
+    /// The config, the sheet plan and the template engine, all checked before any work.
+    fn prepare(&self) -> Result<(GeneratorConfig, SheetPlan, tera::Tera)> {
+        let (config, _) = self.config.load()?;
+        let plan = sheet_plan(&config, &self.folder, &self.render)?;
+        Ok((config, plan, self.render.engine()?))
+    }
+}
+
 /// Arguments of `batch`.
 #[derive(Debug, Args)]
 pub struct BatchArgs {
@@ -166,11 +187,7 @@ pub struct BatchArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub course_seed: String,
     #[command(flatten)]
-    pub config: ConfigArgs,
-    #[command(flatten)]
-    pub folder: FolderArgs,
-    #[command(flatten)]
-    pub render: RenderArgs,
+    pub run: FolderRunArgs,
 }
 
 /// Arguments of `exam`.
@@ -184,11 +201,7 @@ pub struct ExamArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub seed: String,
     #[command(flatten)]
-    pub config: ConfigArgs,
-    #[command(flatten)]
-    pub folder: FolderArgs,
-    #[command(flatten)]
-    pub render: RenderArgs,
+    pub run: FolderRunArgs,
 }
 
 /// Arguments of `generate`.
@@ -518,9 +531,7 @@ fn sheet_plan(
 }
 
 fn batch_command(args: &BatchArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, _) = args.config.load()?;
-    let plan = sheet_plan(&config, &args.folder, &args.render)?;
-    let tera = args.render.engine()?;
+    let (config, plan, tera) = args.run.prepare()?;
     generate::seed::check_seed_text(&args.course_seed)?;
     let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {
         action: "read",
@@ -535,17 +546,15 @@ fn batch_command(args: &BatchArgs, out: &mut dyn Write) -> Result<()> {
         plan: &plan,
         tera: &tera,
     };
-    let summary = workflow::write_batch(&job, &args.folder.destination())?;
+    let summary = workflow::write_batch(&job, &args.run.folder.destination())?;
     write_stdout(
         out,
-        &render::run_summary("batch", &summary, &args.folder.out)?,
+        &render::run_summary("batch", &summary, &args.run.folder.out)?,
     )
 }
 
 fn exam_command(args: &ExamArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, _) = args.config.load()?;
-    let plan = sheet_plan(&config, &args.folder, &args.render)?;
-    let tera = args.render.engine()?;
+    let (config, plan, tera) = args.run.prepare()?;
     generate::seed::check_seed_text(&args.seed)?;
     check_variant_labels(&args.variants)?;
     let job = workflow::ExamJob {
@@ -555,10 +564,10 @@ fn exam_command(args: &ExamArgs, out: &mut dyn Write) -> Result<()> {
         plan: &plan,
         tera: &tera,
     };
-    let summary = workflow::write_exam(&job, &args.folder.destination())?;
+    let summary = workflow::write_exam(&job, &args.run.folder.destination())?;
     write_stdout(
         out,
-        &render::run_summary("exam", &summary, &args.folder.out)?,
+        &render::run_summary("exam", &summary, &args.run.folder.out)?,
     )
 }
 
