@@ -105,21 +105,21 @@ pub fn person_output(
     tera: &Tera,
 ) -> Result<PersonOutput> {
     let solution = solve::solve(problem);
-    let mut sheets = Vec::with_capacity(plan.formats.len() * 2);
-    for &format in &plan.formats {
-        for part in [Part::Question, Part::Solution] {
-            let text = render_sheet(
-                person,
-                seed,
-                problem,
-                &solution,
-                plan,
-                (format, part, false),
-                tera,
-            )?;
-            sheets.push(Sheet { format, part, text });
-        }
-    }
+    let wanted: Vec<(Format, Part)> = plan
+        .formats
+        .iter()
+        .flat_map(|&f| [(f, Part::Question), (f, Part::Solution)])
+        .collect();
+    let options = RenderOptions {
+        identity: identity(person, seed),
+        ..plan.options.clone()
+    };
+    let texts = render::render_sheets(problem, &solution, &options, &wanted, tera)?;
+    let sheets = wanted
+        .into_iter()
+        .zip(texts)
+        .map(|((format, part), text)| Sheet { format, part, text })
+        .collect();
     let answers = key::answers_for(problem, &solution, plan.options.decimals, plan.tolerance);
     Ok(PersonOutput {
         sheets,

@@ -343,6 +343,35 @@ pub fn render_exercise(
     render(tera, options.format.entry_template(), &context)
 }
 
+/// Renders several sheets of one exercise, each `(format, part)` as a standalone document with
+/// `options`' other settings. Same text as [`render_exercise`] per sheet, but the shown numbers
+/// and the template context are built once: batches render four sheets per student.
+pub fn render_sheets(
+    problem: &Problem,
+    solution: &Solution,
+    options: &RenderOptions,
+    sheets: &[(Format, Part)],
+    tera: &Tera,
+) -> Result<Vec<String>> {
+    let shown = rounding::displayed(problem, solution, options.decimals, options.rounding);
+    let all_parts = RenderOptions {
+        part: Part::Both,
+        ..options.clone()
+    };
+    let exam = context::build(problem, solution, &shown, &all_parts);
+    let mut context = Context::from_serialize(&exam).map_err(template_error)?;
+    sheets
+        .iter()
+        .map(|&(format, part)| {
+            context.insert("format", &format);
+            context.insert("show_question", &part.has_question());
+            context.insert("show_solution", &part.has_solution());
+            tera.render(format.entry_template(), &context)
+                .map_err(template_error)
+        })
+        .collect()
+}
+
 /// Problems shared by this module's unit tests.
 #[cfg(test)]
 pub(crate) mod fixtures {
@@ -362,6 +391,30 @@ pub(crate) mod fixtures {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn render_sheets_matches_rendering_each_sheet_alone() {
+        let problem = fixtures::task_3_1();
+        let solution = crate::solve::solve(&problem);
+        let tera = engine().unwrap();
+        let options = RenderOptions::default();
+        let sheets = [
+            (Format::Latex, Part::Question),
+            (Format::Latex, Part::Solution),
+            (Format::Markdown, Part::Question),
+            (Format::Markdown, Part::Both),
+        ];
+        let together = render_sheets(&problem, &solution, &options, &sheets, &tera).unwrap();
+        for (text, (format, part)) in together.iter().zip(sheets) {
+            let alone = RenderOptions {
+                format,
+                part,
+                ..options.clone()
+            };
+            let expected = render_exercise(&problem, &solution, &alone, &tera).unwrap();
+            assert_eq!(text, &expected, "{format:?} {part:?}");
+        }
+    }
 
     #[test]
     fn exercise_toml_is_readable_and_reads_back_identically() {
