@@ -5,6 +5,7 @@
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
+use crate::render::rounding::Displayed;
 use crate::solve::Solution;
 
 /// One graded answer: a stable column name, the exact value and the accepted absolute error.
@@ -38,6 +39,21 @@ impl<'a> Gradable<'a> {
             b2_new: solution.update.b2,
             f1_new: &solution.update.f1,
             b1_new: solution.update.b1,
+        }
+    }
+
+    /// The values a worked solution shows (use [`Rounding::Stepwise`] for what a student
+    /// carrying rounded intermediates arrives at).
+    ///
+    /// [`Rounding::Stepwise`]: crate::render::Rounding::Stepwise
+    pub fn shown(displayed: &'a Displayed) -> Self {
+        Gradable {
+            y_hat: displayed.y_hat,
+            loss: displayed.loss,
+            w2_new: &displayed.w2_new,
+            b2_new: displayed.b2_new,
+            f1_new: &displayed.f1_new,
+            b1_new: displayed.b1_new,
         }
     }
 
