@@ -43,10 +43,13 @@ pub const TEMPLATE: &str = "moodle/question.html";
 /// Most variants in one quiz.
 pub const MAX_COUNT: usize = 10_000;
 
-/// Most decimals a question may ask for, and the smallest `--tolerance`: three digits coarser
-/// than the [`GAP_DECIMALS`] a gap carries, so printing a tolerance never changes it noticeably
-/// (and never to 0, which Moodle reads as "exact").
+/// Most decimals a question may ask for: its derived tolerance is then at least
+/// [`MIN_TOLERANCE`].
 pub const MAX_DECIMALS: u8 = 6;
+
+/// The smallest tolerance: three digits coarser than the [`GAP_DECIMALS`] a gap carries, so
+/// printing a tolerance never changes it noticeably (and never to 0, which Moodle reads as
+/// "exactly").
 pub const MIN_TOLERANCE: f64 = 1e-6;
 
 /// One Cloze question: its sortable name, a stable id number and the HTML text with gaps.
