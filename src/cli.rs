@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::error::{Error, Result};
 use crate::export::key::Tolerance;
+use crate::export::moodle::{self, QuizOptions};
 use crate::export::roster;
 use crate::export::sheets::SheetPlan;
 use crate::generate::{self, ConfigSource, GeneratorConfig};
@@ -76,6 +77,25 @@ pub enum Command {
     /// Exam variants: one question sheet per variant (exam-A.tex, ...) with its label in the
     /// header, one solutions document with every variant, the exercises' JSON and the key.
     Exam(ExamArgs),
+    /// Write a Moodle XML question bank of COUNT Cloze questions, one distinct generated
+    /// exercise each, to standard output.
+    ///
+    /// `nnexam moodle --count 30 --seed ML2026 > quiz.xml`, then import quiz.xml in Moodle's
+    /// question bank as "Moodle XML format".
+    ///
+    /// Question k is generated from the seed text "SEED/k" (k zero-padded to the width of
+    /// COUNT: ML2026/01 ... ML2026/30; "SEED/k#2" and so on when an earlier variant already has
+    /// that exercise), is named "SEED k" so that names sort in order, and has that seed text as
+    /// its ID number: `nnexam generate --seed "<ID number>"` with the same --config or --preset
+    /// regenerates it and its worked solution. The category is nnexam/SEED.
+    ///
+    /// Each question gives the exercise and has one numerical gap for y_hat, the loss and every
+    /// entry of the updated W2, B2, F1 and B1. A gap accepts any answer within an absolute
+    /// tolerance of the exact value: by default 10^-D + |stepwise - exact|, where D is
+    /// --decimals and "stepwise" is the value a student gets who rounds every intermediate
+    /// result to D decimals (as the stepwise worked solution does). So rounding only at the end
+    /// and rounding as you go are both accepted. --tolerance replaces this with one fixed value.
+    Moodle(MoodleArgs),
     /// Work with the built-in templates.
     Templates {
         #[command(subcommand)]
@@ -137,7 +157,7 @@ pub struct FolderArgs {
     /// Absolute tolerance of every graded answer in the key. Default: 10^-D plus the distance
     /// between the exact answer and the stepwise worked solution's, so that both a student who
     /// rounds only at the end and one who follows the sheet's rounded steps are accepted.
-    #[arg(long, value_name = "T")]
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = parse_tolerance)]
     pub tolerance: Option<f64>,
 }
 
@@ -226,11 +246,45 @@ pub struct GenerateArgs {
     pub render: RenderArgs,
 }
 
+/// Arguments of `moodle`.
+#[derive(Debug, Args)]
+pub struct MoodleArgs {
+    /// Number of questions (variants), 1 to 10000.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=moodle::MAX_COUNT as i64))]
+    pub count: u32,
+    /// Seed text of the quiz, e.g. "ML2026/quiz3"; see above for the seeds of the questions.
+    #[arg(long, allow_hyphen_values = true)]
+    pub seed: String,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Decimals the questions ask for (at most 6); sets the default tolerance.
+    #[arg(long, default_value_t = 3,
+          value_parser = clap::value_parser!(u8).range(0..=i64::from(moodle::MAX_DECIMALS)))]
+    pub decimals: u8,
+    /// Absolute tolerance of every gap, instead of the one derived from --decimals (finite, at
+    /// least 0.000001).
+    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = parse_tolerance)]
+    pub tolerance: Option<f64>,
+    /// Folder of templates that override the built-ins by name (moodle/question.html; see
+    /// `templates eject`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// `--tolerance`: a number that [`moodle::check_tolerance`] accepts.
+fn parse_tolerance(text: &str) -> std::result::Result<f64, String> {
+    let tolerance: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number; give e.g. 0.01"))?;
+    moodle::check_tolerance(tolerance).map_err(|e| e.to_string())?;
+    Ok(tolerance)
+}
+
 /// `nnexam templates ...`
 #[derive(Debug, Subcommand)]
 pub enum TemplatesAction {
-    /// Write every built-in template into DIR (latex/, markdown/, text/) for editing; use the
-    /// folder with --templates DIR. Files that exist are not overwritten unless --force.
+    /// Write every built-in template into DIR (latex/, markdown/, moodle/, text/) for editing;
+    /// use the folder with --templates DIR. Files that exist are not overwritten unless --force.
     Eject {
         /// Folder to write into; created if missing.
         dir: PathBuf,
@@ -353,10 +407,15 @@ impl RenderArgs {
 
     /// The template engine: built-ins, overridden by --templates DIR when given.
     pub fn engine(&self) -> Result<tera::Tera> {
-        match &self.templates {
-            Some(dir) => render::engine_with(render::load_template_dir(dir)?),
-            None => render::engine(),
-        }
+        engine(self.templates.as_deref())
+    }
+}
+
+/// The template engine: built-ins, overridden by the templates in `dir` when given.
+fn engine(dir: Option<&Path>) -> Result<tera::Tera> {
+    match dir {
+        Some(dir) => render::engine_with(render::load_template_dir(dir)?),
+        None => render::engine(),
     }
 }
 
@@ -397,6 +456,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             sheet,
             args,
         } => render_command(&file, format, sheet, &args, out),
+        Command::Moodle(args) => moodle_command(&args, out),
         Command::Templates {
             action: TemplatesAction::Eject { dir, force },
         } => eject_command(&dir, force, out),
@@ -443,6 +503,18 @@ fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
         }
     };
     write_stdout(out, &text)
+}
+
+fn moodle_command(args: &MoodleArgs, out: &mut dyn Write) -> Result<()> {
+    let options = QuizOptions {
+        decimals: usize::from(args.decimals),
+        tolerance: args.tolerance,
+    };
+    let tera = engine(args.templates.as_deref())?;
+    let (config, _) = args.config.load()?;
+    let count = usize::try_from(args.count).expect("invariant: clap limits --count to 10000");
+    let xml = moodle::quiz(&config, &args.seed, count, &options, &tera)?;
+    write_stdout(out, &xml)
 }
 
 fn render_command(
@@ -509,13 +581,6 @@ fn sheet_plan(
     render: &RenderArgs,
 ) -> Result<SheetPlan> {
     let tolerance = match folder.tolerance {
-        Some(t) if !(t.is_finite() && t > 0.0) => {
-            return Err(Error::invalid(
-                "--tolerance",
-                format!("{t} is not a positive tolerance"),
-                "give a positive number such as --tolerance 0.01, or leave it out to derive it",
-            ))
-        }
         Some(t) => Tolerance::Fixed(t),
         None => Tolerance::FromRounding {
             decimals: usize::from(render.decimals),

@@ -43,6 +43,21 @@ impl<'a> Gradable<'a> {
         }
     }
 
+    /// The values a worked solution shows (use [`Rounding::Stepwise`] for what a student
+    /// carrying rounded intermediates arrives at).
+    ///
+    /// [`Rounding::Stepwise`]: crate::render::Rounding::Stepwise
+    pub fn shown(displayed: &'a Displayed) -> Self {
+        Gradable {
+            y_hat: displayed.y_hat,
+            loss: displayed.loss,
+            w2_new: &displayed.w2_new,
+            b2_new: displayed.b2_new,
+            f1_new: &displayed.f1_new,
+            b1_new: displayed.b1_new,
+        }
+    }
+
     /// (name, value) pairs in key order.
     pub fn named_values(&self) -> Vec<(String, f64)> {
         let values = [self.y_hat, self.loss]
@@ -70,20 +85,6 @@ pub fn answer_names(w2_len: usize, f1: (usize, usize)) -> Vec<String> {
     }
     names.push("b1_new".into());
     names
-}
-
-impl<'a> Gradable<'a> {
-    /// The values a student reaches by following the stepwise worked solution.
-    pub fn shown(displayed: &'a Displayed) -> Self {
-        Gradable {
-            y_hat: displayed.y_hat,
-            loss: displayed.loss,
-            w2_new: &displayed.w2_new,
-            b2_new: displayed.b2_new,
-            f1_new: &displayed.f1_new,
-            b1_new: displayed.b1_new,
-        }
-    }
 }
 
 /// The graded answers of `problem` (solved as `solution`) for a sheet showing `decimals`

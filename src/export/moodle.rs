@@ -1,11 +1,56 @@
-//! Moodle XML question banks of Cloze ("embedded answers") questions. This module owns the XML
-//! envelope and the gap syntax; the question text itself is HTML rendered from a template.
-//! The XML is written with quick-xml, so every special character in the text is escaped.
+//! Moodle XML question banks of Cloze ("embedded answers") questions: `nnexam moodle`. This
+//! module owns the quiz's shape (variant seeds, question names, the category), the gap syntax,
+//! the tolerance policy of the gaps and the XML envelope. The question text is HTML rendered
+//! from the template `moodle/question.html`; the graded values come from [`key`], so the quiz
+//! and an answer key can never disagree. Must not do I/O: [`quiz`] returns the XML as a string.
+//!
+//! - Variants: variant k of a quiz seeded `S` is generated from the seed text `S/k`, k counted
+//!   from 1 and zero-padded to the width of the count (`S/01` ... `S/12`), made distinct by
+//!   [`assign::assign_distinct`] (so a variant may use `S/k#2`). Its question is named `S k`
+//!   (same padding, so names sort in variant order) and its `idnumber` is the seed text actually
+//!   used: `nnexam generate --seed "<idnumber>"` (with the same config) regenerates it.
+//! - Gaps: one `{1:NUMERICAL:=value:tolerance}` per graded answer (y_hat, the loss, the updated
+//!   W2, B2, F1 and B1), `value` the solver's exact value.
+//! - Tolerance (absolute): by default `10^-D + |stepwise - exact|`, D the decimals the question
+//!   asks for and `stepwise` the value of the worked solution that rounds every step to D
+//!   decimals; so both a student who rounds only the final answer and one who rounds as they go
+//!   are accepted ([`Tolerance::FromRounding`]). `--tolerance T` uses T for every gap instead.
+//! - Escaping: the template HTML-escapes every value it prints (Tera autoescapes `.html`) and
+//!   quick-xml escapes the whole HTML once more for the XML file.
+//!
+//! [`key`]: super::key
+
+use std::collections::BTreeMap;
 
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
+use serde::Serialize;
+use tera::Tera;
 
+use super::assign;
+use super::key::{self, Gradable, GradedAnswer, Tolerance};
+use crate::error::{Error, Result};
+use crate::generate::{seed::check_seed_text, GeneratorConfig};
+use crate::render::context::{self, Given, Net};
 use crate::render::number::format_number;
+use crate::render::{self, rounding, Rounding};
+use crate::solve::{self, Solution};
+use crate::spec::Problem;
+
+/// The question text template.
+pub const TEMPLATE: &str = "moodle/question.html";
+
+/// Most variants in one quiz.
+pub const MAX_COUNT: usize = 10_000;
+
+/// Most decimals a question may ask for: its derived tolerance is then at least
+/// [`MIN_TOLERANCE`].
+pub const MAX_DECIMALS: u8 = 6;
+
+/// The smallest tolerance: three digits coarser than the [`GAP_DECIMALS`] a gap carries, so
+/// printing a tolerance never changes it noticeably (and never to 0, which Moodle reads as
+/// "exactly").
+pub const MIN_TOLERANCE: f64 = 1e-6;
 
 /// One Cloze question: its sortable name, a stable id number and the HTML text with gaps.
 #[derive(Clone, Debug, PartialEq)]
@@ -85,9 +130,216 @@ pub fn quiz_xml(category: &str, questions: &[ClozeQuestion]) -> String {
     xml
 }
 
+/// How the questions of a quiz ask and grade.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct QuizOptions {
+    /// Decimals the question asks for (at most [`MAX_DECIMALS`]).
+    pub decimals: usize,
+    /// One absolute tolerance for every gap; `None` derives it from the rounding rule.
+    pub tolerance: Option<f64>,
+}
+
+impl QuizOptions {
+    /// The tolerance policy these options stand for.
+    pub fn policy(&self) -> Tolerance {
+        match self.tolerance {
+            Some(t) => Tolerance::Fixed(t),
+            None => Tolerance::FromRounding {
+                decimals: self.decimals,
+            },
+        }
+    }
+}
+
+/// One variant of a quiz: the exercise, its exact solution, and how the question is labelled.
+#[derive(Clone, Copy, Debug)]
+pub struct Variant<'a> {
+    pub name: &'a str,
+    /// The seed text the exercise was generated from (the question's `idnumber`).
+    pub seed: &'a str,
+    pub problem: &'a Problem,
+    /// Must be `solve(problem)`.
+    pub solution: &'a Solution,
+}
+
+/// The seed texts of a quiz's variants before [`assign::assign_distinct`]: `seed/1` ...
+/// `seed/count`, zero-padded to the width of `count`.
+pub fn variant_seeds(seed: &str, count: usize) -> Vec<String> {
+    (1..=count)
+        .map(|k| format!("{seed}/{}", padded(k, count)))
+        .collect()
+}
+
+/// The name of question `k` (1-based) of `count`: `seed k`, zero-padded so names sort in order.
+pub fn question_name(seed: &str, k: usize, count: usize) -> String {
+    format!("{seed} {}", padded(k, count))
+}
+
+/// The question category of a quiz (Moodle reads `/` as a subcategory).
+pub fn category(seed: &str) -> String {
+    format!("nnexam/{seed}")
+}
+
+fn padded(k: usize, count: usize) -> String {
+    let width = count.to_string().len();
+    format!("{k:0width$}")
+}
+
+/// The Cloze gaps of one exercise, in the shapes the template lays out.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+struct Gaps {
+    y_hat: String,
+    loss: String,
+    w2_new: Vec<String>,
+    b2_new: String,
+    /// Rows of the updated filter.
+    f1_new: Vec<Vec<String>>,
+    b1_new: String,
+}
+
+impl Gaps {
+    /// The gaps of `answers` (from [`key::graded_answers`]) for a problem with `w2_len` weights
+    /// and a `f1_shape` filter, looked up by the key's answer names.
+    fn new(answers: &[GradedAnswer], w2_len: usize, f1_shape: (usize, usize)) -> Gaps {
+        let gaps: BTreeMap<&str, String> = answers
+            .iter()
+            .map(|a| (a.key.as_str(), numerical_gap(a.value, a.tolerance)))
+            .collect();
+        let gap = |name: &str| -> String {
+            gaps.get(name)
+                .cloned()
+                .expect("invariant: key::graded_answers names every updated parameter")
+        };
+        Gaps {
+            y_hat: gap("y_hat"),
+            loss: gap("loss"),
+            w2_new: (1..=w2_len).map(|k| gap(&format!("w2_new_{k}"))).collect(),
+            b2_new: gap("b2_new"),
+            f1_new: (1..=f1_shape.0)
+                .map(|r| {
+                    (1..=f1_shape.1)
+                        .map(|c| gap(&format!("f1_new_{r}_{c}")))
+                        .collect()
+                })
+                .collect(),
+            b1_new: gap("b1_new"),
+        }
+    }
+}
+
+/// What `moodle/question.html` sees.
+#[derive(Serialize)]
+struct QuestionContext {
+    decimals: usize,
+    net: Net,
+    given: Given,
+    gaps: Gaps,
+}
+
+/// The graded answers of `variant`: exact values, tolerances by `options`.
+pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Vec<GradedAnswer> {
+    let shown = rounding::displayed(
+        variant.problem,
+        variant.solution,
+        options.decimals,
+        Rounding::Stepwise,
+    );
+    key::graded_answers(
+        &Gradable::exact(variant.solution),
+        &Gradable::shown(&shown),
+        options.policy(),
+    )
+}
+
+/// One variant as a Cloze question, its text rendered with [`TEMPLATE`] from `tera`.
+pub fn cloze_question(
+    variant: &Variant<'_>,
+    options: &QuizOptions,
+    tera: &Tera,
+) -> Result<ClozeQuestion> {
+    let problem = variant.problem;
+    let context = QuestionContext {
+        decimals: options.decimals,
+        net: context::net(problem),
+        given: context::given(problem),
+        gaps: Gaps::new(
+            &graded_answers(variant, options),
+            problem.w2.len(),
+            problem.f1.dim(),
+        ),
+    };
+    Ok(ClozeQuestion {
+        name: variant.name.to_string(),
+        idnumber: variant.seed.to_string(),
+        html: render::render(tera, TEMPLATE, &context)?,
+    })
+}
+
+/// Checks what the command line cannot: the quiz seed, the count and the options.
+fn check(seed: &str, count: usize, options: &QuizOptions) -> Result<()> {
+    check_seed_text(seed)?;
+    if !(1..=MAX_COUNT).contains(&count) {
+        return Err(Error::invalid(
+            "count",
+            format!("{count} questions"),
+            format!("ask for 1 to {MAX_COUNT} questions"),
+        ));
+    }
+    if options.decimals > usize::from(MAX_DECIMALS) {
+        return Err(Error::invalid(
+            "decimals",
+            format!("{} decimals", options.decimals),
+            format!("ask for at most {MAX_DECIMALS} decimals"),
+        ));
+    }
+    options.tolerance.map_or(Ok(()), check_tolerance)
+}
+
+/// A fixed tolerance must be finite and at least [`MIN_TOLERANCE`].
+pub fn check_tolerance(tolerance: f64) -> Result<()> {
+    if tolerance.is_finite() && tolerance >= MIN_TOLERANCE {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "tolerance",
+        format!("{tolerance} is not a usable absolute tolerance"),
+        format!("give a finite tolerance of at least {MIN_TOLERANCE}, e.g. 0.01"),
+    ))
+}
+
+/// The Moodle XML of a quiz of `count` distinct variants of `config`, seeded by `seed`, by the
+/// rules in the module docs.
+pub fn quiz(
+    config: &GeneratorConfig,
+    seed: &str,
+    count: usize,
+    options: &QuizOptions,
+    tera: &Tera,
+) -> Result<String> {
+    check(seed, count, options)?;
+    let assigned = assign::assign_distinct(config, &variant_seeds(seed, count))?;
+    let questions = assigned
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let solution = solve::solve(&a.problem);
+            let name = question_name(seed, i + 1, count);
+            let variant = Variant {
+                name: &name,
+                seed: &a.seed,
+                problem: &a.problem,
+                solution: &solution,
+            };
+            cloze_question(&variant, options, tera)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(quiz_xml(&category(seed), &questions))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::render::fixtures::task_3_1;
     use quick_xml::events::Event;
     use quick_xml::Reader;
 
@@ -120,5 +372,169 @@ mod tests {
         assert!(texts.contains(&q.name), "{texts:?}");
         assert!(texts.contains(&q.html), "{texts:?}");
         assert!(texts.contains(&"$course$/nnexam/test".to_string()));
+    }
+
+    /// Task 3.1's question under `options`, and its graded answers.
+    fn task_question(options: &QuizOptions) -> (ClozeQuestion, Vec<GradedAnswer>) {
+        let problem = task_3_1();
+        let solution = solve::solve(&problem);
+        let variant = Variant {
+            name: "t 1",
+            seed: "t/1",
+            problem: &problem,
+            solution: &solution,
+        };
+        let tera = render::engine().unwrap();
+        let question = cloze_question(&variant, options, &tera).unwrap();
+        (question, graded_answers(&variant, options))
+    }
+
+    const DEFAULT: QuizOptions = QuizOptions {
+        decimals: 3,
+        tolerance: None,
+    };
+
+    /// Every `{1:NUMERICAL:...}` gap of `html`, in order.
+    fn gaps_of(html: &str) -> Vec<&str> {
+        html.match_indices("{1:NUMERICAL:")
+            .map(|(start, _)| {
+                let end = start + html[start..].find('}').unwrap();
+                &html[start..=end]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn variant_seeds_are_zero_padded_to_the_width_of_the_count() {
+        assert_eq!(variant_seeds("S", 3), ["S/1", "S/2", "S/3"]);
+        let twelve = variant_seeds("S", 12);
+        assert_eq!((twelve[0].as_str(), twelve[11].as_str()), ("S/01", "S/12"));
+        assert_eq!(variant_seeds("S", 100)[6], "S/007");
+    }
+
+    #[test]
+    fn question_names_sort_in_variant_order() {
+        let names: Vec<String> = (1..=120).map(|k| question_name("ML", k, 120)).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        assert_eq!(names[0], "ML 001");
+    }
+
+    #[test]
+    fn tolerance_flag_replaces_the_rounding_rule() {
+        assert_eq!(DEFAULT.policy(), Tolerance::FromRounding { decimals: 3 });
+        let fixed = QuizOptions {
+            tolerance: Some(0.01),
+            ..DEFAULT
+        };
+        assert_eq!(fixed.policy(), Tolerance::Fixed(0.01));
+    }
+
+    #[test]
+    fn unusable_counts_decimals_and_tolerances_are_rejected() {
+        assert!(check("s", 0, &DEFAULT).is_err());
+        assert!(check("s", MAX_COUNT + 1, &DEFAULT).is_err());
+        assert!(check("", 1, &DEFAULT).is_err());
+        let decimals = QuizOptions {
+            decimals: 7,
+            ..DEFAULT
+        };
+        assert!(check("s", 1, &decimals).is_err());
+        for t in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e-7] {
+            let err = check_tolerance(t).unwrap_err().to_string();
+            assert!(err.contains("tolerance"), "{err}");
+        }
+        assert!(check_tolerance(MIN_TOLERANCE).is_ok());
+        assert!(check("s", MAX_COUNT, &DEFAULT).is_ok());
+    }
+
+    #[test]
+    fn question_has_one_gap_per_graded_answer_in_key_order() {
+        let (question, answers) = task_question(&DEFAULT);
+        let expected: Vec<String> = answers
+            .iter()
+            .map(|a| numerical_gap(a.value, a.tolerance))
+            .collect();
+        assert_eq!(gaps_of(&question.html), expected);
+        assert_eq!(
+            (question.name.as_str(), question.idnumber.as_str()),
+            ("t 1", "t/1")
+        );
+    }
+
+    #[test]
+    fn question_html_is_well_formed() {
+        let (question, _) = task_question(&DEFAULT);
+        // The template writes XHTML-style markup, so an XML reader checks that tags balance.
+        let wrapped = format!("<div>{}</div>", question.html);
+        let mut reader = Reader::from_str(&wrapped);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("{e}: {}", question.html),
+            }
+        }
+    }
+
+    #[test]
+    fn matrix_ampersands_are_html_escaped() {
+        let (question, _) = task_question(&DEFAULT);
+        let html = &question.html;
+        assert!(html.contains("\\begin{bmatrix} 2 &amp; 0"), "{html}");
+        for (at, _) in html.match_indices('&') {
+            let rest = &html[at..];
+            assert!(
+                ["&amp;", "&lt;", "&gt;", "&quot;", "&#x27;", "&#x2F;"]
+                    .iter()
+                    .any(|entity| rest.starts_with(entity)),
+                "bare & at {at}: {}",
+                &rest[..rest.len().min(20)]
+            );
+        }
+    }
+
+    #[test]
+    fn gaps_stay_outside_math() {
+        let (question, _) = task_question(&DEFAULT);
+        let html = &question.html;
+        for (at, _) in html.match_indices("{1:NUMERICAL:") {
+            let before = &html[..at];
+            assert_eq!(
+                before.matches("\\(").count(),
+                before.matches("\\)").count(),
+                "gap at {at} is inside \\( \\)"
+            );
+        }
+    }
+
+    #[test]
+    fn question_says_how_many_decimals_to_give() {
+        let two = QuizOptions {
+            decimals: 2,
+            ..DEFAULT
+        };
+        assert!(task_question(&two).0.html.contains("to 2 decimal places"));
+        let whole = QuizOptions {
+            decimals: 0,
+            ..DEFAULT
+        };
+        assert!(task_question(&whole).0.html.contains("as a whole number"));
+    }
+
+    #[test]
+    fn quiz_is_deterministic_and_names_follow_the_seed() {
+        let config = GeneratorConfig::default();
+        let tera = render::engine().unwrap();
+        let xml = quiz(&config, "Q", 2, &DEFAULT, &tera).unwrap();
+        assert_eq!(xml, quiz(&config, "Q", 2, &DEFAULT, &tera).unwrap());
+        for needle in [
+            "$course$/nnexam/Q",
+            "<text>Q 1</text>",
+            "<idnumber>Q/2</idnumber>",
+        ] {
+            assert!(xml.contains(needle), "{needle}");
+        }
     }
 }

@@ -293,7 +293,8 @@ fn slot(decimals: usize) -> String {
     }
 }
 
-fn net(problem: &Problem) -> Net {
+/// The network's settings as the templates print them.
+pub fn net(problem: &Problem) -> Net {
     let shapes = problem.shapes();
     let (conv, pool) = (problem.conv, problem.pool);
     let read_rows = (shapes.z1.0 - 1) * conv.stride + shapes.f1.0;
@@ -343,7 +344,8 @@ fn shape_view(problem: &Problem) -> ShapeView {
     }
 }
 
-fn given(problem: &Problem) -> Given {
+/// The exercise's inputs, printed in full.
+pub fn given(problem: &Problem) -> Given {
     Given {
         x: INPUT.rows(&problem.x),
         x_padded: INPUT.rows(&conv::pad(&problem.x, problem.conv.padding)),

@@ -94,10 +94,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "markdown/solution.md",
         include_str!("../../templates/markdown/solution.md"),
     ),
+    (
+        "moodle/question.html",
+        include_str!("../../templates/moodle/question.html"),
+    ),
 ];
 
 /// File endings read from a user's template folder; everything else there is ignored.
-const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt"];
+const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html"];
 
 /// Output format of `render`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -208,8 +212,8 @@ pub fn engine_with(overrides: Vec<(String, String)>) -> Result<Tera> {
     Ok(tera)
 }
 
-/// Reads every template file (`.tex`, `.md`, `.txt`) below `dir`, named by its path relative
-/// to `dir` with `/` separators, in sorted order. The only I/O of the render module.
+/// Reads every template file (`.tex`, `.md`, `.txt`, `.html`) below `dir`, named by its path
+/// relative to `dir` with `/` separators, in sorted order. The only I/O of the render module.
 pub fn load_template_dir(dir: &Path) -> Result<Vec<(String, String)>> {
     let io = |path: &Path| {
         let path = path.to_path_buf();

@@ -1,0 +1,351 @@
+//! `nnexam moodle` end to end: the quiz XML is parsed back with quick-xml and every gap is checked
+//! against `solve` on the exercise its question's idnumber regenerates, with tolerances
+//! recomputed independently from the stepwise worked solution. Also: names sort, `--tolerance`
+//! overrides, bad flags fail with exit 2 and nothing on stdout, output is deterministic, and
+//! special characters in the seed survive HTML and XML escaping.
+
+mod common;
+
+use assert_cmd::Command;
+use ndarray::{Array1, Array2};
+use nnexam::export::moodle::{self, QuizOptions, Variant};
+use nnexam::generate::{self, GeneratorConfig};
+use nnexam::render::{self, rounding, Rounding};
+use nnexam::solve::{self, Solution};
+use nnexam::spec::Problem;
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+fn nnexam() -> Command {
+    Command::cargo_bin("nnexam").expect("binary builds")
+}
+
+/// The stdout of a successful `nnexam moodle ARGS`.
+fn moodle(args: &[&str]) -> String {
+    let output = nnexam().arg("moodle").args(args).output().expect("runs");
+    assert!(output.status.success(), "{args:?}: {output:?}");
+    String::from_utf8(output.stdout).expect("UTF-8 output")
+}
+
+/// A failing `nnexam moodle ARGS`: exit 2, nothing on stdout; returns stderr.
+fn moodle_fails(args: &[&str]) -> String {
+    let output = nnexam().arg("moodle").args(args).output().expect("runs");
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {output:?}");
+    assert!(output.stdout.is_empty(), "{args:?} wrote to stdout");
+    String::from_utf8(output.stderr).expect("UTF-8 errors")
+}
+
+/// One `<question>` of the quiz, its texts unescaped.
+#[derive(Debug, Default)]
+struct Question {
+    kind: String,
+    name: String,
+    category: String,
+    html: String,
+    idnumber: String,
+}
+
+/// Parses a Moodle XML quiz; panics unless it is well-formed with one `<quiz>` root.
+fn parse_quiz(xml: &str) -> Vec<Question> {
+    let mut reader = Reader::from_str(xml);
+    let mut path: Vec<String> = Vec::new();
+    let mut questions: Vec<Question> = Vec::new();
+    let mut roots = 0;
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Start(e) => {
+                let tag = String::from_utf8(e.name().as_ref().to_vec()).unwrap();
+                if path.is_empty() {
+                    roots += 1;
+                    assert_eq!(tag, "quiz");
+                }
+                if tag == "question" {
+                    let kind = e
+                        .try_get_attribute("type")
+                        .unwrap()
+                        .expect("question has a type");
+                    questions.push(Question {
+                        kind: kind.unescape_value().unwrap().into_owned(),
+                        ..Question::default()
+                    });
+                }
+                path.push(tag);
+            }
+            Event::End(_) => {
+                path.pop();
+            }
+            Event::Text(t) => {
+                let text = t.unescape().unwrap();
+                let tail: Vec<&str> = path.iter().rev().take(2).map(String::as_str).collect();
+                let Some(q) = questions.last_mut() else {
+                    continue;
+                };
+                let field = match tail.as_slice() {
+                    ["text", "name"] => &mut q.name,
+                    ["text", "category"] => &mut q.category,
+                    ["text", "questiontext"] => &mut q.html,
+                    ["idnumber", ..] => &mut q.idnumber,
+                    _ => continue,
+                };
+                field.push_str(&text);
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    assert_eq!(roots, 1);
+    questions
+}
+
+/// The (value, tolerance) of every `{1:NUMERICAL:=value:tolerance}` gap, in order.
+fn gaps(html: &str) -> Vec<(f64, f64)> {
+    html.split("{1:NUMERICAL:=")
+        .skip(1)
+        .map(|rest| {
+            let gap = &rest[..rest.find('}').expect("gap is closed")];
+            let (value, tolerance) = gap.split_once(':').expect("value:tolerance");
+            (value.parse().unwrap(), tolerance.parse().unwrap())
+        })
+        .collect()
+}
+
+/// y_hat, loss, W2, B2, F1 (row-major), B1: what the quiz grades, in its order.
+fn graded(y_hat: f64, loss: f64, w2: &Array1<f64>, b2: f64, f1: &Array2<f64>, b1: f64) -> Vec<f64> {
+    let mut values = vec![y_hat, loss];
+    values.extend(w2);
+    values.push(b2);
+    values.extend(f1);
+    values.push(b1);
+    values
+}
+
+/// The graded values, read from the solver directly.
+fn exact_values(solution: &Solution) -> Vec<f64> {
+    let (fwd, upd) = (&solution.forward, &solution.update);
+    graded(fwd.y_hat, fwd.loss, &upd.w2, upd.b2, &upd.f1, upd.b1)
+}
+
+/// The values a student gets who rounds every step to `decimals` (the stepwise worked solution).
+fn stepwise_values(problem: &Problem, solution: &Solution, decimals: usize) -> Vec<f64> {
+    let d = rounding::displayed(problem, solution, decimals, Rounding::Stepwise);
+    graded(d.y_hat, d.loss, &d.w2_new, d.b2_new, &d.f1_new, d.b1_new)
+}
+
+/// Every cloze question regenerates (from its idnumber, with `config`) an exercise whose exact
+/// values equal the gaps, with tolerances `tolerance(exact, stepwise)`.
+fn check_against_solve(
+    questions: &[Question],
+    config: &GeneratorConfig,
+    decimals: usize,
+    tolerance: impl Fn(f64, f64) -> f64,
+) {
+    for q in questions {
+        let problem = generate::sample_problem(config, &q.idnumber)
+            .expect("the idnumber is a seed")
+            .problem;
+        let solution = solve::solve(&problem);
+        let exact = exact_values(&solution);
+        let stepwise = stepwise_values(&problem, &solution, decimals);
+        let gaps = gaps(&q.html);
+        assert_eq!(gaps.len(), exact.len(), "{}: one gap per answer", q.name);
+        for (i, ((value, tol), (e, s))) in gaps.iter().zip(exact.iter().zip(&stepwise)).enumerate()
+        {
+            assert!(
+                (value - e).abs() <= 1e-9,
+                "{} gap {i}: {value} vs {e}",
+                q.name
+            );
+            // The rule's value, rounded up to two significant digits: never less, at most 10%
+            // more.
+            let expected = tolerance(*e, *s);
+            assert!(
+                *tol >= expected - 1e-12 && *tol <= expected * 1.1 + 1e-12,
+                "{} gap {i}: tolerance {tol} vs {expected}",
+                q.name
+            );
+        }
+        // The question shows that exercise: its input's first row, with HTML-escaped `&`.
+        let first_row: Vec<String> = problem.x.row(0).iter().map(f64::to_string).collect();
+        let shown = format!("\\begin{{bmatrix}} {}", first_row.join(" &amp; "));
+        assert!(q.html.contains(&shown), "{}: {shown}", q.name);
+    }
+}
+
+fn cloze(questions: Vec<Question>) -> Vec<Question> {
+    questions
+        .into_iter()
+        .filter(|q| q.kind == "cloze")
+        .collect()
+}
+
+#[test]
+fn five_questions_match_solve_on_the_regenerated_exercises() {
+    let xml = moodle(&["--count", "5", "--seed", "S"]);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    let questions = parse_quiz(&xml);
+    assert_eq!(questions.len(), 6);
+    assert_eq!(questions[0].kind, "category");
+    assert_eq!(questions[0].category, "$course$/nnexam/S");
+    let questions = cloze(questions);
+    let names: Vec<&str> = questions.iter().map(|q| q.name.as_str()).collect();
+    assert_eq!(names, ["S 1", "S 2", "S 3", "S 4", "S 5"]);
+    for (k, q) in questions.iter().enumerate() {
+        // The documented rule: `S/k`, or `S/k#n` when an earlier variant had that exercise.
+        let base = format!("S/{}", k + 1);
+        assert!(
+            q.idnumber == base || q.idnumber.starts_with(&format!("{base}#")),
+            "{}",
+            q.idnumber
+        );
+        assert!(q.html.contains("to 3 decimal places"), "{}", q.html);
+    }
+    check_against_solve(&questions, &GeneratorConfig::default(), 3, |e, s| {
+        1e-3 + (s - e).abs()
+    });
+}
+
+#[test]
+fn names_sort_in_variant_order_and_variants_are_distinct() {
+    let questions = cloze(parse_quiz(&moodle(&["--count", "12", "--seed", "T"])));
+    let names: Vec<&str> = questions.iter().map(|q| q.name.as_str()).collect();
+    let mut sorted = names.clone();
+    sorted.sort_unstable();
+    assert_eq!(names, sorted);
+    assert_eq!((names[0], names[11]), ("T 01", "T 12"));
+    let mut texts: Vec<&str> = questions.iter().map(|q| q.html.as_str()).collect();
+    texts.sort_unstable();
+    texts.dedup();
+    assert_eq!(texts.len(), 12, "every variant is a different exercise");
+}
+
+#[test]
+fn decimals_and_preset_set_the_derived_tolerance_and_the_exercises() {
+    let xml = moodle(&[
+        "--count",
+        "3",
+        "--seed",
+        "W",
+        "--preset",
+        "wide",
+        "--decimals",
+        "2",
+    ]);
+    let questions = cloze(parse_quiz(&xml));
+    assert!(questions[0].html.contains("to 2 decimal places"));
+    let config = generate::preset("wide").unwrap();
+    check_against_solve(&questions, &config, 2, |e, s| 1e-2 + (s - e).abs());
+}
+
+#[test]
+fn tolerance_flag_overrides_every_gap() {
+    let questions = cloze(parse_quiz(&moodle(&[
+        "--count",
+        "2",
+        "--seed",
+        "S",
+        "--tolerance",
+        "0.01",
+    ])));
+    check_against_solve(&questions, &GeneratorConfig::default(), 3, |_, _| 0.01);
+}
+
+#[test]
+fn bad_flags_exit_2_with_a_clear_message_and_no_output() {
+    let err = moodle_fails(&["--count", "0", "--seed", "S"]);
+    assert!(
+        err.contains("--count") && err.contains("1..=10000"),
+        "{err}"
+    );
+    let err = moodle_fails(&["--count", "3", "--seed", "S", "--tolerance", "-1"]);
+    assert!(
+        err.contains("--tolerance") && err.contains("at least"),
+        "{err}"
+    );
+    let err = moodle_fails(&["--count", "3", "--seed", "S", "--tolerance", "0"]);
+    assert!(err.contains("--tolerance"), "{err}");
+    let err = moodle_fails(&["--count", "3", "--seed", "S", "--preset", "nope"]);
+    assert!(err.contains("nope") && err.contains("default"), "{err}");
+    let err = moodle_fails(&["--count", "3", "--seed", ""]);
+    assert!(err.contains("seed"), "{err}");
+}
+
+#[test]
+fn two_runs_are_byte_identical() {
+    let args = ["--count", "4", "--seed", "same"];
+    assert_eq!(moodle(&args), moodle(&args));
+}
+
+#[test]
+fn special_characters_in_the_seed_are_escaped_and_read_back() {
+    let seed = "a<&>\"'b";
+    let xml = moodle(&["--count", "2", "--seed", seed]);
+    assert!(xml.contains("a&lt;&amp;&gt;"), "XML escapes the seed");
+    // The HTML's own `&amp;` (matrix cells) is escaped once more for XML.
+    assert!(
+        xml.contains("&amp;amp;"),
+        "HTML inside XML is escaped twice"
+    );
+    let questions = parse_quiz(&xml);
+    assert_eq!(questions[0].category, format!("$course$/nnexam/{seed}"));
+    let questions = cloze(questions);
+    assert_eq!(questions[0].name, format!("{seed} 1"));
+    assert_eq!(questions[1].idnumber, format!("{seed}/2"));
+    assert!(questions[0].html.contains(" &amp; "), "read back as HTML");
+    check_against_solve(&questions, &GeneratorConfig::default(), 3, |e, s| {
+        1e-3 + (s - e).abs()
+    });
+}
+
+#[test]
+fn template_in_the_templates_folder_wins_over_the_builtin() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("moodle")).unwrap();
+    std::fs::write(
+        dir.path().join("moodle/question.html"),
+        "<p>A tiny CNN.</p> {{ gaps.y_hat }}",
+    )
+    .unwrap();
+    let templates = dir.path().to_str().unwrap();
+    let xml = moodle(&["--count", "1", "--seed", "S", "--templates", templates]);
+    let questions = cloze(parse_quiz(&xml));
+    assert!(questions[0]
+        .html
+        .starts_with("<p>A tiny CNN.</p> {1:NUMERICAL:="));
+    let missing = dir.path().join("missing");
+    let err = moodle_fails(&[
+        "--count",
+        "1",
+        "--seed",
+        "S",
+        "--templates",
+        missing.to_str().unwrap(),
+    ]);
+    assert!(err.contains("missing"), "{err}");
+}
+
+#[test]
+fn every_exercise_of_the_family_makes_a_question_with_one_gap_per_answer() {
+    let tera = render::engine().unwrap();
+    let options = QuizOptions {
+        decimals: 3,
+        tolerance: None,
+    };
+    for (name, problem) in common::problems() {
+        let solution = solve::solve(&problem);
+        let variant = Variant {
+            name: &name,
+            seed: &name,
+            problem: &problem,
+            solution: &solution,
+        };
+        let question = moodle::cloze_question(&variant, &options, &tera).unwrap();
+        let xml = moodle::quiz_xml("family", std::slice::from_ref(&question));
+        let back = cloze(parse_quiz(&xml));
+        let values: Vec<f64> = gaps(&back[0].html).iter().map(|g| g.0).collect();
+        let exact = exact_values(&solution);
+        assert_eq!(values.len(), exact.len(), "{name}");
+        for (v, e) in values.iter().zip(&exact) {
+            assert!((v - e).abs() <= 1e-9, "{name}: {v} vs {e}");
+        }
+    }
+}
