@@ -35,6 +35,13 @@ fn main() {
         "render Task 3.1 question+solution, LaTeX+Markdown",
         common::median_per_call(51, 50, render_all),
     );
+    let sheets: Vec<(Format, Part)> = all.iter().map(|o| (o.format, o.part)).collect();
+    common::report(
+        "the same four sheets through render_sheets (batch)",
+        common::median_per_call(51, 50, || {
+            render::render_sheets(&task, &solution, &all[0], &sheets, &tera).expect("renders")
+        }),
+    );
     for format in [Format::Latex, Format::Markdown] {
         let both = options(format, Part::Both);
         common::report(

@@ -2,6 +2,7 @@
 
 mod common;
 
+use nnexam::render::Rounding;
 use nnexam::solve::solve;
 use nnexam::spec::{load, ExerciseFile, Problem};
 
@@ -40,5 +41,17 @@ fn main() {
     common::report(
         "solve 16x16 input, 3x3 filter",
         common::median_per_call(51, 200, || solve(&large)),
+    );
+    // The other per-student costs of a batch, for comparison with rendering.
+    let solved = solve(&task);
+    common::report(
+        "Task 3.1 solution as pretty JSON",
+        common::median_per_call(51, 2000, || nnexam::cli::to_json(&solved)),
+    );
+    common::report(
+        "stepwise shown values of Task 3.1",
+        common::median_per_call(51, 2000, || {
+            nnexam::render::rounding::displayed(&task, &solved, 3, Rounding::Stepwise)
+        }),
     );
 }

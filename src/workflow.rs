@@ -17,7 +17,7 @@ use crate::export::key::{self, KeyRow};
 use crate::export::names;
 use crate::export::roster::Student;
 use crate::export::sheets::{self, CollectedSolution, Person, SheetPlan};
-use crate::generate::{self, GeneratorConfig};
+use crate::generate::GeneratorConfig;
 use crate::output::StagedDir;
 use crate::pdf;
 use crate::render::{Format, Part};
@@ -159,8 +159,18 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
     }
 }
 
-/// Answer names of every exercise in order of first appearance: the key's columns. Configs that
-/// draw the architecture mix shapes, so the union is taken.
+/// The key's answer columns: every answer any exercise of `config` can have. A config that
+/// draws the architecture from lists mixes shapes, so the union over its shapes is taken (in
+/// the config's list order); a student's row leaves the others empty.
+fn possible_answer_names(config: &GeneratorConfig) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for shapes in config.architecture.possible_shapes()? {
+        union_in_order(&mut names, key::answer_names(shapes.s, shapes.f1));
+    }
+    Ok(names)
+}
+
+/// Appends the names not yet in `into`, keeping first-appearance order.
 fn union_in_order(into: &mut Vec<String>, names: Vec<String>) {
     for name in names {
         if !into.contains(&name) {
@@ -253,32 +263,24 @@ pub fn write_batch(job: &BatchJob<'_>, dest: &Destination) -> Result<Summary> {
         .iter()
         .map(|p| format!("{}/{}", job.course_seed, p.id))
         .collect();
-    let mut seeds = Vec::with_capacity(bases.len());
-    let mut answer_names = Vec::new();
-    assign::assign_with(job.config, &bases, |seed, problem| {
-        union_in_order(
-            &mut answer_names,
-            key::answer_names(problem.w2.len(), problem.f1.dim()),
-        );
-        seeds.push(seed);
-    })?;
-    check_interrupt(&interrupted)?;
-
     let staged = StagedDir::create(&dest.dir, dest.force)?;
-    let mut keys = KeyWriter::create(&staged, answer_names)?;
+    let mut keys = KeyWriter::create(&staged, possible_answer_names(job.config)?)?;
     let bar = progress_bar(people.len(), "students", dest.quiet);
     let files_written = AtomicUsize::new(0);
     let mut tex_files = Vec::new();
-    for (chunk_people, chunk_seeds) in people.chunks(CHUNK).zip(seeds.chunks(CHUNK)) {
+    let mut assigner = assign::Assigner::new(job.config);
+    // One pass, chunk by chunk: sample (all cores), render and write (all cores), then the
+    // chunk's key rows in roster order. Memory is bounded by the chunk, not the roster.
+    for (chunk_people, chunk_bases) in people.chunks(CHUNK).zip(bases.chunks(CHUNK)) {
+        check_interrupt(&interrupted)?;
+        let assigned = assigner.assign(chunk_bases)?;
         let rows = parallel_map(chunk_people.len(), &|i| {
             check_interrupt(&interrupted)?;
-            let (person, seed) = (&chunk_people[i], &chunk_seeds[i]);
-            let problem = generate::sample_problem(job.config, seed)?.problem;
-            let output = sheets::person_output(person, seed, &problem, job.plan, job.tera)?;
-            for (path, text) in sheets::student_files(person, &output) {
-                staged.write(&path, text.as_bytes())?;
-                files_written.fetch_add(1, Ordering::Relaxed);
-            }
+            let (person, a) = (&chunk_people[i], &assigned[i]);
+            let output = sheets::person_output(person, &a.seed, &a.problem, job.plan, job.tera)?;
+            let files = sheets::student_files(person, &output);
+            staged.write_files(files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())))?;
+            files_written.fetch_add(files.len(), Ordering::Relaxed);
             bar.inc(1);
             Ok(output.key)
         })?;
@@ -328,14 +330,7 @@ pub fn write_exam(job: &ExamJob<'_>, dest: &Destination) -> Result<Summary> {
     let assigned = assign::assign_distinct(job.config, &bases)?;
     let stems = names::unique_names(job.variants.iter().map(String::as_str));
     let staged = StagedDir::create(&dest.dir, dest.force)?;
-    let mut answer_names = Vec::new();
-    for a in &assigned {
-        union_in_order(
-            &mut answer_names,
-            key::answer_names(a.problem.w2.len(), a.problem.f1.dim()),
-        );
-    }
-    let mut keys = KeyWriter::create(&staged, answer_names)?;
+    let mut keys = KeyWriter::create(&staged, possible_answer_names(job.config)?)?;
     let mut files = 0;
     let mut tex_files = Vec::new();
     let mut collected: Vec<(Format, Vec<CollectedSolution>)> =

@@ -63,57 +63,56 @@ fn first_candidates(config: &GeneratorConfig, bases: &[String]) -> Vec<Result<Pr
     })
 }
 
-/// Seeds whose first candidates are sampled together: bounds memory for large rosters.
-const CHUNK: usize = 1024;
+/// Hands out distinct exercises over several calls: a batch assigns its roster chunk by chunk
+/// (rendering each chunk before sampling the next), and the rule spans every chunk. Only
+/// fingerprints are remembered, so memory stays flat in the roster size.
+pub struct Assigner<'a> {
+    config: &'a GeneratorConfig,
+    seen: BTreeSet<[u8; 32]>,
+}
 
-/// Runs the rule of the module docs over `bases` in order, handing each person's used seed and
-/// exercise to `keep`. Only fingerprints are remembered, so memory stays flat in the roster size.
-pub fn assign_with(
-    config: &GeneratorConfig,
-    bases: &[String],
-    mut keep: impl FnMut(String, Problem),
-) -> Result<()> {
-    let mut seen = BTreeSet::new();
-    let mut assigned = 0usize;
-    for chunk in bases.chunks(CHUNK) {
-        for (base, first) in chunk.iter().zip(first_candidates(config, chunk)) {
+impl<'a> Assigner<'a> {
+    pub fn new(config: &'a GeneratorConfig) -> Self {
+        Assigner {
+            config,
+            seen: BTreeSet::new(),
+        }
+    }
+
+    /// The next people's exercises, in order, distinct from each other and from every earlier
+    /// call's, by the rule in the module docs.
+    pub fn assign(&mut self, bases: &[String]) -> Result<Vec<Assigned>> {
+        let mut out = Vec::with_capacity(bases.len());
+        for (base, first) in bases.iter().zip(first_candidates(self.config, bases)) {
             let mut problem = first?;
             let mut attempt = 1;
-            while !seen.insert(fingerprint(&problem)) {
+            while !self.seen.insert(fingerprint(&problem)) {
                 attempt += 1;
                 if attempt > MAX_ALTERNATIVES {
                     return Err(Error::Unsatisfiable {
                         message: format!(
                             "the generator config admits too few distinct exercises: seed `{base}` \
-                             found no new one in {MAX_ALTERNATIVES} tries after {assigned} people; \
-                             widen the value ranges or relax the [rules] of the config"
+                             found no new one in {MAX_ALTERNATIVES} tries after {} people; widen \
+                             the value ranges or relax the [rules] of the config",
+                            self.seen.len()
                         ),
                     });
                 }
-                problem = generate::sample_problem(config, &candidate_seed(base, attempt))?.problem;
+                let seed = candidate_seed(base, attempt);
+                problem = generate::sample_problem(self.config, &seed)?.problem;
             }
-            keep(candidate_seed(base, attempt), problem);
-            assigned += 1;
+            out.push(Assigned {
+                seed: candidate_seed(base, attempt),
+                problem,
+            });
         }
+        Ok(out)
     }
-    Ok(())
 }
 
 /// One distinct exercise per seed text in `bases`, by the rule in the module docs.
 pub fn assign_distinct(config: &GeneratorConfig, bases: &[String]) -> Result<Vec<Assigned>> {
-    let mut out = Vec::with_capacity(bases.len());
-    assign_with(config, bases, |seed, problem| {
-        out.push(Assigned { seed, problem })
-    })?;
-    Ok(out)
-}
-
-/// Only the seed texts [`assign_distinct`] would use: for rosters too large to hold every
-/// exercise at once; `generate::sample_problem(config, seed)` brings each back.
-pub fn assign_seeds(config: &GeneratorConfig, bases: &[String]) -> Result<Vec<String>> {
-    let mut out = Vec::with_capacity(bases.len());
-    assign_with(config, bases, |seed, _| out.push(seed))?;
-    Ok(out)
+    Assigner::new(config).assign(bases)
 }
 
 #[cfg(test)]
@@ -144,15 +143,19 @@ mod tests {
     }
 
     #[test]
-    fn seeds_only_agree_with_full_assignment() {
+    fn the_rule_spans_calls_of_one_assigner() {
         let config = GeneratorConfig::default();
-        let bases: Vec<String> = ["x/1", "x/1", "x/2"].map(String::from).to_vec();
-        let full: Vec<String> = assign_distinct(&config, &bases)
-            .unwrap()
-            .into_iter()
-            .map(|a| a.seed)
-            .collect();
-        assert_eq!(assign_seeds(&config, &bases).unwrap(), full);
+        let mut assigner = Assigner::new(&config);
+        let first = assigner.assign(&["y/1".to_string()]).unwrap();
+        let second = assigner
+            .assign(&["y/1".to_string(), "y/2".to_string()])
+            .unwrap();
+        assert_eq!(first[0].seed, "y/1");
+        assert_eq!(
+            second[0].seed, "y/1#2",
+            "a later chunk still avoids earlier exercises"
+        );
+        assert_eq!(second[1].seed, "y/2");
     }
 
     #[test]

@@ -135,9 +135,9 @@ pub fn person_output(
 }
 
 /// Where a student's files go in a batch folder: `<folder>/question.tex` and so on.
-pub fn student_files(person: &Person, output: &PersonOutput) -> Vec<(PathBuf, String)> {
+pub fn student_files<'a>(person: &Person, output: &'a PersonOutput) -> Vec<(PathBuf, &'a str)> {
     let folder = PathBuf::from(&person.folder);
-    let mut files: Vec<(PathBuf, String)> = output
+    let mut files: Vec<(PathBuf, &str)> = output
         .sheets
         .iter()
         .map(|sheet| {
@@ -145,13 +145,11 @@ pub fn student_files(person: &Person, output: &PersonOutput) -> Vec<(PathBuf, St
                 Part::Question => "question",
                 _ => "solution",
             };
-            (
-                folder.join(format!("{stem}.{}", extension(sheet.format))),
-                sheet.text.clone(),
-            )
+            let name = format!("{stem}.{}", extension(sheet.format));
+            (folder.join(name), sheet.text.as_str())
         })
         .collect();
-    files.push((folder.join("exercise.json"), output.exercise_json.clone()));
+    files.push((folder.join("exercise.json"), &output.exercise_json));
     files
 }
 

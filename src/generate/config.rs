@@ -485,6 +485,12 @@ fn check_sizes(key: &str, choice: &Choice<usize>, min: usize) -> Result<Vec<usiz
 
 impl Architecture {
     fn validate(&self) -> Result<()> {
+        self.possible_shapes().map(|_| ())
+    }
+
+    /// The shapes of every combination of the size lists, in list order (input, filter,
+    /// stride, padding, pool size, pool stride), after checking every knob.
+    pub fn possible_shapes(&self) -> Result<Vec<Shapes>> {
         let inputs = check_sizes("input_size", &self.input_size, 1)?;
         let filters = check_sizes("filter_size", &self.filter_size, 1)?;
         let strides = check_sizes("stride", &self.stride, 1)?;
@@ -541,17 +547,19 @@ impl Architecture {
                 format!("shorten the lists to at most {MAX_COMBINATIONS} combinations"),
             ));
         }
+        let mut shapes = Vec::with_capacity(combinations);
         for &n in &inputs {
             for &k in &filters {
                 for &conv in &convs {
                     for &pool in &pools {
-                        Shapes::derive((n, n), (k, k), conv, pool)
+                        let shape = Shapes::derive((n, n), (k, k), conv, pool)
                             .map_err(|e| shape_error(e, n, k, conv, pool))?;
+                        shapes.push(shape);
                     }
                 }
             }
         }
-        Ok(())
+        Ok(shapes)
     }
 }
 
