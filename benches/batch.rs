@@ -4,6 +4,10 @@
 //! Each measurement runs in a fresh child process (this same executable, told the roster size
 //! by an environment variable), so the peak resident memory it reports (VmHWM, Linux) belongs
 //! to that batch alone. Medians over three runs: machines here are shared and noisy.
+//!
+//! The output goes to a temporary folder under $TMPDIR. On an ext4 file system without a
+//! journal, creating files right after many were deleted (the previous run's cleanup) costs a
+//! lot of kernel time; `TMPDIR=/dev/shm cargo bench --bench batch` measures nnexam's own work.
 
 use std::path::Path;
 use std::process::Command;
