@@ -91,7 +91,10 @@ fn expected_answers(seed: &str) -> Vec<(String, f64)> {
 fn batch_writes_one_folder_per_student_and_keys_that_match_solve() {
     let tmp = tempfile::tempdir().unwrap();
     let roster = write_roster(tmp.path(), ROSTER);
-    run_batch(tmp.path(), &roster, "hw", &[]).success();
+    // Five files per student plus the two keys; one line on stdout, for scripts.
+    run_batch(tmp.path(), &roster, "hw", &[])
+        .success()
+        .stdout("wrote sheets for 6 students (32 files) to hw\n");
     let out = tmp.path().join("hw");
 
     // Nothing outside the folder, one folder per student, no two students sharing one.
