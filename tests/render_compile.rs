@@ -127,7 +127,9 @@ fn option_cases(format: Format) -> Vec<Case> {
                     file: None,
                     variant: Some("A_1 & {B}".to_string()),
                     student_id: Some("../../x_%#".to_string()),
-                    student_name: Some("\\input{/etc/passwd} O'Brien ~ $x^2$".to_string()),
+                    student_name: Some(
+                        "\\input{/etc/passwd} O'Brien ~ $x^2$ Béla Łukasz 李华 Пётр".to_string(),
+                    ),
                 },
                 ..base()
             },

@@ -276,6 +276,23 @@ fn text_arg<'a>(filter: &str, value: &'a Value) -> tera::Result<&'a str> {
         .ok_or_else(|| tera::Error::msg(format!("{filter}: expected text, got {value}")))
 }
 
+/// Characters a default pdflatex (UTF-8 input, the kernel's OT1/T1/TS1 definitions) prints:
+/// printable ASCII, Latin-1 and Latin Extended-A, and common typographic punctuation.
+fn typesets_by_default(c: char) -> bool {
+    matches!(c, ' '..='~' | '\u{a0}'..='\u{17f}')
+        || matches!(
+            c,
+            '\u{2013}'
+                | '\u{2014}'
+                | '\u{2018}'
+                | '\u{2019}'
+                | '\u{201c}'
+                | '\u{201d}'
+                | '\u{2026}'
+                | '\u{20ac}'
+        )
+}
+
 /// `{{ footer | latex_escape }}`: user text that LaTeX prints literally. Tera does not escape
 /// `.tex` output, so every piece of user text in a LaTeX template goes through this filter.
 pub fn latex_escape(value: &Value, _: &Args) -> tera::Result<Value> {
@@ -296,7 +313,10 @@ pub fn latex_escape(value: &Value, _: &Args) -> tera::Result<Value> {
             '|' => out.push_str("\\textbar{}"),
             // Line breaks in a footer would end the paragraph or the argument.
             '\n' | '\r' => out.push(' '),
-            _ => out.push(c),
+            c if typesets_by_default(c) => out.push(c),
+            // Greek, Cyrillic, CJK, emoji ... stop pdflatex with "Unicode character not set
+            // up": one such name must not break a whole batch's PDFs. Markdown keeps them.
+            _ => out.push('?'),
         }
     }
     Ok(Value::String(out))
@@ -448,6 +468,15 @@ mod tests {
         assert_eq!(text(signed(&json!("-1"), &Args::new())), "- 1");
         assert_eq!(text(signed(&json!("0.7"), &Args::new())), "+ 0.7");
         assert_eq!(text(signed(&json!(0.0), &Args::new())), "+ 0");
+    }
+
+    #[test]
+    fn latex_escape_keeps_latin_letters_and_replaces_what_pdflatex_cannot_print() {
+        let out = text(latex_escape(
+            &json!("Béla Łukasz Zoë – “Ann” 李华 Пётр"),
+            &Args::new(),
+        ));
+        assert_eq!(out, "Béla Łukasz Zoë – “Ann” ?? ????");
     }
 
     #[test]
