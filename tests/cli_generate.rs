@@ -249,3 +249,49 @@ fn bad_invocations_exit_2_without_output() {
         .code(2)
         .stderr(predicate::str::contains("--seed"));
 }
+
+#[test]
+fn config_difficulty_table_shapes_the_question_and_flags_override_it() {
+    let dir = temp();
+    write(
+        dir.path(),
+        "short.toml",
+        "[difficulty]\npreset = \"short\"\n",
+    );
+    let args = [
+        "--seed",
+        "7",
+        "--config",
+        "short.toml",
+        "--format",
+        "latex",
+        "--part",
+        "question",
+    ];
+    let short = stdout_text(&generate(dir.path(), &args));
+    // The short preset gives Z1 in the question; the standard one does not.
+    assert!(
+        short.contains("The convolution is already done for you"),
+        "{short}"
+    );
+    let standard = stdout_text(&generate(
+        dir.path(),
+        &["--seed", "7", "--format", "latex", "--part", "question"],
+    ));
+    assert!(!standard.contains("The convolution is already done for you"));
+    // A flag overrides the config's table.
+    let mut flagged = args.to_vec();
+    flagged.extend(["--difficulty", "standard"]);
+    let overridden = stdout_text(&generate(dir.path(), &flagged));
+    assert_eq!(overridden, standard);
+}
+
+#[test]
+fn config_that_gives_d_z1_away_is_refused_with_the_reason() {
+    let stderr = config_error("[difficulty]\ngive_d_z1 = true\n");
+    assert!(stderr.contains("give_d_z1"), "{stderr}");
+    assert!(
+        stderr.contains("is the solution of the backward pass"),
+        "{stderr}"
+    );
+}

@@ -414,7 +414,7 @@ impl GeneratorConfig {
             origin: origin.to_string(),
             message: e.to_string(),
         })?;
-        config.grids()?;
+        config.validate()?;
         Ok(config)
     }
 
