@@ -10,6 +10,11 @@ fn main() -> ExitCode {
     match nnexam::run(cli, &mut stdout.lock()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err @ nnexam::Error::Interrupted) => {
+            eprintln!("error: {err}");
+            // 128 + SIGINT, as shells report a command stopped by Ctrl-C.
+            ExitCode::from(130)
+        }
         Err(err) => {
             eprintln!("error: {err}");
             // Every library error is about the user's input or environment: exit 2 like ripgrep.

@@ -412,3 +412,54 @@ fn which(program: &str) -> Option<PathBuf> {
             .find(|p| p.is_file())
     })
 }
+
+#[test]
+fn ctrl_c_leaves_no_folder_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut roster = String::from("id\n");
+    for k in 0..20_000 {
+        roster.push_str(&format!("s{k}\n"));
+    }
+    let roster = write_roster(tmp.path(), &roster);
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("nnexam"))
+        .current_dir(tmp.path())
+        .args([
+            "batch",
+            "--roster",
+            roster.to_str().unwrap(),
+            "--course-seed",
+            "c",
+        ])
+        .args(["--out", "hw", "--quiet"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Interrupt once the run is writing into its staging folder.
+    let staging_exists = || {
+        std::fs::read_dir(tmp.path()).unwrap().any(|e| {
+            e.unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("nnexam-staging")
+        })
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !staging_exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(staging_exists(), "the batch never started writing");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: nothing was written"));
+    let left: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["roster.csv"], "no folder and no staging leftovers");
+}
