@@ -35,8 +35,9 @@ pub enum Command {
     /// matrix and the SGD update.
     ///
     /// The file is TOML (or JSON when it ends in .json) with the keys x, f1, b1, w2, b2, y, lr and
-    /// optionally activation (relu|leaky_relu|sigmoid|tanh), loss (bce|mse), [conv] stride,
-    /// padding and [pool] kind (max|avg), size, stride. See exercises/task-3-1.toml.
+    /// optionally activation (relu|leaky_relu|sigmoid|tanh), loss (bce|mse), a conv table with
+    /// stride and padding, and a pool table with kind (max|avg), size and stride. See
+    /// exercises/task-3-1.toml.
     Solve {
         /// Exercise file (.toml or .json).
         file: PathBuf,

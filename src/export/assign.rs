@@ -1,5 +1,5 @@
 //! Distinct exercises for many people at once: each requested seed text (a student's
-//! "<course-seed>/<id>", a variant's "<seed>/<label>") gets its own exercise, and no two get the
+//! `"<course-seed>/<id>"`, a variant's `"<seed>/<label>"`) gets its own exercise, and no two get the
 //! same one.
 //!
 //! The rule, fixed so a key can be regenerated later: seeds are taken in the order given (roster

@@ -47,7 +47,7 @@ pub const MAX_COUNT: usize = 10_000;
 /// [`MIN_TOLERANCE`].
 pub const MAX_DECIMALS: u8 = 6;
 
-/// The smallest tolerance: three digits coarser than the [`GAP_DECIMALS`] a gap carries, so
+/// The smallest tolerance: three digits coarser than the `GAP_DECIMALS` a gap carries, so
 /// printing a tolerance never changes it noticeably (and never to 0, which Moodle reads as
 /// "exactly").
 pub const MIN_TOLERANCE: f64 = 1e-6;

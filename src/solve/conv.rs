@@ -17,7 +17,7 @@ pub fn output_len(n: usize, k: usize, stride: usize) -> usize {
     (n - k) / stride + 1
 }
 
-/// Cross-correlation at `stride`: out[i][j] = sum_ab x[i*stride + a][j*stride + b] * f[a][b].
+/// Cross-correlation at `stride`: `out[i][j] = sum_ab x[i*stride + a][j*stride + b] * f[a][b]`.
 /// `x`: (h, w), `f`: (kh, kw) -> ((h - kh)/stride + 1, (w - kw)/stride + 1). Requires kh <= h, kw <= w.
 pub fn cross_correlate(x: &Array2<f64>, f: &Array2<f64>, stride: usize) -> Array2<f64> {
     let (h, w) = x.dim();

@@ -159,7 +159,7 @@ pub fn backward(problem: &Problem, fwd: &Forward) -> Backward {
     }
 }
 
-/// dC/dF1[a][b] = sum_ij dC/dZ1[i][j] * Xpad[i*s + a][j*s + b]: the padded input
+/// `dC/dF1[a][b] = sum_ij dC/dZ1[i][j] * Xpad[i*s + a][j*s + b]`: the padded input
 /// cross-correlated with dC/dZ1 (dilated by the stride).
 /// `padded`: (H, W), `d_z1`: (out_h, out_w) -> `filter` shape.
 pub fn d_filter(
