@@ -35,7 +35,14 @@ fn main() {
         "render Task 3.1 question+solution, LaTeX+Markdown",
         common::median_per_call(51, 50, render_all),
     );
-    let sheets: Vec<(Format, Part)> = all.iter().map(|o| (o.format, o.part)).collect();
+    let sheets: Vec<render::SheetSpec> = all
+        .iter()
+        .map(|o| render::SheetSpec {
+            format: o.format,
+            part: o.part,
+            fragment: false,
+        })
+        .collect();
     common::report(
         "the same four sheets through render_sheets (batch)",
         common::median_per_call(51, 50, || {

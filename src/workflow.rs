@@ -20,7 +20,7 @@ use crate::export::sheets::{self, CollectedSolution, Person, SheetPlan};
 use crate::generate::GeneratorConfig;
 use crate::output::StagedDir;
 use crate::pdf;
-use crate::render::{Format, Part};
+use crate::render::Format;
 
 /// People rendered together: bounds memory, keeps both cores busy.
 const CHUNK: usize = 256;
@@ -269,6 +269,7 @@ pub fn write_batch(job: &BatchJob<'_>, dest: &Destination) -> Result<Summary> {
     let files_written = AtomicUsize::new(0);
     let mut tex_files = Vec::new();
     let mut assigner = assign::Assigner::new(job.config);
+    let specs = sheets::student_sheets(&job.plan.formats);
     // One pass, chunk by chunk: sample (all cores), render and write (all cores), then the
     // chunk's key rows in roster order. Memory is bounded by the chunk, not the roster.
     for (chunk_people, chunk_bases) in people.chunks(CHUNK).zip(bases.chunks(CHUNK)) {
@@ -277,7 +278,8 @@ pub fn write_batch(job: &BatchJob<'_>, dest: &Destination) -> Result<Summary> {
         let rows = parallel_map(chunk_people.len(), &|i| {
             check_interrupt(&interrupted)?;
             let (person, a) = (&chunk_people[i], &assigned[i]);
-            let output = sheets::person_output(person, &a.seed, &a.problem, job.plan, job.tera)?;
+            let output =
+                sheets::person_output(person, &a.seed, &a.problem, job.plan, &specs, job.tera)?;
             let files = sheets::student_files(person, &output);
             staged.write_files(files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())))?;
             files_written.fetch_add(files.len(), Ordering::Relaxed);
@@ -331,8 +333,8 @@ pub fn write_exam(job: &ExamJob<'_>, dest: &Destination) -> Result<Summary> {
     let stems = names::unique_names(job.variants.iter().map(String::as_str));
     let staged = StagedDir::create(&dest.dir, dest.force)?;
     let mut keys = KeyWriter::create(&staged, possible_answer_names(job.config)?)?;
-    let mut files = 0;
-    let mut tex_files = Vec::new();
+    let specs = sheets::variant_sheets(&job.plan.formats);
+    let mut files = Vec::new();
     let mut collected: Vec<(Format, Vec<CollectedSolution>)> =
         job.plan.formats.iter().map(|&f| (f, Vec::new())).collect();
     for ((label, stem), a) in job.variants.iter().zip(&stems).zip(&assigned) {
@@ -343,67 +345,37 @@ pub fn write_exam(job: &ExamJob<'_>, dest: &Destination) -> Result<Summary> {
             folder: stem.clone(),
             is_variant: true,
         };
-        let solution = crate::solve::solve(&a.problem);
-        for (format, bodies) in &mut collected {
-            let question = sheets::render_sheet(
-                &person,
-                &a.seed,
-                &a.problem,
-                &solution,
-                job.plan,
-                (*format, Part::Question, false),
-                job.tera,
-            )?;
-            let path = PathBuf::from(format!("exam-{stem}.{}", sheets::extension(*format)));
-            staged.write(&path, question.as_bytes())?;
-            if *format == Format::Latex {
-                tex_files.push(path);
-            }
-            let body = sheets::render_sheet(
-                &person,
-                &a.seed,
-                &a.problem,
-                &solution,
-                job.plan,
-                (*format, Part::Solution, true),
-                job.tera,
-            )?;
+        let output =
+            sheets::person_output(&person, &a.seed, &a.problem, job.plan, &specs, job.tera)?;
+        for (path, text) in sheets::variant_files(&person, &output) {
+            staged.write(&path, text.as_bytes())?;
+            files.push(path);
+        }
+        for sheet in output.sheets.iter().filter(|s| s.spec.fragment) {
+            let (_, bodies) = collected
+                .iter_mut()
+                .find(|(f, _)| *f == sheet.spec.format)
+                .expect("invariant: one collection per requested format");
             bodies.push(CollectedSolution {
                 variant: label.clone(),
                 seed: a.seed.clone(),
-                body,
+                body: sheet.text.clone(),
             });
-            files += 1;
         }
-        let answers = key::answers_for(
-            &a.problem,
-            &solution,
-            job.plan.options.decimals,
-            job.plan.tolerance,
-        );
-        keys.push(&KeyRow {
-            id: label.clone(),
-            name: String::new(),
-            seed: a.seed.clone(),
-            folder: String::new(),
-            answers,
-        })?;
-        staged.write(
-            Path::new(&format!("exercise-{stem}.json")),
-            crate::cli::to_json(&solution).as_bytes(),
-        )?;
-        files += 1;
+        keys.push(&output.key)?;
     }
     for (format, bodies) in &collected {
         let text = sheets::collected_solutions(*format, job.seed, bodies, job.tera)?;
         let path = PathBuf::from(format!("solutions.{}", sheets::extension(*format)));
         staged.write(&path, text.as_bytes())?;
-        if *format == Format::Latex {
-            tex_files.push(path);
-        }
-        files += 1;
+        files.push(path);
     }
     keys.finish()?;
+    let tex_files: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "tex"))
+        .cloned()
+        .collect();
     let pdfs = if dest.pdf && !tex_files.is_empty() {
         compile_pdfs(&staged, &tex_files, dest.quiet)?
     } else {
@@ -412,7 +384,7 @@ pub fn write_exam(job: &ExamJob<'_>, dest: &Destination) -> Result<Summary> {
     staged.commit()?;
     Ok(Summary {
         people: job.variants.len(),
-        files: files + 2 + pdfs,
+        files: files.len() + 2 + pdfs,
         pdfs,
     })
 }

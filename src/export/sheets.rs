@@ -10,8 +10,8 @@ use tera::Tera;
 use super::key::{self, KeyRow, Tolerance};
 use crate::cli::to_json;
 use crate::error::Result;
-use crate::render::{self, Format, Identity, Part, RenderOptions};
-use crate::solve::{self, Solution};
+use crate::render::{self, Format, Identity, Part, RenderOptions, SheetSpec};
+use crate::solve;
 use crate::spec::Problem;
 
 /// Whom a sheet is for: a student of a roster, or an exam variant.
@@ -35,11 +35,10 @@ pub struct SheetPlan {
     pub tolerance: Tolerance,
 }
 
-/// One rendered sheet in one format.
+/// One rendered document.
 #[derive(Clone, Debug)]
 pub struct Sheet {
-    pub format: Format,
-    pub part: Part,
+    pub spec: SheetSpec,
     pub text: String,
 }
 
@@ -74,51 +73,54 @@ fn identity(person: &Person, seed: &str) -> Identity {
     identity
 }
 
-/// Renders one sheet of `problem` for `person`.
-pub fn render_sheet(
-    person: &Person,
-    seed: &str,
-    problem: &Problem,
-    solution: &Solution,
-    plan: &SheetPlan,
-    sheet: (Format, Part, bool),
-    tera: &Tera,
-) -> Result<String> {
-    let (format, part, fragment) = sheet;
-    let options = RenderOptions {
+/// A student's documents: the question sheet and the worked solution, standalone, per format.
+pub fn student_sheets(formats: &[Format]) -> Vec<SheetSpec> {
+    let spec = |format, part| SheetSpec {
         format,
         part,
-        fragment,
-        identity: identity(person, seed),
-        ..plan.options.clone()
+        fragment: false,
     };
-    render::render_exercise(problem, solution, &options, tera)
+    formats
+        .iter()
+        .flat_map(|&f| [spec(f, Part::Question), spec(f, Part::Solution)])
+        .collect()
 }
 
-/// The question and solution of `person`'s exercise in every format of `plan`, its JSON and
-/// its key row. `seed` is the seed text the exercise was generated from.
+/// An exam variant's documents: the standalone question sheet, and the worked solution as a
+/// fragment for the collected solutions document, per format.
+pub fn variant_sheets(formats: &[Format]) -> Vec<SheetSpec> {
+    formats
+        .iter()
+        .flat_map(|&format| {
+            [(Part::Question, false), (Part::Solution, true)].map(|(part, fragment)| SheetSpec {
+                format,
+                part,
+                fragment,
+            })
+        })
+        .collect()
+}
+
+/// `person`'s exercise rendered as `specs`, its JSON and its key row. `seed` is the seed text
+/// the exercise was generated from.
 pub fn person_output(
     person: &Person,
     seed: &str,
     problem: &Problem,
     plan: &SheetPlan,
+    specs: &[SheetSpec],
     tera: &Tera,
 ) -> Result<PersonOutput> {
     let solution = solve::solve(problem);
-    let wanted: Vec<(Format, Part)> = plan
-        .formats
-        .iter()
-        .flat_map(|&f| [(f, Part::Question), (f, Part::Solution)])
-        .collect();
     let options = RenderOptions {
         identity: identity(person, seed),
         ..plan.options.clone()
     };
-    let texts = render::render_sheets(problem, &solution, &options, &wanted, tera)?;
-    let sheets = wanted
-        .into_iter()
+    let texts = render::render_sheets(problem, &solution, &options, specs, tera)?;
+    let sheets = specs
+        .iter()
         .zip(texts)
-        .map(|((format, part), text)| Sheet { format, part, text })
+        .map(|(&spec, text)| Sheet { spec, text })
         .collect();
     let answers = key::answers_for(problem, &solution, plan.options.decimals, plan.tolerance);
     Ok(PersonOutput {
@@ -141,15 +143,32 @@ pub fn student_files<'a>(person: &Person, output: &'a PersonOutput) -> Vec<(Path
         .sheets
         .iter()
         .map(|sheet| {
-            let stem = match sheet.part {
+            let stem = match sheet.spec.part {
                 Part::Question => "question",
                 _ => "solution",
             };
-            let name = format!("{stem}.{}", extension(sheet.format));
+            let name = format!("{stem}.{}", extension(sheet.spec.format));
             (folder.join(name), sheet.text.as_str())
         })
         .collect();
     files.push((folder.join("exercise.json"), &output.exercise_json));
+    files
+}
+
+/// Where an exam variant's own files go: `exam-<stem>.tex` ... and `exercise-<stem>.json`
+/// at the top of the folder. Its solution fragments go into the collected solutions instead.
+pub fn variant_files<'a>(person: &Person, output: &'a PersonOutput) -> Vec<(PathBuf, &'a str)> {
+    let mut files: Vec<(PathBuf, &str)> = output
+        .sheets
+        .iter()
+        .filter(|sheet| !sheet.spec.fragment)
+        .map(|sheet| {
+            let name = format!("exam-{}.{}", person.folder, extension(sheet.spec.format));
+            (PathBuf::from(name), sheet.text.as_str())
+        })
+        .collect();
+    let json = format!("exercise-{}.json", person.folder);
+    files.push((PathBuf::from(json), &output.exercise_json));
     files
 }
 

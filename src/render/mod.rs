@@ -347,14 +347,22 @@ pub fn render_exercise(
     render(tera, options.format.entry_template(), &context)
 }
 
-/// Renders several sheets of one exercise, each `(format, part)` as a standalone document with
-/// `options`' other settings. Same text as [`render_exercise`] per sheet, but the shown numbers
+/// One document of an exercise: its format, which parts, and whether it is a fragment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SheetSpec {
+    pub format: Format,
+    pub part: Part,
+    pub fragment: bool,
+}
+
+/// Renders several documents of one exercise, each as its [`SheetSpec`] says, with `options`'
+/// other settings. The same text as [`render_exercise`] per document, but the shown numbers
 /// and the template context are built once: batches render four sheets per student.
 pub fn render_sheets(
     problem: &Problem,
     solution: &Solution,
     options: &RenderOptions,
-    sheets: &[(Format, Part)],
+    sheets: &[SheetSpec],
     tera: &Tera,
 ) -> Result<Vec<String>> {
     let shown = rounding::displayed(problem, solution, options.decimals, options.rounding);
@@ -366,11 +374,12 @@ pub fn render_sheets(
     let mut context = Context::from_serialize(&exam).map_err(template_error)?;
     sheets
         .iter()
-        .map(|&(format, part)| {
-            context.insert("format", &format);
-            context.insert("show_question", &part.has_question());
-            context.insert("show_solution", &part.has_solution());
-            tera.render(format.entry_template(), &context)
+        .map(|sheet| {
+            context.insert("format", &sheet.format);
+            context.insert("fragment", &sheet.fragment);
+            context.insert("show_question", &sheet.part.has_question());
+            context.insert("show_solution", &sheet.part.has_solution());
+            tera.render(sheet.format.entry_template(), &context)
                 .map_err(template_error)
         })
         .collect()
@@ -402,21 +411,28 @@ mod tests {
         let solution = crate::solve::solve(&problem);
         let tera = engine().unwrap();
         let options = RenderOptions::default();
+        let spec = |format, part, fragment| SheetSpec {
+            format,
+            part,
+            fragment,
+        };
         let sheets = [
-            (Format::Latex, Part::Question),
-            (Format::Latex, Part::Solution),
-            (Format::Markdown, Part::Question),
-            (Format::Markdown, Part::Both),
+            spec(Format::Latex, Part::Question, false),
+            spec(Format::Latex, Part::Solution, true),
+            spec(Format::Markdown, Part::Question, false),
+            spec(Format::Markdown, Part::Both, false),
+            spec(Format::Markdown, Part::Solution, true),
         ];
         let together = render_sheets(&problem, &solution, &options, &sheets, &tera).unwrap();
-        for (text, (format, part)) in together.iter().zip(sheets) {
+        for (text, sheet) in together.iter().zip(sheets) {
             let alone = RenderOptions {
-                format,
-                part,
+                format: sheet.format,
+                part: sheet.part,
+                fragment: sheet.fragment,
                 ..options.clone()
             };
             let expected = render_exercise(&problem, &solution, &alone, &tera).unwrap();
-            assert_eq!(text, &expected, "{format:?} {part:?}");
+            assert_eq!(text, &expected, "{sheet:?}");
         }
     }
 
