@@ -209,8 +209,12 @@ fn parallel_map<T: Send>(len: usize, work: &(dyn Fn(usize) -> Result<T> + Sync))
 }
 
 /// Compiles every `.tex` below the staging folder; a failure lists every broken document.
-fn compile_pdfs(staged: &StagedDir, tex_files: &[PathBuf], quiet: bool) -> Result<usize> {
-    let driver = pdf::find_driver()?;
+fn compile_pdfs(
+    driver: pdf::Driver,
+    staged: &StagedDir,
+    tex_files: &[PathBuf],
+    quiet: bool,
+) -> Result<usize> {
     let absolute: Vec<PathBuf> = tex_files
         .iter()
         .map(|f| staged.staging_path().join(f))
@@ -234,6 +238,15 @@ fn compile_pdfs(staged: &StagedDir, tex_files: &[PathBuf], quiet: bool) -> Resul
     ))
 }
 
+/// The TeX driver when PDFs are wanted and there is LaTeX to compile.
+fn pdf_driver(dest: &Destination, formats: &[Format]) -> Result<Option<pdf::Driver>> {
+    if dest.pdf && formats.contains(&Format::Latex) {
+        pdf::find_driver().map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
 /// Everything `batch` needs besides the destination.
 pub struct BatchJob<'a> {
     pub config: &'a GeneratorConfig,
@@ -247,6 +260,8 @@ pub struct BatchJob<'a> {
 /// the answer key (`key.csv`, `key.json`) for the class.
 pub fn write_batch(job: &BatchJob<'_>, dest: &Destination) -> Result<Summary> {
     let interrupted = interrupt_flag();
+    // Before any work: a missing TeX should not cost the whole batch's rendering time.
+    let driver = pdf_driver(dest, &job.plan.formats)?;
     let folders = names::unique_names(job.students.iter().map(|s| s.id.as_str()));
     let people: Vec<Person> = job
         .students
@@ -289,7 +304,7 @@ pub fn write_batch(job: &BatchJob<'_>, dest: &Destination) -> Result<Summary> {
         for row in &rows {
             keys.push(row)?;
         }
-        if dest.pdf {
+        if driver.is_some() {
             tex_files.extend(chunk_people.iter().flat_map(|p| {
                 ["question.tex", "solution.tex"].map(|f| PathBuf::from(&p.folder).join(f))
             }));
@@ -297,10 +312,9 @@ pub fn write_batch(job: &BatchJob<'_>, dest: &Destination) -> Result<Summary> {
     }
     bar.finish_and_clear();
     keys.finish()?;
-    let pdfs = if dest.pdf && job.plan.formats.contains(&Format::Latex) {
-        compile_pdfs(&staged, &tex_files, dest.quiet)?
-    } else {
-        0
+    let pdfs = match driver {
+        Some(driver) => compile_pdfs(driver, &staged, &tex_files, dest.quiet)?,
+        None => 0,
     };
     check_interrupt(&interrupted)?;
     staged.commit()?;
@@ -324,6 +338,7 @@ pub struct ExamJob<'a> {
 /// `solutions` document with every variant's worked solution, the exercises' JSON and the key.
 pub fn write_exam(job: &ExamJob<'_>, dest: &Destination) -> Result<Summary> {
     let interrupted = interrupt_flag();
+    let driver = pdf_driver(dest, &job.plan.formats)?;
     let bases: Vec<String> = job
         .variants
         .iter()
@@ -376,10 +391,9 @@ pub fn write_exam(job: &ExamJob<'_>, dest: &Destination) -> Result<Summary> {
         .filter(|f| f.extension().is_some_and(|e| e == "tex"))
         .cloned()
         .collect();
-    let pdfs = if dest.pdf && !tex_files.is_empty() {
-        compile_pdfs(&staged, &tex_files, dest.quiet)?
-    } else {
-        0
+    let pdfs = match driver {
+        Some(driver) => compile_pdfs(driver, &staged, &tex_files, dest.quiet)?,
+        None => 0,
     };
     staged.commit()?;
     Ok(Summary {

@@ -463,3 +463,33 @@ fn ctrl_c_leaves_no_folder_behind() {
         .collect();
     assert_eq!(left, ["roster.csv"], "no folder and no staging leftovers");
 }
+
+#[test]
+fn pdf_without_tex_says_how_to_install_it_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty_path = tmp.path().join("no-tools");
+    std::fs::create_dir(&empty_path).unwrap();
+    let assert = nnexam()
+        .current_dir(tmp.path())
+        .env("PATH", &empty_path)
+        .args([
+            "exam",
+            "--variants",
+            "A",
+            "--seed",
+            "s",
+            "--out",
+            "exam",
+            "--pdf",
+            "--quiet",
+        ])
+        .assert()
+        .code(2)
+        .stdout("");
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("no pdflatex") && stderr.contains("apt-get install"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("exam").exists());
+}
