@@ -8,6 +8,64 @@ pub fn format_number(x: f64, decimals: usize) -> String {
     if x.fract() == 0.0 && x.abs() < MAX_EXACT_INTEGER {
         return integer_text(x as i64);
     }
+    if let Some(units) = clear_units(x, decimals) {
+        return units_text(units, decimals);
+    }
+    decimal_text(x, decimals)
+}
+
+/// Powers of ten that are exact doubles, for the fast path.
+const POW10: [f64; 16] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// Largest |x * 10^decimals| the fast path takes: its rounding error stays far below
+/// [`HALF_MARGIN`].
+const MAX_FAST_SCALED: f64 = 1e9;
+
+/// How far from a half `x * 10^decimals` must be for the fast path.
+const HALF_MARGIN: f64 = 1e-6;
+
+/// `x` rounded to whole units of 10^-decimals, when that is unambiguous: away from a half, the
+/// binary value and its shortest decimal representation round the same way, so plain float
+/// rounding gives the on-paper result. `None` sends the number to the exact decimal path. This
+/// is the renderer's hot path: every shown number passes here.
+fn clear_units(x: f64, decimals: usize) -> Option<i64> {
+    let scaled = x * POW10.get(decimals)?;
+    if !(scaled.abs() < MAX_FAST_SCALED) {
+        return None;
+    }
+    let frac = (scaled - scaled.trunc()).abs();
+    if (frac - 0.5).abs() < HALF_MARGIN {
+        return None;
+    }
+    Some(scaled.round() as i64)
+}
+
+/// `units` tenths, hundredths, ... (by `decimals`) as trimmed decimal text, never "-0".
+fn units_text(units: i64, decimals: usize) -> String {
+    let magnitude = units.unsigned_abs();
+    let scale = 10u64.pow(decimals as u32);
+    let (whole, mut frac) = (magnitude / scale, magnitude % scale);
+    let mut text = String::with_capacity(24);
+    if units < 0 {
+        text.push('-');
+    }
+    text.push_str(&whole.to_string());
+    if frac > 0 {
+        let mut width = decimals;
+        while frac % 10 == 0 {
+            frac /= 10;
+            width -= 1;
+        }
+        text.push('.');
+        text.push_str(&format!("{frac:0width$}"));
+    }
+    text
+}
+
+/// The exact path: rounds the shortest decimal representation digit by digit.
+fn decimal_text(x: f64, decimals: usize) -> String {
     let (negative, digits, point) = rounded_digits(x, decimals);
     // Digit `i` of the rounded number, counted from the first significant one; zeros outside.
     let digit = |i: i64| -> u8 {
@@ -65,6 +123,11 @@ pub fn round_to(x: f64, decimals: usize) -> f64 {
     if x.fract() == 0.0 {
         // Whole numbers are already rounded; `+ 0.0` turns -0 into 0.
         return x + 0.0;
+    }
+    if let Some(units) = clear_units(x, decimals) {
+        // Both exact (|units| < 2^53, 10^d <= 10^15), so the quotient is correctly rounded:
+        // the same double as parsing the printed decimal. `+ 0.0` turns -0 into 0.
+        return units as f64 / POW10[decimals] + 0.0;
     }
     format_number(x, decimals)
         .parse()
@@ -164,6 +227,29 @@ mod tests {
         assert_eq!(format_number(1234567.0, 2), "1234567");
         assert_eq!(format_number(1e-9, 3), "0");
         assert_eq!(format_number(0.000123, 5), "0.00012");
+    }
+
+    #[test]
+    fn fast_path_agrees_with_the_exact_decimal_path() {
+        // A deterministic spread of magnitudes, signs and decimals, plus values at halves.
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..20_000 {
+            let magnitude = 10f64.powi((next() * 12.0) as i32 - 6);
+            let x = (next() * 2.0 - 1.0) * magnitude;
+            let decimals = (next() * 7.0) as usize;
+            let exact = decimal_text(x, decimals);
+            assert_eq!(format_number(x, decimals), exact, "{x:e} at {decimals}");
+            assert_eq!(round_to(x, decimals), exact.parse::<f64>().unwrap() + 0.0, "{x:e}");
+        }
+        for x in [0.125, -0.125, 2.675, 1.0005, 0.0005, -2.5e-3, 0.30000000000000004] {
+            for decimals in 0..5 {
+                assert_eq!(format_number(x, decimals), decimal_text(x, decimals), "{x}");
+            }
+        }
     }
 
     #[test]
