@@ -32,7 +32,7 @@ const HALF_MARGIN: f64 = 1e-6;
 /// is the renderer's hot path: every shown number passes here.
 fn clear_units(x: f64, decimals: usize) -> Option<i64> {
     let scaled = x * POW10.get(decimals)?;
-    if !(scaled.abs() < MAX_FAST_SCALED) {
+    if !scaled.is_finite() || scaled.abs() >= MAX_FAST_SCALED {
         return None;
     }
     let frac = (scaled - scaled.trunc()).abs();
