@@ -44,6 +44,10 @@ pub enum Command {
         /// Output format: a readable summary, or the full-precision JSON contract.
         #[arg(long, value_enum, default_value_t = SolveFormat::Text)]
         format: SolveFormat,
+        /// Folder of templates that override the built-ins by name (text/solution.txt; see
+        /// `templates eject`).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
     },
     /// Sample a fresh exercise with numbers a student can work by hand, from a seed: the same
     /// seed and config give the same exercise on any machine, in any later version.
@@ -447,7 +451,11 @@ pub enum GenerateFormat {
 /// Runs one parsed command, writing its result to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
-        Command::Solve { file, format } => solve_command(&file, format, out),
+        Command::Solve {
+            file,
+            format,
+            templates,
+        } => solve_command(&file, format, templates.as_deref(), out),
         Command::Generate(args) => generate_command(args, out),
         Command::Batch(args) => batch_command(&args, out),
         Command::Exam(args) => exam_command(&args, out),
@@ -466,39 +474,43 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
 
 fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
     let (config, source) = args.config.load()?;
-    let sheet = |format: Format| -> Result<(RenderOptions, tera::Tera)> {
-        let identity = Identity {
-            seed: Some(args.seed.clone()),
-            ..Identity::default()
-        };
-        let options = RenderOptions {
-            part: args.sheet.part,
-            fragment: args.sheet.fragment,
-            ..args.render.options(format, &config.difficulty, identity)?
-        };
-        Ok((options, args.render.engine()?))
-    };
     // Flags and templates are checked before sampling, so a typo is reported first.
-    let render_with = match args.format {
-        GenerateFormat::Latex => Some(sheet(Format::Latex)?),
-        GenerateFormat::Markdown => Some(sheet(Format::Markdown)?),
+    let tera = args.render.engine()?;
+    let sheet_format = match args.format {
+        GenerateFormat::Latex => Some(Format::Latex),
+        GenerateFormat::Markdown => Some(Format::Markdown),
         _ => None,
+    };
+    let sheet_options = match sheet_format {
+        Some(format) => {
+            let identity = Identity {
+                seed: Some(args.seed.clone()),
+                ..Identity::default()
+            };
+            Some(RenderOptions {
+                part: args.sheet.part,
+                fragment: args.sheet.fragment,
+                ..args.render.options(format, &config.difficulty, identity)?
+            })
+        }
+        None => None,
     };
     let generated = generate::sample_problem(&config, &args.seed)?;
     if args.stats {
-        let text = render::generate_stats(&generated.stats.summary(&config))?;
+        let text = render::generate_stats(&tera, &generated.stats.summary(&config))?;
         write_to(&mut std::io::stderr(), "<stderr>", &text)?;
     }
     let text = match args.format {
         GenerateFormat::Toml => render::exercise_toml(
+            &tera,
             &generated.problem,
             &args.seed,
             &generate::regenerate_command(&args.seed, &source),
         )?,
-        GenerateFormat::Text => render::solution_text(&solve::solve(&generated.problem))?,
+        GenerateFormat::Text => render::solution_text(&tera, &solve::solve(&generated.problem))?,
         GenerateFormat::Json => to_json(&solve::solve(&generated.problem)),
         GenerateFormat::Latex | GenerateFormat::Markdown => {
-            let (options, tera) = render_with.expect("invariant: built above for sheet formats");
+            let options = sheet_options.expect("invariant: built above for sheet formats");
             let solution = solve::solve(&generated.problem);
             render::render_exercise(&generated.problem, &solution, &options, &tera)?
         }
@@ -615,7 +627,7 @@ fn batch_command(args: &BatchArgs, out: &mut dyn Write) -> Result<()> {
     let summary = workflow::write_batch(&job, &args.run.folder.destination())?;
     write_stdout(
         out,
-        &render::run_summary("batch", &summary, &args.run.folder.out)?,
+        &render::run_summary(&tera, "batch", &summary, &args.run.folder.out)?,
     )
 }
 
@@ -633,7 +645,7 @@ fn exam_command(args: &ExamArgs, out: &mut dyn Write) -> Result<()> {
     let summary = workflow::write_exam(&job, &args.run.folder.destination())?;
     write_stdout(
         out,
-        &render::run_summary("exam", &summary, &args.run.folder.out)?,
+        &render::run_summary(&tera, "exam", &summary, &args.run.folder.out)?,
     )
 }
 
@@ -659,11 +671,17 @@ fn check_variant_labels(labels: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn solve_command(file: &Path, format: SolveFormat, out: &mut dyn Write) -> Result<()> {
+fn solve_command(
+    file: &Path,
+    format: SolveFormat,
+    templates: Option<&Path>,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let tera = engine(templates)?;
     let problem = spec::load(file)?;
     let solution = solve::solve(&problem);
     let text = match format {
-        SolveFormat::Text => render::solution_text(&solution)?,
+        SolveFormat::Text => render::solution_text(&tera, &solution)?,
         SolveFormat::Json => to_json(&solution),
     };
     write_stdout(out, &text)

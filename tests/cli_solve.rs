@@ -162,3 +162,41 @@ fn missing_file_exits_2_and_names_it() {
         .code(2)
         .stderr(predicate::str::contains("no/such/file.toml"));
 }
+
+#[test]
+fn edited_templates_change_the_wording_without_touching_rust() {
+    let dir = tempfile::tempdir().unwrap();
+    let templates = dir.path().join("tpl");
+    nnexam()
+        .args(["templates", "eject", templates.to_str().unwrap()])
+        .assert()
+        .success();
+    // Translate one heading of the text summary and one comment line of the exercise file.
+    let text_path = templates.join("text/solution.txt");
+    let text = std::fs::read_to_string(&text_path).unwrap();
+    assert!(text.contains("Forward pass"));
+    std::fs::write(
+        &text_path,
+        text.replace("Forward pass", "Vorwärtsdurchlauf"),
+    )
+    .unwrap();
+    let toml_path = templates.join("toml/exercise.toml");
+    let toml = std::fs::read_to_string(&toml_path).unwrap();
+    assert!(toml.contains("# Solve it with"));
+    std::fs::write(&toml_path, toml.replace("# Solve it with", "# Lösen mit")).unwrap();
+
+    let tpl = templates.to_str().unwrap();
+    nnexam()
+        .args(["solve", "exercises/task-3-1.toml", "--templates", tpl])
+        .assert()
+        .success()
+        .stdout(
+            predicate::str::contains("Vorwärtsdurchlauf")
+                .and(predicate::str::contains("Forward pass").not()),
+        );
+    nnexam()
+        .args(["generate", "--seed", "7", "--templates", tpl])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("# Lösen mit"));
+}

@@ -228,7 +228,7 @@ proptest! {
                 return Err(TestCaseError::fail(format!("{name}, seed {seed:?}: {why}")));
             }
             let command = generate::regenerate_command(&seed, &generate::ConfigSource::Preset(name.into()));
-            let text = render::exercise_toml(p, &seed, &command).expect("renders");
+            let text = render::exercise_toml(&render::engine().expect("templates"), p, &seed, &command).expect("renders");
             let back = spec::parse(&text, FileFormat::Toml, "generated").expect("parses");
             prop_assert_eq!(&back, p, "{}: TOML round trip", name);
         }

@@ -101,7 +101,7 @@ pub const BUILTIN: &[(&str, &str)] = &[
 ];
 
 /// File endings read from a user's template folder; everything else there is ignored.
-const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html"];
+const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml"];
 
 /// Output format of `render`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -287,14 +287,14 @@ pub fn render<T: Serialize>(tera: &Tera, name: &str, data: &T) -> Result<String>
 }
 
 /// The readable plain-text summary of `solve`: every intermediate value, labelled.
-pub fn solution_text(solution: &Solution) -> Result<String> {
-    render(&engine()?, "text/solution.txt", solution)
+pub fn solution_text(tera: &Tera, solution: &Solution) -> Result<String> {
+    render(tera, "text/solution.txt", solution)
 }
 
 /// A generated exercise as a TOML exercise file, headed by a comment naming the `seed` text
 /// (printable, checked by the generator) and the `command` that regenerates it.
 /// [`crate::spec::parse`] reads it back to the identical problem.
-pub fn exercise_toml(problem: &Problem, seed: &str, command: &str) -> Result<String> {
+pub fn exercise_toml(tera: &Tera, problem: &Problem, seed: &str, command: &str) -> Result<String> {
     #[derive(Serialize)]
     struct Context<'a> {
         problem: &'a Problem,
@@ -306,11 +306,12 @@ pub fn exercise_toml(problem: &Problem, seed: &str, command: &str) -> Result<Str
         seed,
         command,
     };
-    render(&engine()?, "toml/exercise.toml", &context)
+    render(tera, "toml/exercise.toml", &context)
 }
 
 /// The closing line of `batch` and `exam` (`command`), naming the folder written.
 pub fn run_summary(
+    tera: &Tera,
     command: &str,
     summary: &crate::workflow::Summary,
     dir: &Path,
@@ -326,12 +327,12 @@ pub fn run_summary(
         summary,
         dir: dir.display().to_string(),
     };
-    render(&engine()?, "text/run-summary.txt", &context)
+    render(tera, "text/run-summary.txt", &context)
 }
 
 /// The acceptance statistics of `nnexam generate --stats`.
-pub fn generate_stats(summary: &StatsSummary) -> Result<String> {
-    render(&engine()?, "text/generate-stats.txt", summary)
+pub fn generate_stats(tera: &Tera, summary: &StatsSummary) -> Result<String> {
+    render(tera, "text/generate-stats.txt", summary)
 }
 
 /// Renders the question sheet and/or worked solution of one exercise as `options` say.
@@ -439,7 +440,13 @@ mod tests {
     #[test]
     fn exercise_toml_is_readable_and_reads_back_identically() {
         let problem = fixtures::task_3_1();
-        let out = exercise_toml(&problem, "7", "nnexam generate --seed 7").unwrap();
+        let out = exercise_toml(
+            &engine().unwrap(),
+            &problem,
+            "7",
+            "nnexam generate --seed 7",
+        )
+        .unwrap();
         assert!(
             out.contains("\n# Seed text: 7\n") && out.contains("#   nnexam generate --seed 7\n")
         );

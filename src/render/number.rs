@@ -234,7 +234,9 @@ mod tests {
         // A deterministic spread of magnitudes, signs and decimals, plus values at halves.
         let mut state = 0x9E37_79B9_7F4A_7C15u64;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
         for _ in 0..20_000 {
@@ -243,9 +245,21 @@ mod tests {
             let decimals = (next() * 7.0) as usize;
             let exact = decimal_text(x, decimals);
             assert_eq!(format_number(x, decimals), exact, "{x:e} at {decimals}");
-            assert_eq!(round_to(x, decimals), exact.parse::<f64>().unwrap() + 0.0, "{x:e}");
+            assert_eq!(
+                round_to(x, decimals),
+                exact.parse::<f64>().unwrap() + 0.0,
+                "{x:e}"
+            );
         }
-        for x in [0.125, -0.125, 2.675, 1.0005, 0.0005, -2.5e-3, 0.30000000000000004] {
+        for x in [
+            0.125,
+            -0.125,
+            2.675,
+            1.0005,
+            0.0005,
+            -2.5e-3,
+            0.30000000000000004,
+        ] {
             for decimals in 0..5 {
                 assert_eq!(format_number(x, decimals), decimal_text(x, decimals), "{x}");
             }
