@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use ndarray::{Array1, Array2};
-use rand_chacha::rand_core::RngCore;
+use rand_chacha::rand_core::Rng;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -187,7 +187,7 @@ fn unsatisfiable(config: &GeneratorConfig, seed_text: &str, stats: &Stats) -> Er
 
 /// One candidate exercise, drawn in the documented order. `config` must be validated (its
 /// `grids` come from it), so every combination of architecture options has valid shapes.
-fn draw_problem<R: RngCore>(rng: &mut R, config: &GeneratorConfig, grids: &Grids) -> Problem {
+fn draw_problem<R: Rng>(rng: &mut R, config: &GeneratorConfig, grids: &Grids) -> Problem {
     let a = &config.architecture;
     let n = *pick(rng, a.input_size.options());
     let k = *pick(rng, a.filter_size.options());
@@ -228,7 +228,7 @@ fn draw_problem<R: RngCore>(rng: &mut R, config: &GeneratorConfig, grids: &Grids
 
 /// `count` values of `grid`, row-major. With a zero share, exactly round(count * p / 100)
 /// entries (half up) are 0 at uniformly chosen positions and the rest are non-zero.
-fn draw_values<R: RngCore>(rng: &mut R, grid: &Grid, count: usize) -> Vec<f64> {
+fn draw_values<R: Rng>(rng: &mut R, grid: &Grid, count: usize) -> Vec<f64> {
     let Some(percent) = grid.zero_percent else {
         return (0..count)
             .map(|_| grid.value(grid.lo + i64::from(below(rng, grid.count()))))

@@ -3,12 +3,12 @@
 //! (which is not value-stable across rand versions). Changing anything here changes every
 //! exercise ever generated: the golden tests in `tests/` fail loudly if it happens.
 
-use rand_chacha::rand_core::RngCore;
+use rand_chacha::rand_core::Rng;
 
 /// A uniform integer in `0..n` by rejection: draw `v = next_u32()`, reject the top
 /// `2^32 mod n` values (so every residue is equally likely), return `v % n`.
 /// `n <= 1` returns 0 without drawing, so a knob with a single option consumes nothing.
-pub fn below<R: RngCore>(rng: &mut R, n: u32) -> u32 {
+pub fn below<R: Rng>(rng: &mut R, n: u32) -> u32 {
     if n <= 1 {
         return 0;
     }
@@ -23,7 +23,7 @@ pub fn below<R: RngCore>(rng: &mut R, n: u32) -> u32 {
 }
 
 /// One of `options`, uniformly: `options[below(len)]`.
-pub fn pick<'a, T, R: RngCore>(rng: &mut R, options: &'a [T]) -> &'a T {
+pub fn pick<'a, T, R: Rng>(rng: &mut R, options: &'a [T]) -> &'a T {
     let n = u32::try_from(options.len()).expect("invariant: option lists are short");
     &options[below(rng, n) as usize]
 }
@@ -31,7 +31,7 @@ pub fn pick<'a, T, R: RngCore>(rng: &mut R, options: &'a [T]) -> &'a T {
 /// The first `k` steps of a forward Fisher-Yates shuffle: afterwards `items[..k]` is a uniform
 /// random `k`-subset of `items` in random order. Step `i` swaps `items[i]` with
 /// `items[i + below(len - i)]`. `k = len` shuffles the whole slice.
-pub fn shuffle_prefix<T, R: RngCore>(rng: &mut R, items: &mut [T], k: usize) {
+pub fn shuffle_prefix<T, R: Rng>(rng: &mut R, items: &mut [T], k: usize) {
     let len = items.len();
     for i in 0..k.min(len) {
         let span = u32::try_from(len - i).expect("invariant: matrices are small");
@@ -47,14 +47,15 @@ mod tests {
     /// A stream that replays fixed words, to test the rejection arithmetic exactly.
     struct Replay(Vec<u32>);
 
-    impl RngCore for Replay {
-        fn next_u32(&mut self) -> u32 {
-            self.0.remove(0)
+    impl rand_chacha::rand_core::TryRng for Replay {
+        type Error = std::convert::Infallible;
+        fn try_next_u32(&mut self) -> Result<u32, Self::Error> {
+            Ok(self.0.remove(0))
         }
-        fn next_u64(&mut self) -> u64 {
+        fn try_next_u64(&mut self) -> Result<u64, Self::Error> {
             unimplemented!("the samplers use next_u32 only")
         }
-        fn fill_bytes(&mut self, _: &mut [u8]) {
+        fn try_fill_bytes(&mut self, _: &mut [u8]) -> Result<(), Self::Error> {
             unimplemented!("the samplers use next_u32 only")
         }
     }

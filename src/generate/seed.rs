@@ -42,7 +42,7 @@ pub fn check_seed_text(seed_text: &str) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand_chacha::rand_core::RngCore;
+    use rand_chacha::rand_core::Rng;
 
     #[test]
     fn key_is_the_sha256_of_the_text() {
