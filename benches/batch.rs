@@ -18,7 +18,7 @@ use nnexam::export::roster;
 use nnexam::export::sheets::SheetPlan;
 use nnexam::generate::GeneratorConfig;
 use nnexam::render::{self, Format, RenderOptions};
-use nnexam::workflow::{self, BatchJob, Destination};
+use nnexam::workflow::{self, BatchJob, Destination, Interrupt, NoProgress};
 
 const CHILD_ENV: &str = "NNEXAM_BENCH_BATCH_STUDENTS";
 const RUNS: usize = 3;
@@ -63,10 +63,9 @@ fn run_child(students: usize) {
         dir: dir.path().join("out"),
         force: false,
         pdf: false,
-        quiet: true,
     };
     let start = Instant::now();
-    workflow::write_batch(&job, &dest).expect("batch runs");
+    workflow::write_batch(&job, &dest, &NoProgress, &Interrupt::default()).expect("batch runs");
     let seconds = start.elapsed().as_secs_f64();
     assert!(Path::new(&dest.dir).join("key.csv").is_file());
     println!("{seconds} {}", peak_rss_kib());

@@ -2,7 +2,7 @@
 
 mod common;
 
-use nnexam::render::Rounding;
+use nnexam::solve::shown::Rounding;
 use nnexam::solve::solve;
 use nnexam::spec::{load, ExerciseFile, Problem};
 
@@ -46,12 +46,12 @@ fn main() {
     let solved = solve(&task);
     common::report(
         "Task 3.1 solution as pretty JSON",
-        common::median_per_call(51, 2000, || nnexam::cli::to_json(&solved)),
+        common::median_per_call(51, 2000, || solved.to_json()),
     );
     common::report(
         "stepwise shown values of Task 3.1",
         common::median_per_call(51, 2000, || {
-            nnexam::render::rounding::displayed(&task, &solved, 3, Rounding::Stepwise)
+            nnexam::solve::shown::displayed(&task, &solved, 3, Rounding::Stepwise)
         }),
     );
 }

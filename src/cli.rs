@@ -1,22 +1,15 @@
-//! The command line: clap definitions (their doc comments are the `--help` text) and [`run`],
-//! which dispatches a parsed command. `run` is the one place in the library that reads files and
-//! writes output; everything it calls takes values and returns values.
+//! The command line: clap definitions only. Their doc comments are the `--help` text; what
+//! each command does is in the `cmd` module, which uses these types (never the other way).
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::error::{Error, Result};
-use crate::export::key::Tolerance;
-use crate::export::moodle::{self, QuizOptions};
-use crate::export::roster;
-use crate::export::sheets::SheetPlan;
-use crate::generate::{self, ConfigSource, GeneratorConfig};
-use crate::render::knobs::{Difficulty, PartName, PointsTable, Preset, TransposedConv};
-use crate::render::{Format, Identity, Part, RenderOptions, Rounding};
-use crate::workflow::{self, Destination};
-use crate::{render, solve, spec};
+use crate::export::moodle;
+use crate::generate;
+use crate::render::{Format, Part};
+use crate::solve::shown::Rounding;
+use crate::spec::difficulty::{PartName, Preset, TransposedConv};
 
 /// Generate, solve and render "CNN forward and backward pass by hand" exam exercises.
 ///
@@ -25,10 +18,12 @@ use crate::{render, solve, spec};
 #[derive(Debug, Parser)]
 #[command(name = "nnexam", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The commands of nnexam.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Solve an exercise file exactly: forward pass, loss, all gradients, the convolution
@@ -38,17 +33,7 @@ pub enum Command {
     /// optionally activation (relu|leaky_relu|sigmoid|tanh), loss (bce|mse), a conv table with
     /// stride and padding, and a pool table with kind (max|avg), size and stride. See
     /// exercises/task-3-1.toml.
-    Solve {
-        /// Exercise file (.toml or .json).
-        file: PathBuf,
-        /// Output format: a readable summary, or the full-precision JSON contract.
-        #[arg(long, value_enum, default_value_t = SolveFormat::Text)]
-        format: SolveFormat,
-        /// Folder of templates that override the built-ins by name (text/solution.txt; see
-        /// `templates eject`).
-        #[arg(long, value_name = "DIR")]
-        templates: Option<PathBuf>,
-    },
+    Solve(SolveArgs),
     /// Sample a fresh exercise with numbers a student can work by hand, from a seed: the same
     /// seed and config give the same exercise on any machine, in any later version.
     ///
@@ -62,17 +47,7 @@ pub enum Command {
     /// The exercise is solved exactly; the shown numbers are rounded as --decimals and
     /// --rounding say. The difficulty knobs (--difficulty and the flags after it) decide what
     /// the question asks and gives. Output goes to standard output.
-    Render {
-        /// Exercise file (.toml or .json), as for `solve`.
-        file: PathBuf,
-        /// Output format: a LaTeX document for pdflatex, or Markdown with $...$ math.
-        #[arg(long, value_enum, default_value_t = Format::Latex)]
-        format: Format,
-        #[command(flatten)]
-        sheet: SheetArgs,
-        #[command(flatten)]
-        args: RenderArgs,
-    },
+    Render(RenderCommandArgs),
     /// Per-student homework from a class roster: one folder per student with the question,
     /// the worked solution (in each --format) and the exercise JSON, plus the answer key of the
     /// class as key.csv and key.json.
@@ -103,6 +78,7 @@ pub enum Command {
     Moodle(MoodleArgs),
     /// Work with the built-in templates.
     Templates {
+        /// What to do with them.
         #[command(subcommand)]
         action: TemplatesAction,
     },
@@ -121,18 +97,34 @@ pub struct ConfigArgs {
     pub preset: Option<String>,
 }
 
-impl ConfigArgs {
-    /// The chosen config (file, preset, or the built-in default) and where it came from.
-    pub fn load(&self) -> Result<(GeneratorConfig, ConfigSource)> {
-        Ok(match (&self.config, &self.preset) {
-            (Some(path), _) => (
-                generate::config::load(path)?,
-                ConfigSource::File(path.clone()),
-            ),
-            (None, Some(name)) => (generate::preset(name)?, ConfigSource::Preset(name.clone())),
-            (None, None) => (GeneratorConfig::default(), ConfigSource::Default),
-        })
-    }
+/// Arguments of `solve`.
+#[derive(Debug, Args)]
+pub struct SolveArgs {
+    /// Exercise file (.toml or .json).
+    pub file: PathBuf,
+    /// Output format: a readable summary, or the full-precision JSON contract.
+    #[arg(long, value_enum, default_value_t = SolveFormat::Text)]
+    pub format: SolveFormat,
+    /// Folder of templates that override the built-ins by name (text/solution.txt; see
+    /// `templates eject`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// Arguments of `render`.
+#[derive(Debug, Args)]
+pub struct RenderCommandArgs {
+    /// Exercise file (.toml or .json), as for `solve`.
+    pub file: PathBuf,
+    /// Output format: a LaTeX document for pdflatex, or Markdown with $...$ math.
+    #[arg(long, value_enum, default_value_t = Format::Latex)]
+    pub format: Format,
+    #[command(flatten)]
+    /// Which sheets the document holds.
+    pub sheet: SheetArgs,
+    #[command(flatten)]
+    /// How the sheets are rendered.
+    pub render: RenderArgs,
 }
 
 /// Where a folder-writing command (`batch`, `exam`) writes, and in which formats.
@@ -166,36 +158,19 @@ pub struct FolderArgs {
     pub tolerance: Option<f64>,
 }
 
-impl FolderArgs {
-    fn destination(&self) -> Destination {
-        Destination {
-            dir: self.out.clone(),
-            force: self.force,
-            pdf: self.pdf,
-            quiet: self.quiet,
-        }
-    }
-}
-
 /// What `batch` and `exam` share: the config sampled, where and how the folder is written, and
 /// how sheets are rendered.
 #[derive(Debug, Args)]
 pub struct FolderRunArgs {
     #[command(flatten)]
+    /// Which generator config to sample from.
     pub config: ConfigArgs,
     #[command(flatten)]
+    /// Where and how the folder is written.
     pub folder: FolderArgs,
     #[command(flatten)]
+    /// How the sheets are rendered.
     pub render: RenderArgs,
-}
-
-impl FolderRunArgs {
-    /// The config, the sheet plan and the template engine, all checked before any work.
-    fn prepare(&self) -> Result<(GeneratorConfig, SheetPlan, tera::Tera)> {
-        let (config, _) = self.config.load()?;
-        let plan = sheet_plan(&config, &self.folder, &self.render)?;
-        Ok((config, plan, self.render.engine()?))
-    }
 }
 
 /// Arguments of `batch`.
@@ -212,6 +187,7 @@ pub struct BatchArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub course_seed: String,
     #[command(flatten)]
+    /// Config, folder and sheet flags.
     pub run: FolderRunArgs,
 }
 
@@ -226,6 +202,7 @@ pub struct ExamArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub seed: String,
     #[command(flatten)]
+    /// Config, folder and sheet flags.
     pub run: FolderRunArgs,
 }
 
@@ -237,6 +214,7 @@ pub struct GenerateArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub seed: String,
     #[command(flatten)]
+    /// Which generator config to sample from.
     pub config: ConfigArgs,
     /// Output format: an exercise file for `nnexam solve`, its solution as text, or the
     /// `solve --format json` contract.
@@ -246,8 +224,10 @@ pub struct GenerateArgs {
     #[arg(long)]
     pub stats: bool,
     #[command(flatten)]
+    /// Which sheets the document holds (latex and markdown formats).
     pub sheet: SheetArgs,
     #[command(flatten)]
+    /// How the sheets are rendered (latex and markdown formats).
     pub render: RenderArgs,
 }
 
@@ -261,6 +241,7 @@ pub struct MoodleArgs {
     #[arg(long, allow_hyphen_values = true)]
     pub seed: String,
     #[command(flatten)]
+    /// Which generator config to sample from.
     pub config: ConfigArgs,
     /// Decimals the questions ask for (at most 6); sets the default tolerance.
     #[arg(long, default_value_t = 3,
@@ -367,63 +348,6 @@ pub struct RenderArgs {
     pub points_bonus: Option<u32>,
 }
 
-impl RenderArgs {
-    /// The knob flags as a `[difficulty]` table, to overlay on a config file's table.
-    pub fn difficulty(&self) -> Difficulty {
-        let points = PointsTable {
-            a: self.points_a,
-            b: self.points_b,
-            c: self.points_c,
-            bonus: self.points_bonus,
-        };
-        Difficulty {
-            preset: self.difficulty,
-            parts: self.parts.clone(),
-            give_z1: self.give_z1.then_some(true),
-            give_d_w2: self.give_d_w2,
-            transposed_conv: self.transposed_conv,
-            give_f1_except: self.give_f1_except,
-            give_d_z1: self.give_d_z1.then_some(true),
-            give_d_p0: self.give_d_p0.then_some(true),
-            points: (points != PointsTable::default()).then_some(points),
-        }
-    }
-
-    /// Render options in `format` from these flags, with `base` (a config file's
-    /// `[difficulty]`, or the default) under the knob flags and `identity` naming the exercise.
-    /// A standalone document with both parts; commands that write one sheet set `part` and
-    /// `fragment` from [`SheetArgs`].
-    pub fn options(
-        &self,
-        format: Format,
-        base: &Difficulty,
-        identity: Identity,
-    ) -> Result<RenderOptions> {
-        Ok(RenderOptions {
-            format,
-            part: Part::Both,
-            fragment: false,
-            decimals: usize::from(self.decimals),
-            rounding: self.rounding,
-            knobs: base.overlay(&self.difficulty()).resolve()?,
-            identity,
-        })
-    }
-
-    /// The template engine: built-ins, overridden by --templates DIR when given.
-    pub fn engine(&self) -> Result<tera::Tera> {
-        engine(self.templates.as_deref())
-    }
-}
-
-/// The template engine: built-ins, overridden by the templates in `dir` when given.
-fn engine(dir: Option<&Path>) -> Result<tera::Tera> {
-    match dir {
-        Some(dir) => render::engine_with(render::load_template_dir(dir)?),
-        None => render::engine(),
-    }
-}
-
 /// Output formats of `solve`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum SolveFormat {
@@ -446,269 +370,6 @@ pub enum GenerateFormat {
     Latex,
     /// Question sheet and/or worked solution as Markdown with $...$ math.
     Markdown,
-}
-
-/// Runs one parsed command, writing its result to `out`.
-pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
-    match cli.command {
-        Command::Solve {
-            file,
-            format,
-            templates,
-        } => solve_command(&file, format, templates.as_deref(), out),
-        Command::Generate(args) => generate_command(args, out),
-        Command::Batch(args) => batch_command(&args, out),
-        Command::Exam(args) => exam_command(&args, out),
-        Command::Render {
-            file,
-            format,
-            sheet,
-            args,
-        } => render_command(&file, format, sheet, &args, out),
-        Command::Moodle(args) => moodle_command(&args, out),
-        Command::Templates {
-            action: TemplatesAction::Eject { dir, force },
-        } => eject_command(&dir, force, out),
-    }
-}
-
-fn generate_command(args: GenerateArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, source) = args.config.load()?;
-    // Flags and templates are checked before sampling, so a typo is reported first.
-    let tera = args.render.engine()?;
-    let sheet_format = match args.format {
-        GenerateFormat::Latex => Some(Format::Latex),
-        GenerateFormat::Markdown => Some(Format::Markdown),
-        _ => None,
-    };
-    let sheet_options = match sheet_format {
-        Some(format) => {
-            let identity = Identity {
-                seed: Some(args.seed.clone()),
-                ..Identity::default()
-            };
-            Some(RenderOptions {
-                part: args.sheet.part,
-                fragment: args.sheet.fragment,
-                ..args.render.options(format, &config.difficulty, identity)?
-            })
-        }
-        None => None,
-    };
-    let generated = generate::sample_problem(&config, &args.seed)?;
-    if args.stats {
-        let text = render::generate_stats(&tera, &generated.stats.summary(&config))?;
-        write_to(&mut std::io::stderr(), "<stderr>", &text)?;
-    }
-    let text = match args.format {
-        GenerateFormat::Toml => render::exercise_toml(
-            &tera,
-            &generated.problem,
-            &args.seed,
-            &generate::regenerate_command(&args.seed, &source),
-        )?,
-        GenerateFormat::Text => render::solution_text(&tera, &solve::solve(&generated.problem))?,
-        GenerateFormat::Json => to_json(&solve::solve(&generated.problem)),
-        GenerateFormat::Latex | GenerateFormat::Markdown => {
-            let options = sheet_options.expect("invariant: built above for sheet formats");
-            let solution = solve::solve(&generated.problem);
-            render::render_exercise(&generated.problem, &solution, &options, &tera)?
-        }
-    };
-    write_stdout(out, &text)
-}
-
-fn moodle_command(args: &MoodleArgs, out: &mut dyn Write) -> Result<()> {
-    let options = QuizOptions {
-        decimals: usize::from(args.decimals),
-        tolerance: args.tolerance,
-    };
-    let tera = engine(args.templates.as_deref())?;
-    let (config, _) = args.config.load()?;
-    let count = usize::try_from(args.count).expect("invariant: clap limits --count to 10000");
-    let xml = moodle::quiz(&config, &args.seed, count, &options, &tera)?;
-    write_stdout(out, &xml)
-}
-
-fn render_command(
-    file: &Path,
-    format: Format,
-    sheet: SheetArgs,
-    args: &RenderArgs,
-    out: &mut dyn Write,
-) -> Result<()> {
-    // Check the flags and templates before the file, so a typo is reported first.
-    let identity = Identity {
-        file: Some(file.display().to_string()),
-        ..Identity::default()
-    };
-    let options = RenderOptions {
-        part: sheet.part,
-        fragment: sheet.fragment,
-        ..args.options(format, &Difficulty::default(), identity)?
-    };
-    let tera = args.engine()?;
-    let problem = spec::load(file)?;
-    let solution = solve::solve(&problem);
-    let text = render::render_exercise(&problem, &solution, &options, &tera)?;
-    write_stdout(out, &text)
-}
-
-/// Writes every built-in template below `dir`; refuses (before writing anything) when one
-/// exists, unless `force`.
-fn eject_command(dir: &Path, force: bool, out: &mut dyn Write) -> Result<()> {
-    let targets: Vec<(PathBuf, &str)> = render::BUILTIN
-        .iter()
-        .map(|(name, text)| (dir.join(name), *text))
-        .collect();
-    if !force {
-        if let Some((path, _)) = targets.iter().find(|(path, _)| path.exists()) {
-            return Err(Error::invalid(
-                "templates eject",
-                format!("{} already exists", path.display()),
-                "pass --force to overwrite the templates in that folder, or choose another folder",
-            ));
-        }
-    }
-    for (path, text) in &targets {
-        let io = |source| Error::Io {
-            action: "write",
-            path: path.clone(),
-            source,
-        };
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(io)?;
-        }
-        std::fs::write(path, text).map_err(io)?;
-    }
-    write_stdout(
-        out,
-        &format!("wrote {} templates to {}\n", targets.len(), dir.display()),
-    )
-}
-
-/// Sheet rendering shared by `batch` and `exam`: formats, options and the key's tolerance.
-fn sheet_plan(
-    config: &GeneratorConfig,
-    folder: &FolderArgs,
-    render: &RenderArgs,
-) -> Result<SheetPlan> {
-    let tolerance = match folder.tolerance {
-        Some(t) => Tolerance::Fixed(t),
-        None => Tolerance::FromRounding {
-            decimals: usize::from(render.decimals),
-        },
-    };
-    let mut formats = folder.format.clone();
-    formats.dedup();
-    Ok(SheetPlan {
-        formats,
-        options: render.options(Format::Latex, &config.difficulty, Identity::default())?,
-        tolerance,
-    })
-}
-
-fn batch_command(args: &BatchArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, plan, tera) = args.run.prepare()?;
-    generate::seed::check_seed_text(&args.course_seed)?;
-    let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {
-        action: "read",
-        path: args.roster.clone(),
-        source,
-    })?;
-    let students = roster::parse(&bytes, &args.roster.display().to_string())?;
-    let job = workflow::BatchJob {
-        config: &config,
-        course_seed: &args.course_seed,
-        students: &students,
-        plan: &plan,
-        tera: &tera,
-    };
-    let summary = workflow::write_batch(&job, &args.run.folder.destination())?;
-    write_stdout(
-        out,
-        &render::run_summary(&tera, "batch", &summary, &args.run.folder.out)?,
-    )
-}
-
-fn exam_command(args: &ExamArgs, out: &mut dyn Write) -> Result<()> {
-    let (config, plan, tera) = args.run.prepare()?;
-    generate::seed::check_seed_text(&args.seed)?;
-    check_variant_labels(&args.variants)?;
-    let job = workflow::ExamJob {
-        config: &config,
-        seed: &args.seed,
-        variants: &args.variants,
-        plan: &plan,
-        tera: &tera,
-    };
-    let summary = workflow::write_exam(&job, &args.run.folder.destination())?;
-    write_stdout(
-        out,
-        &render::run_summary(&tera, "exam", &summary, &args.run.folder.out)?,
-    )
-}
-
-/// Labels become seed texts and file names: non-empty, printable and distinct.
-fn check_variant_labels(labels: &[String]) -> Result<()> {
-    let mut seen = std::collections::BTreeSet::new();
-    for label in labels {
-        if label.trim().is_empty() || label.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                "--variants",
-                format!("{label:?} is not a usable label"),
-                "give printable labels such as --variants A,B,C",
-            ));
-        }
-        if !seen.insert(label) {
-            return Err(Error::invalid(
-                "--variants",
-                format!("`{label}` is listed twice"),
-                "give each variant its own label",
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn solve_command(
-    file: &Path,
-    format: SolveFormat,
-    templates: Option<&Path>,
-    out: &mut dyn Write,
-) -> Result<()> {
-    let tera = engine(templates)?;
-    let problem = spec::load(file)?;
-    let solution = solve::solve(&problem);
-    let text = match format {
-        SolveFormat::Text => render::solution_text(&tera, &solution)?,
-        SolveFormat::Json => to_json(&solution),
-    };
-    write_stdout(out, &text)
-}
-
-/// Pretty JSON with a trailing newline, as every JSON output of nnexam.
-pub fn to_json<T: serde::Serialize>(value: &T) -> String {
-    let mut text =
-        serde_json::to_string_pretty(value).expect("invariant: our types serialise to JSON");
-    text.push('\n');
-    text
-}
-
-/// Writes all of `text` to standard output (or the test's buffer).
-fn write_stdout(out: &mut dyn Write, text: &str) -> Result<()> {
-    write_to(out, "<stdout>", text)
-}
-
-/// Writes all of `text` to `out`, naming it `name` in the error.
-fn write_to(out: &mut dyn Write, name: &str, text: &str) -> Result<()> {
-    out.write_all(text.as_bytes())
-        .and_then(|()| out.flush())
-        .map_err(|source| Error::Io {
-            action: "write to",
-            path: PathBuf::from(name),
-            source,
-        })
 }
 
 #[cfg(test)]

@@ -10,33 +10,52 @@ pub enum Error {
     /// The file is not valid TOML/JSON, or has an unknown key or a value of the wrong type.
     /// `message` comes from the parser and already names the line and column.
     #[error("{origin} is not a valid exercise file: {message}")]
-    Syntax { origin: String, message: String },
+    Syntax {
+        /// The file (or other source) that was read.
+        origin: String,
+        /// The parser's message.
+        message: String,
+    },
 
     /// A generator config is not valid TOML, or has an unknown key or a value of the wrong
     /// type. `message` comes from the parser and already names the line and column.
     #[error("{origin} is not a valid generator config: {message}")]
-    ConfigSyntax { origin: String, message: String },
+    ConfigSyntax {
+        /// The file (or preset) that was read.
+        origin: String,
+        /// The parser's message.
+        message: String,
+    },
 
     /// A key has a value that parses but makes no exercise.
     #[error("invalid `{key}`: {problem}; {fix}")]
     Invalid {
+        /// The key, flag or file at fault.
         key: String,
+        /// What is wrong with it.
         problem: String,
+        /// How to fix it.
         fix: String,
     },
 
     /// A file could not be read or written.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
+        /// What was being done, e.g. "read".
         action: &'static str,
+        /// The file or folder.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
 
     /// A template failed to render; `message` is Tera's full error chain.
     #[error("template error: {message}")]
-    Template { message: String },
+    Template {
+        /// Tera's error chain.
+        message: String,
+    },
 
     /// Ctrl-C stopped a run that writes a folder; nothing was written.
     #[error("interrupted: nothing was written")]
@@ -44,7 +63,10 @@ pub enum Error {
 
     /// The generator config admits no (or too few) valid exercises.
     #[error("{message}")]
-    Unsatisfiable { message: String },
+    Unsatisfiable {
+        /// Which rule rejected most draws and how to relax it.
+        message: String,
+    },
 }
 
 impl Error {
@@ -62,4 +84,5 @@ impl Error {
     }
 }
 
+/// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

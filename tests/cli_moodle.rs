@@ -10,7 +10,8 @@ use assert_cmd::Command;
 use ndarray::{Array1, Array2};
 use nnexam::export::moodle::{self, QuizOptions, Variant};
 use nnexam::generate::{self, GeneratorConfig};
-use nnexam::render::{self, rounding, Rounding};
+use nnexam::render;
+use nnexam::solve::shown::{self, Rounding};
 use nnexam::solve::{self, Solution};
 use nnexam::spec::Problem;
 use quick_xml::events::Event;
@@ -127,7 +128,7 @@ fn exact_values(solution: &Solution) -> Vec<f64> {
 
 /// The values a student gets who rounds every step to `decimals` (the stepwise worked solution).
 fn stepwise_values(problem: &Problem, solution: &Solution, decimals: usize) -> Vec<f64> {
-    let d = rounding::displayed(problem, solution, decimals, Rounding::Stepwise);
+    let d = shown::displayed(problem, solution, decimals, Rounding::Stepwise);
     graded(d.y_hat, d.loss, &d.w2_new, d.b2_new, &d.f1_new, d.b1_new)
 }
 

@@ -195,10 +195,10 @@ fn check_rules(config: &GeneratorConfig, p: &Problem, sol: &Solution) -> Result<
     if (sol.forward.y_hat - f64::from(p.y)).abs() < rules.min_abs_error - TOL {
         return Err(format!("y_hat = {} too close to y", sol.forward.y_hat));
     }
-    if rules.d_z1_nonzero && sol.backward.z1.iter().all(|v| v.abs() <= TOL) {
+    if rules.d_z1_nonzero && sol.backward.d_z1.iter().all(|v| v.abs() <= TOL) {
         return Err("dC/dZ1 is all zero".into());
     }
-    if rules.d_f1_nonzero && sol.backward.f1.iter().all(|v| v.abs() <= TOL) {
+    if rules.d_f1_nonzero && sol.backward.d_f1.iter().all(|v| v.abs() <= TOL) {
         return Err("dC/dF1 is all zero".into());
     }
     Ok(())

@@ -15,8 +15,9 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use nnexam::render::knobs::{Difficulty, PartName, TransposedConv};
-use nnexam::render::{Format, Identity, Part, Preset, RenderOptions, Rounding};
+use nnexam::render::{Format, Identity, Part, RenderOptions};
+use nnexam::solve::shown::Rounding;
+use nnexam::spec::difficulty::{Difficulty, PartName, Preset, TransposedConv};
 
 /// One document to check: a name for messages and its options.
 struct Case {

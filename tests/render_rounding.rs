@@ -7,7 +7,7 @@
 mod common;
 
 use ndarray::{s, Array1, Array2};
-use nnexam::render::rounding::{displayed, Displayed, Rounding};
+use nnexam::solve::shown::{displayed, Displayed, Rounding};
 use nnexam::solve::{activation, conv, solve};
 use nnexam::spec::{Activation, Loss, PoolKind, Problem};
 
@@ -198,7 +198,7 @@ fn every_stepwise_step_follows_from_the_shown_steps_before_it() {
 
 #[test]
 fn every_exact_number_is_the_exact_value_rounded() {
-    use nnexam::render::number::round_to;
+    use nnexam::number::round_to;
     for (name, p) in common::problems() {
         let sol = solve(&p);
         let d = displayed(&p, &sol, 3, Rounding::Exact);
@@ -207,11 +207,11 @@ fn every_exact_number_is_the_exact_value_rounded() {
         assert_eq!(d.p1, r(&sol.forward.p1), "{name}: P1");
         assert_eq!(d.y_hat, round_to(sol.forward.y_hat, 3), "{name}: y_hat");
         assert_eq!(d.loss, round_to(sol.forward.loss, 3), "{name}: loss");
-        assert_eq!(d.d_z1, r(&sol.backward.z1), "{name}: dC/dZ1");
-        assert_eq!(d.d_f1, r(&sol.backward.f1), "{name}: dC/dF1");
+        assert_eq!(d.d_z1, r(&sol.backward.d_z1), "{name}: dC/dZ1");
+        assert_eq!(d.d_f1, r(&sol.backward.d_f1), "{name}: dC/dF1");
         assert_eq!(d.f1_new, r(&sol.update.f1), "{name}: F1");
         assert_eq!(d.b1_new, round_to(sol.update.b1, 3), "{name}: B1");
-        for (shown, exact) in d.d_p0.iter().zip(&sol.backward.x) {
+        for (shown, exact) in d.d_p0.iter().zip(&sol.backward.d_p0) {
             assert_shown(*shown, *exact, 3, &format!("{name}: dC/dP0"));
         }
     }
@@ -222,10 +222,13 @@ fn stepwise_numbers_are_the_ones_the_solution_prints() {
     // Task 3.1: the loss line reads -(1 ln(0.354) + ...) = 1.038 in stepwise mode, whose every
     // number a student can check; exact mode prints the exact loss 1.037.
     let task = common::task_3_1();
-    let options = common::options(nnexam::render::Preset::Standard, Rounding::Stepwise);
+    let options = common::options(
+        nnexam::spec::difficulty::Preset::Standard,
+        Rounding::Stepwise,
+    );
     let text = common::render(&task, &options);
     assert!(text.contains("\\ln(0.354)"), "y_hat as shown");
     assert!(text.contains("= 1.038."), "loss from the shown y_hat");
-    let exact = common::options(nnexam::render::Preset::Standard, Rounding::Exact);
+    let exact = common::options(nnexam::spec::difficulty::Preset::Standard, Rounding::Exact);
     assert!(common::render(&task, &exact).contains("= 1.037."));
 }

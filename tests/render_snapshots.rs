@@ -5,7 +5,9 @@
 
 mod common;
 
-use nnexam::render::{Format, Part, Preset, RenderOptions, Rounding};
+use nnexam::render::{Format, Part, RenderOptions};
+use nnexam::solve::shown::Rounding;
+use nnexam::spec::difficulty::Preset;
 
 fn task_3_1(format: Format, part: Part, preset: Preset) -> String {
     let options = RenderOptions {

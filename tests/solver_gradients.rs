@@ -188,19 +188,19 @@ proptest! {
         prop_assume!(away_from_kinks(&p, &sol, false));
         let f = &sol.forward;
         let b = &sol.backward;
-        prop_assert!(close(b.z2, fd_scalar(|z| loss_from_z2(&p, z), f.z2)), "dC/dz2");
-        assert_close_all(&b.s, &fd_vector(|s| loss_from_s(&p, s), &f.s), "dC/dS")?;
-        assert_close_all(&b.p1, &fd_matrix(|m| loss_from_p1(&p, m), &f.p1), "dC/dP1")?;
+        prop_assert!(close(b.d_z2, fd_scalar(|z| loss_from_z2(&p, z), f.z2)), "dC/dz2");
+        assert_close_all(&b.d_s, &fd_vector(|s| loss_from_s(&p, s), &f.s), "dC/dS")?;
+        assert_close_all(&b.d_p1, &fd_matrix(|m| loss_from_p1(&p, m), &f.p1), "dC/dP1")?;
         if away_from_kinks(&p, &sol, true) {
-            assert_close_all(&b.a1, &fd_matrix(|m| loss_from_a1(&p, m), &f.a1), "dC/dA1")?;
+            assert_close_all(&b.d_a1, &fd_matrix(|m| loss_from_a1(&p, m), &f.a1), "dC/dA1")?;
         }
-        assert_close_all(&b.z1, &fd_matrix(|m| loss_from_z1(&p, m), &f.z1), "dC/dZ1")?;
+        assert_close_all(&b.d_z1, &fd_matrix(|m| loss_from_z1(&p, m), &f.z1), "dC/dZ1")?;
         let with = |edit: &dyn Fn(&mut Problem)| { let mut q = p.clone(); edit(&mut q); loss_of(&q) };
-        assert_close_all(&b.w2, &fd_vector(|w| with(&|q| q.w2 = w.clone()), &p.w2), "dC/dW2")?;
-        prop_assert!(close(b.b2, fd_scalar(|v| with(&|q| q.b2 = v), p.b2)), "dC/dB2");
-        assert_close_all(&b.f1, &fd_matrix(|m| with(&|q| q.f1 = m.clone()), &p.f1), "dC/dF1")?;
-        prop_assert!(close(b.b1, fd_scalar(|v| with(&|q| q.b1 = v), p.b1)), "dC/dB1");
-        assert_close_all(&b.x, &fd_matrix(|m| with(&|q| q.x = m.clone()), &p.x), "dC/dP0")?;
+        assert_close_all(&b.d_w2, &fd_vector(|w| with(&|q| q.w2 = w.clone()), &p.w2), "dC/dW2")?;
+        prop_assert!(close(b.d_b2, fd_scalar(|v| with(&|q| q.b2 = v), p.b2)), "dC/dB2");
+        assert_close_all(&b.d_f1, &fd_matrix(|m| with(&|q| q.f1 = m.clone()), &p.f1), "dC/dF1")?;
+        prop_assert!(close(b.d_b1, fd_scalar(|v| with(&|q| q.b1 = v), p.b1)), "dC/dB1");
+        assert_close_all(&b.d_p0, &fd_matrix(|m| with(&|q| q.x = m.clone()), &p.x), "dC/dP0")?;
     }
 
     #[test]
@@ -215,8 +215,8 @@ proptest! {
     fn input_gradient_equals_full_convolution_with_rotated_filter(p in problems()) {
         let sol = solve::solve(&p);
         let full = conv::input_gradient_full_conv(
-            &sol.backward.z1, &p.f1, p.conv.stride, p.conv.padding, p.x.dim());
-        assert_close_all(&sol.backward.x, &full, "M^T vec(dC/dZ1) vs full convolution")?;
+            &sol.backward.d_z1, &p.f1, p.conv.stride, p.conv.padding, p.x.dim());
+        assert_close_all(&sol.backward.d_p0, &full, "M^T vec(dC/dZ1) vs full convolution")?;
     }
 
     #[test]
@@ -225,11 +225,11 @@ proptest! {
         let sol = solve::solve(&p);
         let padded = conv::pad(&p.x, p.conv.padding);
         let s = p.conv.stride;
-        let d_z1 = &sol.backward.z1;
+        let d_z1 = &sol.backward.d_z1;
         let explicit = Array2::from_shape_fn(p.f1.dim(), |(a, b)| {
             d_z1.indexed_iter().map(|((i, j), g)| g * padded[[i * s + a, j * s + b]]).sum::<f64>()
         });
-        assert_close_all(&sol.backward.f1, &explicit, "dC/dF1 vs explicit sum")?;
+        assert_close_all(&sol.backward.d_f1, &explicit, "dC/dF1 vs explicit sum")?;
     }
 }
 

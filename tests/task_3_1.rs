@@ -60,19 +60,19 @@ fn backward_pass_matches_hand_computation() {
     let d = 1.0 / (1.0 + 0.6f64.exp()) - 1.0;
     let (g0, g1, g2, g3) = (0.1 * d, 0.3 * d, -0.8 * d, 0.2 * d);
     let b = &sol.backward;
-    assert_close(b.z2, d, "dC/dz2");
-    assert_close(b.b2, d, "dC/dB2");
-    assert_eq!(b.w2.len(), 4);
+    assert_close(b.d_z2, d, "dC/dz2");
+    assert_close(b.d_b2, d, "dC/dB2");
+    assert_eq!(b.d_w2.len(), 4);
     for (k, s) in [2.0, 1.0, 3.0, 3.0].iter().enumerate() {
-        assert_close(b.w2[k], d * s, "dC/dW2");
+        assert_close(b.d_w2[k], d * s, "dC/dW2");
     }
     let mut d_z1 = Array2::zeros((4, 4));
     d_z1[[1, 0]] = g0;
     d_z1[[0, 2]] = g1;
     d_z1[[3, 0]] = g2;
     d_z1[[2, 3]] = g3;
-    assert_all_close(&b.a1, &d_z1, "dC/dA1");
-    assert_all_close(&b.z1, &d_z1, "dC/dZ1");
+    assert_all_close(&b.d_a1, &d_z1, "dC/dA1");
+    assert_all_close(&b.d_z1, &d_z1, "dC/dZ1");
     // dF(a,b) = sum g * X(i+a, j+b) over the four positions:
     // (0,0): X10 X02 X30 X23 = 0 0 0 0; (0,1): X11 X03 X31 X24 = 4 2 4 4;
     // (1,0): X20 X12 X40 X33 = 0 0 7 0; (1,1): X21 X13 X41 X34 = 2 0 0 0.
@@ -80,8 +80,8 @@ fn backward_pass_matches_hand_computation() {
         [0.0, 4.0 * g0 + 2.0 * g1 + 4.0 * g2 + 4.0 * g3],
         [7.0 * g2, 2.0 * g0]
     ];
-    assert_all_close(&b.f1, &d_f1, "dC/dF1");
-    assert_close(b.b1, g0 + g1 + g2 + g3, "dC/dB1");
+    assert_all_close(&b.d_f1, &d_f1, "dC/dF1");
+    assert_close(b.d_b1, g0 + g1 + g2 + g3, "dC/dB1");
     // Error 8: dC/dP0 scatters each g through F1 = [[0.5, 1], [0, -0.5]] from its position.
     let mut d_x = Array2::zeros((5, 5));
     for ((i, j), g) in [((1, 0), g0), ((0, 2), g1), ((3, 0), g2), ((2, 3), g3)] {
@@ -89,7 +89,7 @@ fn backward_pass_matches_hand_computation() {
         d_x[[i, j + 1]] += g;
         d_x[[i + 1, j + 1]] += -0.5 * g;
     }
-    assert_all_close(&b.x, &d_x, "dC/dP0");
+    assert_all_close(&b.d_p0, &d_x, "dC/dP0");
     assert_eq!(b.conv_matrix.dim(), (16, 25));
 }
 

@@ -5,7 +5,11 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 /// Median time per call of `f`, over `samples` batches of `batch` calls after a warm-up.
-pub fn median_per_call<T>(samples: usize, batch: usize, mut f: impl FnMut() -> T) -> Duration {
+pub(crate) fn median_per_call<T>(
+    samples: usize,
+    batch: usize,
+    mut f: impl FnMut() -> T,
+) -> Duration {
     for _ in 0..batch {
         black_box(f());
     }
@@ -23,6 +27,6 @@ pub fn median_per_call<T>(samples: usize, batch: usize, mut f: impl FnMut() -> T
 }
 
 /// Prints one result line: name and median time per call.
-pub fn report(name: &str, median: Duration) {
+pub(crate) fn report(name: &str, median: Duration) {
     println!("{name:<48} median {:>10.2} us", median.as_secs_f64() * 1e6);
 }

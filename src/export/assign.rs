@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
@@ -21,7 +22,9 @@ const MAX_ALTERNATIVES: u32 = 1000;
 /// One person's exercise and the seed text it was generated from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assigned {
+    /// The seed text the exercise was generated from.
     pub seed: String,
+    /// The exercise.
     pub problem: Problem,
 }
 
@@ -41,26 +44,12 @@ fn fingerprint(problem: &Problem) -> [u8; 32] {
     Sha256::digest(&canonical).into()
 }
 
-/// Generates the first candidate of every seed on all cores: the common case, in parallel.
+/// Generates the first candidate of every seed on all cores (the common case), in order.
 fn first_candidates(config: &GeneratorConfig, bases: &[String]) -> Vec<Result<Problem>> {
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = bases.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = bases
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|seed| generate::sample_problem(config, seed).map(|g| g.problem))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("invariant: sampling does not panic"))
-            .collect()
-    })
+    bases
+        .par_iter()
+        .map(|seed| generate::sample_problem(config, seed).map(|g| g.problem))
+        .collect()
 }
 
 /// Hands out distinct exercises over several calls: a batch assigns its roster chunk by chunk
@@ -72,6 +61,7 @@ pub struct Assigner<'a> {
 }
 
 impl<'a> Assigner<'a> {
+    /// An assigner that has handed out nothing yet.
     pub fn new(config: &'a GeneratorConfig) -> Self {
         Assigner {
             config,

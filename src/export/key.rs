@@ -5,15 +5,18 @@
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
-use crate::render::rounding::{self, Displayed, Rounding};
+use crate::solve::shown::{self, Displayed, Rounding};
 use crate::solve::Solution;
 use crate::spec::Problem;
 
 /// One graded answer: a stable column name, the exact value and the accepted absolute error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GradedAnswer {
+    /// Stable column name, e.g. `w2_new_1`.
     pub key: String,
+    /// The exact value.
     pub value: f64,
+    /// The accepted absolute error.
     pub tolerance: f64,
 }
 
@@ -22,11 +25,17 @@ pub struct GradedAnswer {
 /// exercise's notation (Z1_11).
 #[derive(Clone, Copy, Debug)]
 pub struct Gradable<'a> {
+    /// The prediction.
     pub y_hat: f64,
+    /// The loss.
     pub loss: f64,
+    /// W2 after the SGD step.
     pub w2_new: &'a Array1<f64>,
+    /// B2 after the SGD step.
     pub b2_new: f64,
+    /// F1 after the SGD step.
     pub f1_new: &'a Array2<f64>,
+    /// B1 after the SGD step.
     pub b1_new: f64,
 }
 
@@ -46,7 +55,6 @@ impl<'a> Gradable<'a> {
     /// The values a worked solution shows (use [`Rounding::Stepwise`] for what a student
     /// carrying rounded intermediates arrives at).
     ///
-    /// [`Rounding::Stepwise`]: crate::render::Rounding::Stepwise
     pub fn shown(displayed: &'a Displayed) -> Self {
         Gradable {
             y_hat: displayed.y_hat,
@@ -95,7 +103,7 @@ pub fn answers_for(
     decimals: usize,
     policy: Tolerance,
 ) -> Vec<GradedAnswer> {
-    let stepwise = rounding::displayed(problem, solution, decimals, Rounding::Stepwise);
+    let stepwise = shown::displayed(problem, solution, decimals, Rounding::Stepwise);
     graded_answers(
         &Gradable::exact(solution),
         &Gradable::shown(&stepwise),
@@ -112,7 +120,10 @@ pub enum Tolerance {
     /// A student who rounds the exact answer to D decimals is within half of `10^-D`; one who
     /// carries rounded intermediates, as the stepwise worked solution does, lands near the
     /// stepwise value and within half of `10^-D` of it. Both are accepted, with margin.
-    FromRounding { decimals: usize },
+    FromRounding {
+        /// The decimals the sheet shows.
+        decimals: usize,
+    },
 }
 
 impl Tolerance {
@@ -160,12 +171,15 @@ pub fn graded_answers(
 /// One student's (or variant's) row of the key.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KeyRow {
+    /// Roster id, or the variant label.
     pub id: String,
+    /// Name from the roster (empty for variants).
     pub name: String,
     /// The seed text the exercise was actually generated from.
     pub seed: String,
     /// Folder (below the batch folder) holding this student's files.
     pub folder: String,
+    /// The graded answers, in key order.
     pub answers: Vec<GradedAnswer>,
 }
 

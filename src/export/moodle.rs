@@ -31,14 +31,11 @@ use super::assign;
 use super::key::{self, Gradable, GradedAnswer, Tolerance};
 use crate::error::{Error, Result};
 use crate::generate::{seed::check_seed_text, GeneratorConfig};
-use crate::render::context::{self, Given, Net};
-use crate::render::number::format_number;
-use crate::render::{self, rounding, Rounding};
+use crate::number::format_number;
+use crate::render;
+use crate::solve::shown::{self, Rounding};
 use crate::solve::{self, Solution};
 use crate::spec::Problem;
-
-/// The question text template.
-pub const TEMPLATE: &str = "moodle/question.html";
 
 /// Most variants in one quiz.
 pub const MAX_COUNT: usize = 10_000;
@@ -55,8 +52,11 @@ pub const MIN_TOLERANCE: f64 = 1e-6;
 /// One Cloze question: its sortable name, a stable id number and the HTML text with gaps.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClozeQuestion {
+    /// Question name, sortable (`SEED k`).
     pub name: String,
+    /// Moodle's ID number: the seed text that regenerates the exercise.
     pub idnumber: String,
+    /// The question text with its Cloze gaps.
     pub html: String,
 }
 
@@ -154,9 +154,11 @@ impl QuizOptions {
 /// One variant of a quiz: the exercise, its exact solution, and how the question is labelled.
 #[derive(Clone, Copy, Debug)]
 pub struct Variant<'a> {
+    /// Question name.
     pub name: &'a str,
     /// The seed text the exercise was generated from (the question's `idnumber`).
     pub seed: &'a str,
+    /// The exercise.
     pub problem: &'a Problem,
     /// Must be `solve(problem)`.
     pub solution: &'a Solution,
@@ -187,7 +189,7 @@ fn padded(k: usize, count: usize) -> String {
 
 /// The Cloze gaps of one exercise, in the shapes the template lays out.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-struct Gaps {
+pub struct Gaps {
     y_hat: String,
     loss: String,
     w2_new: Vec<String>,
@@ -227,18 +229,9 @@ impl Gaps {
     }
 }
 
-/// What `moodle/question.html` sees.
-#[derive(Serialize)]
-struct QuestionContext {
-    decimals: usize,
-    net: Net,
-    given: Given,
-    gaps: Gaps,
-}
-
 /// The graded answers of `variant`: exact values, tolerances by `options`.
 pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Vec<GradedAnswer> {
-    let shown = rounding::displayed(
+    let shown = shown::displayed(
         variant.problem,
         variant.solution,
         options.decimals,
@@ -251,27 +244,22 @@ pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Vec<Grade
     )
 }
 
-/// One variant as a Cloze question, its text rendered with [`TEMPLATE`] from `tera`.
+/// One variant as a Cloze question, its text rendered by [`render::moodle_question`].
 pub fn cloze_question(
     variant: &Variant<'_>,
     options: &QuizOptions,
     tera: &Tera,
 ) -> Result<ClozeQuestion> {
     let problem = variant.problem;
-    let context = QuestionContext {
-        decimals: options.decimals,
-        net: context::net(problem),
-        given: context::given(problem),
-        gaps: Gaps::new(
-            &graded_answers(variant, options),
-            problem.w2.len(),
-            problem.f1.dim(),
-        ),
-    };
+    let gaps = Gaps::new(
+        &graded_answers(variant, options),
+        problem.w2.len(),
+        problem.f1.dim(),
+    );
     Ok(ClozeQuestion {
         name: variant.name.to_string(),
         idnumber: variant.seed.to_string(),
-        html: render::render(tera, TEMPLATE, &context)?,
+        html: render::moodle_question(tera, problem, options.decimals, &gaps)?,
     })
 }
 
@@ -339,7 +327,7 @@ pub fn quiz(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixtures::task_3_1;
+    use crate::spec::fixtures::task_3_1;
     use quick_xml::events::Event;
     use quick_xml::Reader;
 

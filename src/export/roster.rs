@@ -9,7 +9,9 @@ use crate::error::{Error, Result};
 /// One student as listed in the roster.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Student {
+    /// The student's id (unique in the roster).
     pub id: String,
+    /// The student's name, possibly empty.
     pub name: String,
     /// 1-based line of the student's row, for messages.
     pub line: u64,

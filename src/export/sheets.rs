@@ -8,7 +8,6 @@ use serde::Serialize;
 use tera::Tera;
 
 use super::key::{self, KeyRow, Tolerance};
-use crate::cli::to_json;
 use crate::error::Result;
 use crate::render::{self, Format, Identity, Part, RenderOptions, SheetSpec};
 use crate::solve;
@@ -19,6 +18,7 @@ use crate::spec::Problem;
 pub struct Person {
     /// Roster id, or the variant label.
     pub id: String,
+    /// Name from the roster (empty for variants).
     pub name: String,
     /// Safe folder or file-name stem (see `names::unique_names`).
     pub folder: String,
@@ -29,25 +29,31 @@ pub struct Person {
 /// How every sheet of a run is rendered.
 #[derive(Clone, Debug)]
 pub struct SheetPlan {
+    /// Formats of the sheets, without repeats.
     pub formats: Vec<Format>,
     /// Rounding, knobs and decimals; format, part and identity are set per sheet.
     pub options: RenderOptions,
+    /// The key's tolerance policy.
     pub tolerance: Tolerance,
 }
 
 /// One rendered document.
 #[derive(Clone, Debug)]
 pub struct Sheet {
+    /// Which document it is.
     pub spec: SheetSpec,
+    /// Its text.
     pub text: String,
 }
 
 /// Everything one person gets, plus the key row.
 #[derive(Clone, Debug)]
 pub struct PersonOutput {
+    /// The rendered documents, in the order of the specs asked for.
     pub sheets: Vec<Sheet>,
     /// `solve --format json` of the exercise.
     pub exercise_json: String,
+    /// The person's row of the answer key.
     pub key: KeyRow,
 }
 
@@ -125,7 +131,7 @@ pub fn person_output(
     let answers = key::answers_for(problem, &solution, plan.options.decimals, plan.tolerance);
     Ok(PersonOutput {
         sheets,
-        exercise_json: to_json(&solution),
+        exercise_json: solution.to_json(),
         key: KeyRow {
             id: person.id.clone(),
             name: person.name.clone(),
@@ -175,7 +181,9 @@ pub fn variant_files<'a>(person: &Person, output: &'a PersonOutput) -> Vec<(Path
 /// One variant's solution for the collected solutions document.
 #[derive(Clone, Debug, Serialize)]
 pub struct CollectedSolution {
+    /// The variant's label.
     pub variant: String,
+    /// The seed text the variant was generated from.
     pub seed: String,
     /// The rendered solution body (a fragment).
     pub body: String,

@@ -15,7 +15,7 @@ use serde::de::{self, IntoDeserializer};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Result};
-use crate::render::knobs::Difficulty;
+use crate::spec::difficulty::Difficulty;
 use crate::spec::{Activation, Conv, Loss, Pool, PoolKind, Shapes};
 
 /// Largest input, filter, stride or padding a config may ask for: nobody works a larger
@@ -34,6 +34,7 @@ const MAX_MAGNITUDE: f64 = 1e6;
 #[serde(deny_unknown_fields)]
 pub struct GeneratorConfig {
     #[serde(default)]
+    /// The network's knobs.
     pub architecture: Architecture,
     /// Input X = P0.
     #[serde(default = "Values::default_x")]
@@ -42,18 +43,22 @@ pub struct GeneratorConfig {
     #[serde(default = "Values::default_f1")]
     pub f1: Values,
     #[serde(default = "Values::default_b1")]
+    /// Bias B1.
     pub b1: Values,
     /// Fully connected weights W2.
     #[serde(default = "Values::default_w2")]
     pub w2: Values,
     #[serde(default = "Values::default_b2")]
+    /// Bias B2.
     pub b2: Values,
     #[serde(default)]
+    /// The nice-number rules.
     pub rules: Rules,
     #[serde(default)]
+    /// The attempt limit.
     pub sampling: Sampling,
     /// What the rendered question asks and gives (the task notes' knobs); see
-    /// [`crate::render::knobs`]. Not used for sampling.
+    /// [`crate::spec::difficulty`]. Not used for sampling.
     #[serde(default)]
     pub difficulty: Difficulty,
 }
@@ -80,10 +85,12 @@ impl Default for GeneratorConfig {
 pub struct Choice<T>(Vec<T>);
 
 impl<T> Choice<T> {
+    /// A single option: draws nothing.
     pub fn one(value: T) -> Self {
         Choice(vec![value])
     }
 
+    /// A list of options, drawn from uniformly.
     pub fn any(options: Vec<T>) -> Self {
         Choice(options)
     }
@@ -107,10 +114,15 @@ pub struct Architecture {
     pub stride: Choice<usize>,
     /// Zero padding around X.
     pub padding: Choice<usize>,
+    /// Activation of the convolutional layer.
     pub activation: Choice<Activation>,
+    /// Max or average pooling.
     pub pool_kind: Choice<PoolKind>,
+    /// Side of the square pooling window.
     pub pool_size: Choice<usize>,
+    /// Pooling stride.
     pub pool_stride: Choice<usize>,
+    /// Loss on the sigmoid output.
     pub loss: Choice<Loss>,
     /// Label, 0 or 1.
     pub y: Choice<u8>,
@@ -143,8 +155,11 @@ impl Default for Architecture {
 #[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Values {
+    /// Smallest value.
     pub min: f64,
+    /// Largest value.
     pub max: f64,
+    /// Distance between neighbouring values: 1/n with a finite decimal.
     pub step: f64,
     /// Share of entries that are exactly 0, in percent, rounded to whole entries (half up);
     /// the other entries are non-zero. Left out: every entry is drawn from the whole range.
@@ -338,6 +353,7 @@ impl Grid {
         Ok(grid)
     }
 
+    /// True when 0 is one of the grid's values.
     pub fn has_zero(&self) -> bool {
         self.lo <= 0 && 0 <= self.hi
     }
@@ -400,10 +416,15 @@ fn whole_steps(key: &str, value: f64, step: f64, denominator: f64) -> Result<i64
 /// The value tables as grids: what the sampler draws from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Grids {
+    /// Input X.
     pub x: Grid,
+    /// Filter F1.
     pub f1: Grid,
+    /// Bias B1.
     pub b1: Grid,
+    /// Weights W2.
     pub w2: Grid,
+    /// Bias B2.
     pub b2: Grid,
 }
 

@@ -17,14 +17,23 @@ const TOLERANCE: f64 = 1e-9;
 /// draw counts against the first rule it breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Rule {
+    /// F1 has enough positive and negative entries.
     F1Signs,
+    /// Every |Z1| entry is small.
     Z1Bound,
+    /// Z1 has enough negative and positive entries.
     Z1Signs,
+    /// Every max-pool window has a single maximum.
     PoolUniqueMax,
+    /// No gradient passes through a kink of the activation.
     KinkFree,
+    /// |z2| is small: y_hat is not saturated.
     Z2Bound,
+    /// |y_hat - y| is large enough.
     OutputError,
+    /// dC/dZ1 is not all zero.
     DZ1Nonzero,
+    /// dC/dF1 is not all zero.
     DF1Nonzero,
 }
 
@@ -152,10 +161,10 @@ pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
     }
     if rules.d_z1_nonzero || rules.d_f1_nonzero {
         let back = solve::backward(problem, &fwd);
-        if rules.d_z1_nonzero && all_zero(&back.z1) {
+        if rules.d_z1_nonzero && all_zero(&back.d_z1) {
             return Some(Rule::DZ1Nonzero);
         }
-        if rules.d_f1_nonzero && all_zero(&back.f1) {
+        if rules.d_f1_nonzero && all_zero(&back.d_f1) {
             return Some(Rule::DF1Nonzero);
         }
     }

@@ -62,7 +62,9 @@ pub fn preset(name: &str) -> Result<GeneratorConfig> {
 /// A sampled exercise and how hard it was to find.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Generated {
+    /// The exercise.
     pub problem: Problem,
+    /// How many draws it took.
     pub stats: Stats,
 }
 
@@ -128,16 +130,24 @@ impl Stats {
 /// [`Stats`] laid out for a template: every rule in checking order with its count.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StatsSummary {
+    /// Draws made.
     pub attempts: u64,
+    /// Draws accepted.
     pub accepted: u64,
+    /// accepted / attempts, in percent.
     pub acceptance_percent: f64,
+    /// Every rule in checking order with its rejections.
     pub rejected: Vec<RuleCount>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
+/// One rule's rejections, for the statistics template.
 pub struct RuleCount {
+    /// The rule's name.
     pub rule: &'static str,
+    /// What it demands, with the configured numbers.
     pub requirement: String,
+    /// Draws it rejected first.
     pub count: u64,
 }
 

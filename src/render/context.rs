@@ -6,12 +6,12 @@
 use ndarray::{s, Array1, Array2};
 use serde::Serialize;
 
-use super::knobs::{Knobs, PartName, TransposedConv};
-use super::number::format_number;
-use super::rounding::{Displayed, Rounding};
-use super::workload::{self, Workload};
 use super::{Format, Identity, RenderOptions};
+use crate::number::format_number;
+use crate::solve::shown::{Displayed, Rounding};
+use crate::solve::workload::{self, Workload};
 use crate::solve::{activation, conv, Solution};
+use crate::spec::difficulty::{Knobs, PartName, TransposedConv};
 use crate::spec::{Activation, Loss, PoolKind, Problem, Shapes};
 
 /// Decimals for the exercise's own inputs: enough to print any value an instructor types.
@@ -26,45 +26,69 @@ type AnswerRows = Vec<Vec<Option<String>>>;
 /// Everything the templates see. Numbers are strings, already formatted and rounded.
 #[derive(Clone, Debug, Serialize)]
 pub struct ExamContext {
+    /// LaTeX or Markdown.
     pub format: Format,
+    /// Body only (no preamble), for `\input` into another document.
     pub fragment: bool,
+    /// The question sheet is rendered.
     pub show_question: bool,
+    /// The worked solution is rendered.
     pub show_solution: bool,
     /// Seed or file (footer), variant and student (header); user text.
     pub identity: Identity,
+    /// Decimals of every computed number.
     pub decimals: usize,
+    /// Which numbers the worked solution shows.
     pub rounding: Rounding,
     /// A number-shaped placeholder as wide as a typical answer, e.g. `-0.000`.
     pub slot: String,
     /// Most columns of any matrix shown (LaTeX's amsmath needs `MaxMatrixCols` at least this).
     pub max_matrix_cols: usize,
+    /// The network's settings.
     pub net: Net,
+    /// Layout choices that depend on sizes.
     pub layout: Layout,
+    /// Shapes of every matrix.
     pub shapes: ShapeView,
+    /// The exercise's inputs.
     pub given: Given,
     /// The worked solution's steps; `None` when only the question is rendered.
     pub steps: Option<Steps>,
+    /// What the question gives and where answers go.
     pub answers: Answers,
+    /// The difficulty knobs.
     pub knobs: Knobs,
+    /// Which parts and questions appear.
     pub asks: Asks,
+    /// The instructor note's workload estimate.
     pub workload: Workload,
 }
 
 /// The network's settings and the flags that decide which sentences apply.
 #[derive(Clone, Debug, Serialize)]
 pub struct Net {
+    /// Activation of the convolutional layer.
     pub activation: Activation,
+    /// Loss on the sigmoid output.
     pub loss: Loss,
+    /// Max or average pooling.
     pub pool_kind: PoolKind,
+    /// Convolution stride.
     pub conv_stride: usize,
+    /// Zero padding on every side.
     pub conv_padding: usize,
+    /// Side of the pooling window.
     pub pool_size: usize,
+    /// Pooling stride.
     pub pool_stride: usize,
+    /// Slope of leaky ReLU for negative inputs.
     pub leaky_slope: String,
     /// The activation's derivative for a positive input, a negative input, and at zero (the
     /// solver's convention at the kink): what the ReLU mask is made of.
     pub grad_positive: String,
+    /// The activation's derivative for a negative input.
     pub grad_negative: String,
+    /// The activation's derivative at zero.
     pub grad_at_zero: String,
     /// The input has zero padding.
     pub padded: bool,
@@ -96,6 +120,7 @@ pub struct Layout {
 #[derive(Clone, Debug, Serialize)]
 pub struct ShapeView {
     #[serde(flatten)]
+    /// The network's shapes.
     pub net: Shapes,
     /// The transposed convolution matrix: (h * w, out_h * out_w).
     pub mt: (usize, usize),
@@ -106,23 +131,34 @@ pub struct ShapeView {
 /// The exercise's inputs, printed in full.
 #[derive(Clone, Debug, Serialize)]
 pub struct Given {
+    /// X.
     pub x: Rows,
     /// X with its zero padding (equal to `x` without padding).
     pub x_padded: Rows,
+    /// F1.
     pub f1: Rows,
+    /// F1 rotated by 180 degrees.
     pub f1_rot: Rows,
+    /// B1.
     pub b1: String,
+    /// W2.
     pub w2: Vec<String>,
+    /// B2.
     pub b2: String,
+    /// The label y.
     pub y: String,
+    /// The learning rate.
     pub lr: String,
 }
 
 /// One sum of products written out: `terms[k] = [left, right]`, then `+ bias` if any.
 #[derive(Clone, Debug, Serialize)]
 pub struct WrittenSum {
+    /// `[left, right]` factors of each product.
     pub terms: Vec<[String; 2]>,
+    /// The bias added last, if any.
     pub bias: Option<String>,
+    /// The sum's shown value.
     pub value: String,
 }
 
@@ -131,35 +167,57 @@ pub struct WrittenSum {
 pub struct Steps {
     /// Z1's top-left entry as a sum of products.
     pub z1_entry: WrittenSum,
+    /// Z1.
     pub z1: Rows,
+    /// A1.
     pub a1: Rows,
+    /// P1.
     pub p1: Rows,
+    /// S, the flattened P1.
     pub s: Vec<String>,
     /// z2 term by term, or `None` when S is too long to write out.
     pub z2_sum: Option<WrittenSum>,
+    /// z2.
     pub z2: String,
+    /// -z2, for the exponent in the sigmoid.
     pub neg_z2: String,
+    /// y_hat.
     pub y_hat: String,
+    /// The loss.
     pub loss: String,
+    /// dC/dz2.
     pub d_z2: String,
+    /// dC/dW2.
     pub d_w2: Vec<String>,
+    /// dC/dB2.
     pub d_b2: String,
+    /// W2 after the step.
     pub w2_new: Vec<String>,
+    /// B2 after the step.
     pub b2_new: String,
+    /// dC/dS.
     pub d_s: Vec<String>,
+    /// dC/dP1.
     pub d_p1: Rows,
+    /// dC/dA1.
     pub d_a1: Rows,
+    /// The activation's derivative act'(Z1).
     pub act_grad: Rows,
+    /// dC/dZ1.
     pub d_z1: Rows,
     /// The part of the padded input the forward pass read; dC/dF1 cross-correlates it.
     pub x_read: Rows,
     /// dC/dZ1 with stride - 1 zeros between entries (equal to `d_z1` at stride 1).
     pub d_z1_dilated: Rows,
+    /// dC/dF1.
     pub d_f1: Rows,
     /// The non-zero entries of dC/dZ1 whose sum is dC/dB1, or `None` when too many.
     pub d_b1_terms: Option<Vec<String>>,
+    /// dC/dB1.
     pub d_b1: String,
+    /// F1 after the step.
     pub f1_new: Rows,
+    /// B1 after the step.
     pub b1_new: String,
     /// The transposed convolution matrix M^T: (h * w, out_h * out_w).
     pub mt: Rows,
@@ -167,8 +225,11 @@ pub struct Steps {
     pub d_z1_framed: Rows,
     /// The full convolution's result over the padded input.
     pub d_p0_padded: Rows,
+    /// dC/dP0.
     pub d_p0: Rows,
+    /// vec(dC/dZ1), row-major.
     pub vec_d_z1: Vec<String>,
+    /// vec(dC/dP0), row-major.
     pub vec_d_p0: Vec<String>,
 }
 
@@ -178,25 +239,34 @@ pub struct Steps {
 pub struct Answers {
     /// The forward pass, for a question that gives it (Z1 alone, or all of it without part a).
     pub z1: Rows,
+    /// A1 (given when part a is not asked).
     pub a1: Rows,
+    /// P1 (given when part a is not asked).
     pub p1: Rows,
+    /// y_hat (given when part a is not asked).
     pub y_hat: String,
     /// dC/dW2 with its first entries given, or `None` when no entry is given.
     pub d_w2: Option<Vec<Option<String>>>,
+    /// W2 after the step, its first entries given.
     pub w2_new: Vec<Option<String>>,
+    /// F1 after the step, given except its last entries.
     pub f1_new: AnswerRows,
     /// How many entries of dC/dW2 and the updated W2 are given, after clamping.
     pub d_w2_given: usize,
     /// How many entries of the updated F1 are left to fill in, or 0 when none is given.
     pub f1_blanks: usize,
+    /// dC/dP0: every entry an answer slot.
     pub d_p0: AnswerRows,
 }
 
 /// Which parts and questions appear.
 #[derive(Clone, Copy, Debug, Serialize)]
 pub struct Asks {
+    /// Part a is asked.
     pub a: bool,
+    /// Part b is asked.
     pub b: bool,
+    /// Part c is asked.
     pub c: bool,
     /// M^T is asked within part b.
     pub mt_in_b: bool,
@@ -204,6 +274,7 @@ pub struct Asks {
     pub mt_bonus: bool,
     /// M^T appears in the solution at all.
     pub mt: bool,
+    /// Points of the asked parts, bonus excluded.
     pub total_points: u32,
 }
 
@@ -359,53 +430,53 @@ pub fn given(problem: &Problem) -> Given {
     }
 }
 
-fn steps(problem: &Problem, solution: &Solution, d: &Displayed, fmt: Fmt) -> Steps {
+fn steps(problem: &Problem, solution: &Solution, shown: &Displayed, fmt: Fmt) -> Steps {
     let padded = conv::pad(&problem.x, problem.conv.padding);
     let stride = problem.conv.stride;
-    let d_z1_dilated = conv::dilate(&d.d_z1, stride);
+    let d_z1_dilated = conv::dilate(&shown.d_z1, stride);
     let (kh, kw) = problem.f1.dim();
     let (dh, dw) = d_z1_dilated.dim();
     let x_read = padded.slice(s![..dh + kh - 1, ..dw + kw - 1]).to_owned();
     let mt = solution.backward.conv_matrix.t().to_owned();
     Steps {
-        z1_entry: z1_entry(problem, &padded, d, fmt),
-        z1: fmt.rows(&d.z1),
-        a1: fmt.rows(&d.a1),
-        p1: fmt.rows(&d.p1),
-        s: fmt.list(&d.s),
-        z2_sum: z2_sum(problem, d, fmt),
-        z2: fmt.num(d.z2),
-        neg_z2: fmt.num(-d.z2),
-        y_hat: fmt.num(d.y_hat),
-        loss: fmt.num(d.loss),
-        d_z2: fmt.num(d.d_z2),
-        d_w2: fmt.list(&d.d_w2),
-        d_b2: fmt.num(d.d_b2),
-        w2_new: fmt.list(&d.w2_new),
-        b2_new: fmt.num(d.b2_new),
-        d_s: fmt.list(&d.d_s),
-        d_p1: fmt.rows(&d.d_p1),
-        d_a1: fmt.rows(&d.d_a1),
-        act_grad: fmt.rows(&d.act_grad),
-        d_z1: fmt.rows(&d.d_z1),
+        z1_entry: z1_entry(problem, &padded, shown, fmt),
+        z1: fmt.rows(&shown.z1),
+        a1: fmt.rows(&shown.a1),
+        p1: fmt.rows(&shown.p1),
+        s: fmt.list(&shown.s),
+        z2_sum: z2_sum(problem, shown, fmt),
+        z2: fmt.num(shown.z2),
+        neg_z2: fmt.num(-shown.z2),
+        y_hat: fmt.num(shown.y_hat),
+        loss: fmt.num(shown.loss),
+        d_z2: fmt.num(shown.d_z2),
+        d_w2: fmt.list(&shown.d_w2),
+        d_b2: fmt.num(shown.d_b2),
+        w2_new: fmt.list(&shown.w2_new),
+        b2_new: fmt.num(shown.b2_new),
+        d_s: fmt.list(&shown.d_s),
+        d_p1: fmt.rows(&shown.d_p1),
+        d_a1: fmt.rows(&shown.d_a1),
+        act_grad: fmt.rows(&shown.act_grad),
+        d_z1: fmt.rows(&shown.d_z1),
         x_read: INPUT.rows(&x_read),
         d_z1_dilated: fmt.rows(&d_z1_dilated),
-        d_f1: fmt.rows(&d.d_f1),
-        d_b1_terms: written_terms(&d.d_z1, fmt),
-        d_b1: fmt.num(d.d_b1),
-        f1_new: fmt.rows(&d.f1_new),
-        b1_new: fmt.num(d.b1_new),
+        d_f1: fmt.rows(&shown.d_f1),
+        d_b1_terms: written_terms(&shown.d_z1, fmt),
+        d_b1: fmt.num(shown.d_b1),
+        f1_new: fmt.rows(&shown.f1_new),
+        b1_new: fmt.num(shown.b1_new),
         mt: INPUT.rows_few_values(&mt),
-        d_z1_framed: fmt.rows(&conv::full_conv_frame(&d.d_z1, (kh, kw), stride)),
-        d_p0_padded: fmt.rows(&d.d_p0_padded),
-        d_p0: fmt.rows(&d.d_p0),
-        vec_d_z1: d.d_z1.iter().map(|&v| fmt.num(v)).collect(),
-        vec_d_p0: d.d_p0.iter().map(|&v| fmt.num(v)).collect(),
+        d_z1_framed: fmt.rows(&conv::full_conv_frame(&shown.d_z1, (kh, kw), stride)),
+        d_p0_padded: fmt.rows(&shown.d_p0_padded),
+        d_p0: fmt.rows(&shown.d_p0),
+        vec_d_z1: shown.d_z1.iter().map(|&v| fmt.num(v)).collect(),
+        vec_d_p0: shown.d_p0.iter().map(|&v| fmt.num(v)).collect(),
     }
 }
 
 /// Z1's top-left entry: the first window of the padded input times F1, plus B1.
-fn z1_entry(problem: &Problem, padded: &Array2<f64>, d: &Displayed, fmt: Fmt) -> WrittenSum {
+fn z1_entry(problem: &Problem, padded: &Array2<f64>, shown: &Displayed, fmt: Fmt) -> WrittenSum {
     let (kh, kw) = problem.f1.dim();
     let window = padded.slice(s![..kh, ..kw]);
     WrittenSum {
@@ -415,20 +486,20 @@ fn z1_entry(problem: &Problem, padded: &Array2<f64>, d: &Displayed, fmt: Fmt) ->
             .map(|(&x, &f)| [INPUT.num(x), INPUT.num(f)])
             .collect(),
         bias: Some(INPUT.num(problem.b1)),
-        value: fmt.num(d.z1[(0, 0)]),
+        value: fmt.num(shown.z1[(0, 0)]),
     }
 }
 
-fn z2_sum(problem: &Problem, d: &Displayed, fmt: Fmt) -> Option<WrittenSum> {
-    (d.s.len() <= MAX_WRITTEN_TERMS).then(|| WrittenSum {
+fn z2_sum(problem: &Problem, shown: &Displayed, fmt: Fmt) -> Option<WrittenSum> {
+    (shown.s.len() <= MAX_WRITTEN_TERMS).then(|| WrittenSum {
         terms: problem
             .w2
             .iter()
-            .zip(d.s.iter())
+            .zip(shown.s.iter())
             .map(|(&w, &s)| [INPUT.num(w), fmt.num(s)])
             .collect(),
         bias: Some(INPUT.num(problem.b2)),
-        value: fmt.num(d.z2),
+        value: fmt.num(shown.z2),
     })
 }
 
@@ -442,8 +513,8 @@ fn written_terms(m: &Array2<f64>, fmt: Fmt) -> Option<Vec<String>> {
     (terms.len() <= MAX_WRITTEN_TERMS).then_some(terms)
 }
 
-fn answers(d: &Displayed, knobs: &Knobs, fmt: Fmt) -> Answers {
-    let n = d.d_w2.len();
+fn answers(shown: &Displayed, knobs: &Knobs, fmt: Fmt) -> Answers {
+    let n = shown.d_w2.len();
     // The student always computes at least one entry.
     let given = knobs.give_d_w2.min(n.saturating_sub(1));
     let partial = |v: &Array1<f64>| -> Vec<Option<String>> {
@@ -452,7 +523,7 @@ fn answers(d: &Displayed, knobs: &Knobs, fmt: Fmt) -> Answers {
             .map(|(k, &x)| (k < given).then(|| fmt.num(x)))
             .collect()
     };
-    let (kh, kw) = d.f1_new.dim();
+    let (kh, kw) = shown.f1_new.dim();
     let blanks = knobs.give_f1_except.map_or(0, |b| b.min(kh * kw));
     let first_blank = if blanks == 0 { 0 } else { kh * kw - blanks };
     let f1_new = (0..kh)
@@ -460,19 +531,19 @@ fn answers(d: &Displayed, knobs: &Knobs, fmt: Fmt) -> Answers {
             (0..kw)
                 .map(|j| {
                     let k = i * kw + j;
-                    (blanks > 0 && k < first_blank).then(|| fmt.num(d.f1_new[(i, j)]))
+                    (blanks > 0 && k < first_blank).then(|| fmt.num(shown.f1_new[(i, j)]))
                 })
                 .collect()
         })
         .collect();
-    let (h, w) = d.d_p0.dim();
+    let (h, w) = shown.d_p0.dim();
     Answers {
-        z1: fmt.rows(&d.z1),
-        a1: fmt.rows(&d.a1),
-        p1: fmt.rows(&d.p1),
-        y_hat: fmt.num(d.y_hat),
-        d_w2: (given > 0).then(|| partial(&d.d_w2)),
-        w2_new: partial(&d.w2_new),
+        z1: fmt.rows(&shown.z1),
+        a1: fmt.rows(&shown.a1),
+        p1: fmt.rows(&shown.p1),
+        y_hat: fmt.num(shown.y_hat),
+        d_w2: (given > 0).then(|| partial(&shown.d_w2)),
+        w2_new: partial(&shown.w2_new),
         f1_new,
         d_w2_given: given,
         f1_blanks: blanks,

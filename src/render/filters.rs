@@ -16,7 +16,7 @@ use std::collections::HashMap;
 
 use tera::{Tera, Value};
 
-use super::number::format_number;
+use crate::number::format_number;
 
 /// Decimals used when a filter gets a raw number and no `decimals` argument.
 const DEFAULT_DECIMALS: usize = 3;

@@ -3,16 +3,12 @@
 //! are embedded in the binary, so the tool works from any directory; a user's template folder
 //! overrides them by name. Owns the engine, [`RenderOptions`] and [`render_exercise`]; the only
 //! I/O here is [`load_template_dir`], which reads a user's template folder (like `spec::load`).
+//! It reads shown values from [`crate::solve::shown`], never recomputes them.
 //!
-//! Submodules: `context` (what templates see), `filters`, `knobs` (difficulty), `number`
-//! (formatting one number), `rounding` (which number is shown), `workload` (instructor note).
+//! Submodules: `context` (what the sheet templates see) and `filters`.
 
 pub mod context;
 pub mod filters;
-pub mod knobs;
-pub mod number;
-pub mod rounding;
-pub mod workload;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,12 +17,10 @@ use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
 use crate::error::{Error, Result};
-use crate::generate::StatsSummary;
+use crate::solve::shown::{self, Rounding};
 use crate::solve::Solution;
+use crate::spec::difficulty::Knobs;
 use crate::spec::Problem;
-
-pub use knobs::{Difficulty, Knobs, Preset};
-pub use rounding::Rounding;
 
 /// Built-in templates: (name, text). Names are the paths below `templates/`.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -138,10 +132,12 @@ pub enum Part {
 }
 
 impl Part {
+    /// True when the question sheet is included.
     pub fn has_question(self) -> bool {
         matches!(self, Part::Question | Part::Both)
     }
 
+    /// True when the worked solution is included.
     pub fn has_solution(self) -> bool {
         matches!(self, Part::Solution | Part::Both)
     }
@@ -159,19 +155,24 @@ pub struct Identity {
     pub variant: Option<String>,
     /// Student id and name of a per-student sheet.
     pub student_id: Option<String>,
+    /// Student name of a per-student sheet.
     pub student_name: Option<String>,
 }
 
 /// How to render one exercise.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RenderOptions {
+    /// LaTeX or Markdown.
     pub format: Format,
+    /// Question, solution or both.
     pub part: Part,
     /// Body only (no preamble or document wrapper), for `\input` into another document.
     pub fragment: bool,
     /// Decimals of every computed number shown.
     pub decimals: usize,
+    /// Which numbers the worked solution shows.
     pub rounding: Rounding,
+    /// What the question asks and gives.
     pub knobs: Knobs,
     /// Who and what the sheet is for (seed or file in the footer, so a TA can regenerate the
     /// key; variant and student in the header). User text: templates escape it.
@@ -286,11 +287,6 @@ pub fn render<T: Serialize>(tera: &Tera, name: &str, data: &T) -> Result<String>
     tera.render(name, &context).map_err(template_error)
 }
 
-/// The readable plain-text summary of `solve`: every intermediate value, labelled.
-pub fn solution_text(tera: &Tera, solution: &Solution) -> Result<String> {
-    render(tera, "text/solution.txt", solution)
-}
-
 /// A generated exercise as a TOML exercise file, headed by a comment naming the `seed` text
 /// (printable, checked by the generator) and the `command` that regenerates it.
 /// [`crate::spec::parse`] reads it back to the identical problem.
@@ -309,30 +305,29 @@ pub fn exercise_toml(tera: &Tera, problem: &Problem, seed: &str, command: &str) 
     render(tera, "toml/exercise.toml", &context)
 }
 
-/// The closing line of `batch` and `exam` (`command`), naming the folder written.
-pub fn run_summary(
+/// The HTML text of one Moodle Cloze question (`moodle/question.html`): the exercise's network
+/// and given numbers, asking for `decimals` decimals, with `gaps` (finished Cloze gap markup,
+/// laid out as the template expects) where the answers go.
+pub fn moodle_question<G: Serialize>(
     tera: &Tera,
-    command: &str,
-    summary: &crate::workflow::Summary,
-    dir: &Path,
+    problem: &Problem,
+    decimals: usize,
+    gaps: &G,
 ) -> Result<String> {
     #[derive(Serialize)]
-    struct Context<'a> {
-        command: &'a str,
-        summary: &'a crate::workflow::Summary,
-        dir: String,
+    struct QuestionContext<'a, G> {
+        decimals: usize,
+        net: context::Net,
+        given: context::Given,
+        gaps: &'a G,
     }
-    let context = Context {
-        command,
-        summary,
-        dir: dir.display().to_string(),
+    let question = QuestionContext {
+        decimals,
+        net: context::net(problem),
+        given: context::given(problem),
+        gaps,
     };
-    render(tera, "text/run-summary.txt", &context)
-}
-
-/// The acceptance statistics of `nnexam generate --stats`.
-pub fn generate_stats(tera: &Tera, summary: &StatsSummary) -> Result<String> {
-    render(tera, "text/generate-stats.txt", summary)
+    render(tera, "moodle/question.html", &question)
 }
 
 /// Renders the question sheet and/or worked solution of one exercise as `options` say.
@@ -343,7 +338,7 @@ pub fn render_exercise(
     options: &RenderOptions,
     tera: &Tera,
 ) -> Result<String> {
-    let shown = rounding::displayed(problem, solution, options.decimals, options.rounding);
+    let shown = shown::displayed(problem, solution, options.decimals, options.rounding);
     let context = context::build(problem, solution, &shown, options);
     render(tera, options.format.entry_template(), &context)
 }
@@ -351,8 +346,11 @@ pub fn render_exercise(
 /// One document of an exercise: its format, which parts, and whether it is a fragment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SheetSpec {
+    /// LaTeX or Markdown.
     pub format: Format,
+    /// Question, solution or both.
     pub part: Part,
+    /// Body only, for `\input` into another document.
     pub fragment: bool,
 }
 
@@ -366,7 +364,7 @@ pub fn render_sheets(
     sheets: &[SheetSpec],
     tera: &Tera,
 ) -> Result<Vec<String>> {
-    let shown = rounding::displayed(problem, solution, options.decimals, options.rounding);
+    let shown = shown::displayed(problem, solution, options.decimals, options.rounding);
     let all_parts = RenderOptions {
         part: Part::Both,
         ..options.clone()
@@ -386,29 +384,13 @@ pub fn render_sheets(
         .collect()
 }
 
-/// Problems shared by this module's unit tests.
-#[cfg(test)]
-pub(crate) mod fixtures {
-    use crate::spec::{parse, FileFormat, Problem};
-
-    /// The bundled Task 3.1.
-    pub fn task_3_1() -> Problem {
-        parse(
-            include_str!("../../exercises/task-3-1.toml"),
-            FileFormat::Toml,
-            "task-3-1.toml",
-        )
-        .expect("the bundled exercise is valid")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn render_sheets_matches_rendering_each_sheet_alone() {
-        let problem = fixtures::task_3_1();
+        let problem = crate::spec::fixtures::task_3_1();
         let solution = crate::solve::solve(&problem);
         let tera = engine().unwrap();
         let options = RenderOptions::default();
@@ -439,7 +421,7 @@ mod tests {
 
     #[test]
     fn exercise_toml_is_readable_and_reads_back_identically() {
-        let problem = fixtures::task_3_1();
+        let problem = crate::spec::fixtures::task_3_1();
         let out = exercise_toml(
             &engine().unwrap(),
             &problem,

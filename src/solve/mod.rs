@@ -1,16 +1,19 @@
-//! The exact solver: forward pass, loss, every gradient, the convolution matrix and the SGD
-//! update for one [`Problem`]. Pure ndarray arithmetic in f64: no randomness, no templates, no I/O.
-//! Rounding for display belongs to the renderer; everything here is full precision.
+//! The solver: forward pass, loss, every gradient, the convolution matrix and the SGD update
+//! for one [`Problem`], exactly (f64) and as a worked solution shows them ([`shown`]), and the
+//! work a student does ([`workload`]). Pure ndarray arithmetic: no randomness, no templates, no
+//! I/O.
 
 pub mod activation;
 pub mod conv;
 pub mod loss;
 pub mod pool;
+pub mod shown;
+pub mod workload;
 
 use ndarray::{Array1, Array2};
 use serde::Serialize;
 
-use crate::matrix::{serialize_list, serialize_rows};
+use crate::spec::rows::{serialize_list, serialize_rows};
 use crate::spec::Problem;
 
 /// The forward pass, in the exercise's notation.
@@ -32,30 +35,44 @@ pub struct Forward {
     pub z2: f64,
     /// y_hat = sigmoid(z2).
     pub y_hat: f64,
+    /// C, the loss of the single sample.
     pub loss: f64,
 }
 
-/// Every gradient dC/dK, each with the shape of K, plus the convolution matrix.
+/// Every gradient dC/dK, each with the shape of K, plus the convolution matrix. In JSON each
+/// gradient is named after K alone (`backward.w2` is dC/dW2, `backward.x` is dC/dP0).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Backward {
-    pub z2: f64,
-    #[serde(serialize_with = "serialize_list")]
-    pub w2: Array1<f64>,
-    pub b2: f64,
-    #[serde(serialize_with = "serialize_list")]
-    pub s: Array1<f64>,
-    #[serde(serialize_with = "serialize_rows")]
-    pub p1: Array2<f64>,
-    #[serde(serialize_with = "serialize_rows")]
-    pub a1: Array2<f64>,
-    #[serde(serialize_with = "serialize_rows")]
-    pub z1: Array2<f64>,
-    #[serde(serialize_with = "serialize_rows")]
-    pub f1: Array2<f64>,
-    pub b1: f64,
+    /// dC/dz2, the output error.
+    #[serde(rename = "z2")]
+    pub d_z2: f64,
+    /// dC/dW2: (n).
+    #[serde(rename = "w2", serialize_with = "serialize_list")]
+    pub d_w2: Array1<f64>,
+    /// dC/dB2.
+    #[serde(rename = "b2")]
+    pub d_b2: f64,
+    /// dC/dS: (n).
+    #[serde(rename = "s", serialize_with = "serialize_list")]
+    pub d_s: Array1<f64>,
+    /// dC/dP1: (p_h, p_w).
+    #[serde(rename = "p1", serialize_with = "serialize_rows")]
+    pub d_p1: Array2<f64>,
+    /// dC/dA1: (out_h, out_w).
+    #[serde(rename = "a1", serialize_with = "serialize_rows")]
+    pub d_a1: Array2<f64>,
+    /// dC/dZ1: (out_h, out_w).
+    #[serde(rename = "z1", serialize_with = "serialize_rows")]
+    pub d_z1: Array2<f64>,
+    /// dC/dF1: (kh, kw).
+    #[serde(rename = "f1", serialize_with = "serialize_rows")]
+    pub d_f1: Array2<f64>,
+    /// dC/dB1.
+    #[serde(rename = "b1")]
+    pub d_b1: f64,
     /// dC/dP0 over the unpadded input: (h, w).
-    #[serde(serialize_with = "serialize_rows")]
-    pub x: Array2<f64>,
+    #[serde(rename = "x", serialize_with = "serialize_rows")]
+    pub d_p0: Array2<f64>,
     /// M with vec(Z1) = M vec(X) + B1: (out_h * out_w, h * w). Its transpose is the
     /// "transposed convolution matrix".
     #[serde(serialize_with = "serialize_rows")]
@@ -66,20 +83,38 @@ pub struct Backward {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Update {
     #[serde(serialize_with = "serialize_list")]
+    /// W2 - lr dC/dW2: (n).
     pub w2: Array1<f64>,
+    /// B2 - lr dC/dB2.
     pub b2: f64,
     #[serde(serialize_with = "serialize_rows")]
+    /// F1 - lr dC/dF1: (kh, kw).
     pub f1: Array2<f64>,
+    /// B1 - lr dC/dB1.
     pub b1: f64,
 }
 
 /// A problem with its complete solution: the `solve --format json` contract.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Solution {
+    /// The exercise.
     pub problem: Problem,
+    /// The forward pass.
     pub forward: Forward,
+    /// Every gradient.
     pub backward: Backward,
+    /// The parameters after the step.
     pub update: Update,
+}
+
+impl Solution {
+    /// The `solve --format json` contract: pretty JSON with a trailing newline.
+    pub fn to_json(&self) -> String {
+        let mut text =
+            serde_json::to_string_pretty(self).expect("invariant: a solution serialises to JSON");
+        text.push('\n');
+        text
+    }
 }
 
 /// Solves a validated problem exactly (in f64).
@@ -139,22 +174,22 @@ pub fn backward(problem: &Problem, fwd: &Forward) -> Backward {
         problem.conv.padding,
     );
     let d_z1_vec = Array1::from_iter(d_z1.iter().copied());
-    let d_x = conv_matrix
+    let d_p0 = conv_matrix
         .t()
         .dot(&d_z1_vec)
         .into_shape_with_order(problem.x.dim())
         .expect("invariant: M has h * w columns");
     Backward {
-        z2: d_z2,
-        w2: d_w2,
-        b2: d_z2,
-        s: d_s,
-        p1: d_p1,
-        a1: d_a1,
-        z1: d_z1.clone(),
-        f1: d_f1,
-        b1: d_z1.sum(),
-        x: d_x,
+        d_z2,
+        d_w2,
+        d_b2: d_z2,
+        d_s,
+        d_p1,
+        d_a1,
+        d_b1: d_z1.sum(),
+        d_z1,
+        d_f1,
+        d_p0,
         conv_matrix,
     }
 }
@@ -179,9 +214,9 @@ pub fn d_filter(
 pub fn update(problem: &Problem, grad: &Backward) -> Update {
     let lr = problem.lr;
     Update {
-        w2: &problem.w2 - &(&grad.w2 * lr),
-        b2: problem.b2 - lr * grad.b2,
-        f1: &problem.f1 - &(&grad.f1 * lr),
-        b1: problem.b1 - lr * grad.b1,
+        w2: &problem.w2 - &(&grad.d_w2 * lr),
+        b2: problem.b2 - lr * grad.d_b2,
+        f1: &problem.f1 - &(&grad.d_f1 * lr),
+        b1: problem.b1 - lr * grad.d_b1,
     }
 }

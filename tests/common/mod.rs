@@ -6,11 +6,13 @@
 
 use std::path::Path;
 
-use nnexam::render::{self, Identity, Preset, RenderOptions, Rounding};
+use nnexam::render::{self, Identity, RenderOptions};
+use nnexam::solve::shown::Rounding;
+use nnexam::spec::difficulty::Preset;
 use nnexam::spec::{self, Activation, Conv, ExerciseFile, Loss, Pool, PoolKind, Problem, Shapes};
 
 /// The bundled Task 3.1.
-pub fn task_3_1() -> Problem {
+pub(crate) fn task_3_1() -> Problem {
     spec::load(Path::new("exercises/task-3-1.toml")).expect("bundled exercise loads")
 }
 
@@ -24,7 +26,7 @@ fn pattern(i: usize, j: usize, salt: usize) -> f64 {
 }
 
 /// One variant of the exercise family: shapes and settings, values from [`pattern`].
-pub struct Variant {
+pub(crate) struct Variant {
     pub name: &'static str,
     pub x: (usize, usize),
     pub f1: (usize, usize),
@@ -71,7 +73,7 @@ impl Variant {
     }
 
     /// The exercise file, with as many weights as the shapes need.
-    pub fn file(&self) -> ExerciseFile {
+    pub(crate) fn file(&self) -> ExerciseFile {
         let shapes = Shapes::derive(self.x, self.f1, self.conv, self.pool).expect("valid variant");
         let rows = |(h, w): (usize, usize), salt| -> Vec<Vec<f64>> {
             (0..h)
@@ -110,7 +112,7 @@ fn task_with(name: &'static str, change: impl Fn(&mut ExerciseFile)) -> (String,
 }
 
 /// The bundled Task 3.1, its single-setting variants, and the hand-built variants.
-pub fn problems() -> Vec<(String, Problem)> {
+pub(crate) fn problems() -> Vec<(String, Problem)> {
     use Activation::*;
     use PoolKind::*;
     let mut out = vec![
@@ -155,7 +157,7 @@ pub fn problems() -> Vec<(String, Problem)> {
 
 /// Exercises from the generator: `per_preset` seeds of every bundled generator preset, named
 /// `<preset>-seed<k>`. What instructors actually render.
-pub fn generated_problems(per_preset: usize) -> Vec<(String, Problem)> {
+pub(crate) fn generated_problems(per_preset: usize) -> Vec<(String, Problem)> {
     let mut out = Vec::new();
     for (preset, _) in nnexam::generate::PRESETS {
         let config = nnexam::generate::preset(preset).expect("bundled preset parses");
@@ -170,7 +172,7 @@ pub fn generated_problems(per_preset: usize) -> Vec<(String, Problem)> {
 }
 
 /// Render options for a preset and rounding mode, everything else default.
-pub fn options(preset: Preset, rounding: Rounding) -> RenderOptions {
+pub(crate) fn options(preset: Preset, rounding: Rounding) -> RenderOptions {
     RenderOptions {
         rounding,
         knobs: preset.knobs(),
@@ -183,20 +185,20 @@ pub fn options(preset: Preset, rounding: Rounding) -> RenderOptions {
 }
 
 /// Renders with the built-in templates.
-pub fn render(problem: &Problem, options: &RenderOptions) -> String {
+pub(crate) fn render(problem: &Problem, options: &RenderOptions) -> String {
     let tera = render::engine().expect("built-in templates parse");
     let solution = nnexam::solve::solve(problem);
     render::render_exercise(problem, &solution, options, &tera).expect("renders")
 }
 
 /// True when CI asks that the TeX/KaTeX tests really run (`.ci/run` sets it).
-pub fn tools_required() -> bool {
+pub(crate) fn tools_required() -> bool {
     std::env::var("NNEXAM_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
 }
 
 /// Skips loudly, or fails when CI requires the tools. Writes to the real stderr: libtest
 /// captures `eprintln!` of passing tests, and a silent skip would look like a pass.
-pub fn skip(test: &str, why: &str) {
+pub(crate) fn skip(test: &str, why: &str) {
     use std::io::Write;
     assert!(
         !tools_required(),

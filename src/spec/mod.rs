@@ -1,6 +1,10 @@
 //! The exercise as data: what a TOML/JSON exercise file says, the validated [`Problem`] the solver
-//! takes, and the shapes that follow from it. `parse` is pure; `load` is the only I/O here.
-//! Validation lives here so every consumer (solver, generator, renderer) can trust a `Problem`.
+//! takes, and the shapes that follow from it; and, in [`difficulty`], what a sheet of it asks.
+//! `parse` is pure; `load` is the only I/O here. Validation lives here so every consumer
+//! (solver, generator, renderer) can trust a `Problem`.
+
+pub mod difficulty;
+pub(crate) mod rows;
 
 use std::fmt;
 use std::path::Path;
@@ -9,17 +13,19 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::matrix;
 
 /// Activation applied to Z1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Activation {
     #[default]
+    /// max(0, z).
     Relu,
     /// Slope 0.1 for negative inputs.
     LeakyRelu,
+    /// 1 / (1 + e^-z).
     Sigmoid,
+    /// tanh(z).
     Tanh,
 }
 
@@ -39,7 +45,9 @@ pub enum Loss {
 #[serde(rename_all = "snake_case")]
 pub enum PoolKind {
     #[default]
+    /// The window's maximum.
     Max,
+    /// The window's mean.
     Avg,
 }
 
@@ -60,7 +68,9 @@ display_as_serde_name!(Activation, Loss, PoolKind);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Conv {
+    /// Step of the filter, at least 1.
     pub stride: usize,
+    /// Zeros around the input on every side.
     pub padding: usize,
 }
 
@@ -77,8 +87,11 @@ impl Default for Conv {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Pool {
+    /// Max or average.
     pub kind: PoolKind,
+    /// Side of the square window.
     pub size: usize,
+    /// Step of the window, at least 1.
     pub stride: usize,
 }
 
@@ -97,20 +110,31 @@ impl Default for Pool {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExerciseFile {
+    /// Input X = P0, a list of rows.
     pub x: Vec<Vec<f64>>,
+    /// Filter F1, a list of rows.
     pub f1: Vec<Vec<f64>>,
+    /// Bias B1.
     pub b1: f64,
+    /// Weights W2, one per entry of P1.
     pub w2: Vec<f64>,
+    /// Bias B2.
     pub b2: f64,
+    /// Label, 0 or 1.
     pub y: u8,
+    /// Learning rate, > 0.
     pub lr: f64,
     #[serde(default)]
+    /// Activation of the convolutional layer [relu].
     pub activation: Activation,
     #[serde(default)]
+    /// Loss [bce].
     pub loss: Loss,
     #[serde(default)]
+    /// The `[conv]` table.
     pub conv: Conv,
     #[serde(default)]
+    /// The `[pool]` table.
     pub pool: Pool,
 }
 
@@ -122,27 +146,38 @@ pub struct Problem {
     pub x: Array2<f64>,
     /// Filter F1: (kh, kw).
     pub f1: Array2<f64>,
+    /// Bias B1.
     pub b1: f64,
     /// Fully connected weights W2: (p1_h * p1_w).
     pub w2: Array1<f64>,
+    /// Bias B2.
     pub b2: f64,
     /// Label, 0 or 1.
     pub y: u8,
     /// Learning rate of the one SGD step, > 0.
     pub lr: f64,
+    /// Activation of the convolutional layer.
     pub activation: Activation,
+    /// Loss on the sigmoid output.
     pub loss: Loss,
+    /// Convolution stride and padding.
     pub conv: Conv,
+    /// Pooling kind, window and stride.
     pub pool: Pool,
 }
 
 /// Every shape in the network, derived from the input, filter, conv and pool settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Shapes {
+    /// X: (h, w).
     pub x: (usize, usize),
+    /// X with its padding: (h + 2p, w + 2p).
     pub padded: (usize, usize),
+    /// F1: (kh, kw).
     pub f1: (usize, usize),
+    /// Z1 (and A1): (out_h, out_w).
     pub z1: (usize, usize),
+    /// P1: (p_h, p_w).
     pub p1: (usize, usize),
     /// Length of S and W2.
     pub s: usize,
@@ -224,12 +259,12 @@ impl Shapes {
 impl Problem {
     /// Validates a parsed file into a problem; the error names the offending key and the fix.
     pub fn from_file(file: &ExerciseFile) -> Result<Problem> {
-        let x = matrix::from_rows("x", &file.x)?;
-        let f1 = matrix::from_rows("f1", &file.f1)?;
-        let w2 = matrix::from_list("w2", &file.w2)?;
-        matrix::check_finite("b1", &[file.b1])?;
-        matrix::check_finite("b2", &[file.b2])?;
-        matrix::check_finite("lr", &[file.lr])?;
+        let x = rows::from_rows("x", &file.x)?;
+        let f1 = rows::from_rows("f1", &file.f1)?;
+        let w2 = rows::from_list("w2", &file.w2)?;
+        rows::check_finite("b1", &[file.b1])?;
+        rows::check_finite("b2", &[file.b2])?;
+        rows::check_finite("lr", &[file.lr])?;
         let shapes = Shapes::derive(x.dim(), f1.dim(), file.conv, file.pool)?;
         if w2.len() != shapes.s {
             return Err(Error::invalid(
@@ -289,8 +324,8 @@ impl Problem {
     /// The problem back as a file, all defaults filled in.
     pub fn to_file(&self) -> ExerciseFile {
         ExerciseFile {
-            x: matrix::to_rows(&self.x),
-            f1: matrix::to_rows(&self.f1),
+            x: rows::to_rows(&self.x),
+            f1: rows::to_rows(&self.f1),
             b1: self.b1,
             w2: self.w2.to_vec(),
             b2: self.b2,
@@ -324,7 +359,9 @@ impl Serialize for Problem {
 /// Which text format an exercise is written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FileFormat {
+    /// `.toml` and anything else.
     Toml,
+    /// `.json`.
     Json,
 }
 
@@ -367,11 +404,27 @@ pub fn load(path: &Path) -> Result<Problem> {
     )
 }
 
+/// Problems shared by the crate's unit tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::{parse, FileFormat, Problem};
+
+    /// The bundled Task 3.1.
+    pub(crate) fn task_3_1() -> Problem {
+        parse(
+            include_str!("../../exercises/task-3-1.toml"),
+            FileFormat::Toml,
+            "task-3-1.toml",
+        )
+        .expect("the bundled exercise is valid")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const TASK_3_1: &str = include_str!("../exercises/task-3-1.toml");
+    const TASK_3_1: &str = include_str!("../../exercises/task-3-1.toml");
 
     fn toml_problem(text: &str) -> Result<Problem> {
         parse(text, FileFormat::Toml, "test.toml")

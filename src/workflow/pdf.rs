@@ -1,11 +1,10 @@
 //! Compiling LaTeX to PDF with the TeX installation on the machine (latexmk, or pdflatex run
-//! twice), many documents in parallel on all cores. Runs external programs; called only from
-//! the command layer.
+//! twice), many documents in parallel on all cores. Runs external programs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
@@ -15,7 +14,9 @@ const LOG_LINES: usize = 12;
 /// Which TeX driver is installed, if any.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Driver {
+    /// latexmk, which reruns pdflatex as needed.
     Latexmk,
+    /// pdflatex alone, run twice.
     Pdflatex,
 }
 
@@ -130,29 +131,17 @@ pub fn log_excerpt(log: &Path) -> String {
 /// Compiles every file on all cores. Returns the failures (all of them, in input order), so a
 /// batch reports every broken document at once. `progress` is called after each document.
 pub fn compile_all(driver: Driver, files: &[PathBuf], progress: &(dyn Fn() + Sync)) -> Vec<Error> {
-    let next = AtomicUsize::new(0);
-    let failures: Mutex<Vec<(usize, Error)>> = Mutex::new(Vec::new());
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(files.len().max(1));
-    std::thread::scope(|scope| {
-        for _ in 0..workers {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(file) = files.get(i) else { break };
-                if let Err(e) = compile(driver, file) {
-                    failures
-                        .lock()
-                        .expect("invariant: no worker panics holding the lock")
-                        .push((i, e));
-                }
-                progress();
-            });
-        }
-    });
-    let mut failures = failures.into_inner().expect("invariant: workers joined");
-    failures.sort_by_key(|(i, _)| *i);
-    failures.into_iter().map(|(_, e)| e).collect()
+    let results: Vec<Result<()>> = files
+        .par_iter()
+        // One document per task: each is a separate process, however unevenly long.
+        .with_max_len(1)
+        .map(|file| {
+            let result = compile(driver, file);
+            progress();
+            result
+        })
+        .collect();
+    results.into_iter().filter_map(Result::err).collect()
 }
 
 #[cfg(test)]

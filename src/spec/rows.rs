@@ -1,6 +1,6 @@
-//! Conversions between ndarray values and the "list of rows" form used in exercise files and
-//! JSON output. Owns only the shape checks a user can trip over (ragged, empty, non-finite);
-//! knows nothing about what a matrix means.
+//! Conversions between ndarray values and the "list of rows" form of exercise files and JSON
+//! output. Owns only the shape checks a user can trip over (ragged, empty, non-finite); knows
+//! nothing about what a matrix means.
 
 use ndarray::{Array1, Array2};
 use serde::Serializer;
@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// Rows as written in a file -> a dense matrix, naming `key` in every error.
 /// `rows`: h rows of w numbers each -> (h, w).
-pub fn from_rows(key: &str, rows: &[Vec<f64>]) -> Result<Array2<f64>> {
+pub(crate) fn from_rows(key: &str, rows: &[Vec<f64>]) -> Result<Array2<f64>> {
     let h = rows.len();
     let w = rows.first().map_or(0, Vec::len);
     if h == 0 || w == 0 {
@@ -36,7 +36,7 @@ pub fn from_rows(key: &str, rows: &[Vec<f64>]) -> Result<Array2<f64>> {
 }
 
 /// A list of numbers -> a vector, naming `key` in every error.
-pub fn from_list(key: &str, list: &[f64]) -> Result<Array1<f64>> {
+pub(crate) fn from_list(key: &str, list: &[f64]) -> Result<Array1<f64>> {
     if list.is_empty() {
         return Err(Error::invalid(
             key,
@@ -49,7 +49,7 @@ pub fn from_list(key: &str, list: &[f64]) -> Result<Array1<f64>> {
 }
 
 /// Rejects NaN and infinities: TOML and JSON-with-extensions can spell them.
-pub fn check_finite(key: &str, values: &[f64]) -> Result<()> {
+pub(crate) fn check_finite(key: &str, values: &[f64]) -> Result<()> {
     match values.iter().find(|v| !v.is_finite()) {
         Some(v) => Err(Error::invalid(
             key,
@@ -61,17 +61,17 @@ pub fn check_finite(key: &str, values: &[f64]) -> Result<()> {
 }
 
 /// (h, w) matrix -> h rows of w numbers.
-pub fn to_rows(m: &Array2<f64>) -> Vec<Vec<f64>> {
+pub(crate) fn to_rows(m: &Array2<f64>) -> Vec<Vec<f64>> {
     m.rows().into_iter().map(|r| r.to_vec()).collect()
 }
 
 /// serde `serialize_with` for a matrix as a list of rows.
-pub fn serialize_rows<S: Serializer>(m: &Array2<f64>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_rows<S: Serializer>(m: &Array2<f64>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(m.rows().into_iter().map(|r| r.to_vec()))
 }
 
 /// serde `serialize_with` for a vector as a plain list.
-pub fn serialize_list<S: Serializer>(v: &Array1<f64>, s: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn serialize_list<S: Serializer>(v: &Array1<f64>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(v.iter())
 }
 

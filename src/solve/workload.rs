@@ -19,8 +19,8 @@
 use ndarray::{s, Array2};
 use serde::Serialize;
 
-use super::knobs::{Knobs, PartName, TransposedConv};
-use crate::solve::{conv, pool, Solution};
+use super::{conv, pool, Solution};
+use crate::spec::difficulty::{Knobs, PartName, TransposedConv};
 use crate::spec::{Activation, Loss, PoolKind, Problem};
 
 /// Seconds a student needs for one multiplication or addition of short decimals.
@@ -33,9 +33,13 @@ pub const SECONDS_PER_PLACEMENT: u32 = 2;
 /// Counted work.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Ops {
+    /// Multiplications (and divisions).
     pub multiplications: u32,
+    /// Additions and subtractions.
     pub additions: u32,
+    /// Evaluations of exp, ln, sigmoid or tanh.
     pub evaluations: u32,
+    /// Entries of a structured matrix written down.
     pub placements: u32,
 }
 
@@ -76,18 +80,24 @@ impl Ops {
 pub struct PartWorkload {
     /// The part, or `None` for the bonus question.
     pub part: Option<PartName>,
+    /// The counted work.
     pub ops: Ops,
+    /// Minutes at the rates below, rounded up.
     pub minutes: u32,
 }
 
 /// The instructor note's numbers: one row per asked part (and the bonus), and the rates used.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Workload {
+    /// One row per asked part, the bonus last.
     pub rows: Vec<PartWorkload>,
     /// Minutes of the asked parts, bonus excluded.
     pub total_minutes: u32,
+    /// Seconds per multiplication or addition.
     pub seconds_per_operation: u32,
+    /// Seconds per function evaluation.
     pub seconds_per_evaluation: u32,
+    /// Seconds per placed matrix entry.
     pub seconds_per_placement: u32,
 }
 
@@ -236,13 +246,13 @@ fn backward_ops(problem: &Problem, sol: &Solution, knobs: &Knobs) -> Ops {
     ops.add(Ops::mul_add(w2_terms)); // W2 update
     ops.add(Ops::mul_add(1)); // B2 update
     ops.multiplications += count(problem.w2.iter().map(|&w| nonzero(w))); // dC/dS
-    ops.additions += pool_overlap_additions(problem, &fwd.a1, &grad.p1);
+    ops.additions += pool_overlap_additions(problem, &fwd.a1, &grad.d_p1);
     if problem.pool.kind == PoolKind::Avg {
-        ops.multiplications += count(grad.p1.iter().map(|&g| nonzero(g)));
+        ops.multiplications += count(grad.d_p1.iter().map(|&g| nonzero(g)));
     }
-    ops.add(mask_ops(problem.activation, &fwd.z1, &grad.a1));
+    ops.add(mask_ops(problem.activation, &fwd.z1, &grad.d_a1));
     ops.add(filter_gradient_ops(problem, sol, knobs));
-    ops.additions += count(grad.z1.iter().map(|&g| nonzero(g))).saturating_sub(1); // dC/dB1
+    ops.additions += count(grad.d_z1.iter().map(|&g| nonzero(g))).saturating_sub(1); // dC/dB1
     ops.add(Ops::mul_add(1)); // B1 update
     ops
 }
@@ -297,7 +307,7 @@ fn filter_gradient_ops(problem: &Problem, sol: &Solution, knobs: &Knobs) -> Ops 
     let asked = knobs.give_f1_except.map_or(entries, |n| n.min(entries));
     let stride = problem.conv.stride;
     let padded = conv::pad(&problem.x, problem.conv.padding);
-    let d_z1 = &sol.backward.z1;
+    let d_z1 = &sol.backward.d_z1;
     let mut ops = Ops::default();
     for k in entries - asked..entries {
         let (a, b) = (k / kw, k % kw);
@@ -306,7 +316,7 @@ fn filter_gradient_ops(problem: &Problem, sol: &Solution, knobs: &Knobs) -> Ops 
                 nonzero(g) && nonzero(padded[(i * stride + a, j * stride + b)])
             }));
         ops.add(Ops::dot(terms, false));
-        if nonzero(sol.backward.f1[(a, b)]) {
+        if nonzero(sol.backward.d_f1[(a, b)]) {
             ops.add(Ops::mul_add(1));
         }
     }
@@ -324,7 +334,7 @@ fn transposed_conv_ops(sol: &Solution) -> Ops {
 /// Part c: each entry of dC/dP0 is a sum of products of F1 taps and dC/dZ1 entries.
 fn input_gradient_ops(sol: &Solution) -> Ops {
     let m = &sol.backward.conv_matrix;
-    let d_z1: Vec<f64> = sol.backward.z1.iter().copied().collect();
+    let d_z1: Vec<f64> = sol.backward.d_z1.iter().copied().collect();
     let mut ops = Ops::default();
     for col in m.columns() {
         let terms = count(
@@ -340,9 +350,9 @@ fn input_gradient_ops(sol: &Solution) -> Ops {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixtures::task_3_1 as task;
-    use crate::render::knobs::Preset;
     use crate::solve::solve;
+    use crate::spec::difficulty::Preset;
+    use crate::spec::fixtures::task_3_1 as task;
 
     fn part(w: &Workload, p: Option<PartName>) -> Ops {
         w.rows.iter().find(|r| r.part == p).unwrap().ops

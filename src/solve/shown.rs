@@ -18,8 +18,8 @@
 use ndarray::{s, Array1, Array2};
 use serde::{Deserialize, Serialize};
 
-use super::number::round_to;
-use crate::solve::{self, activation, conv, pool, Solution};
+use super::{activation, conv, pool, Solution};
+use crate::number::round_to;
 use crate::spec::{Activation, Loss, Problem};
 
 /// How shown numbers are derived; see the module docs.
@@ -38,25 +38,37 @@ pub enum Rounding {
 pub struct Displayed {
     /// Z1: (out_h, out_w).
     pub z1: Array2<f64>,
+    /// A1: (out_h, out_w).
     pub a1: Array2<f64>,
     /// P1: (p_h, p_w).
     pub p1: Array2<f64>,
     /// S: (p_h * p_w).
     pub s: Array1<f64>,
+    /// z2.
     pub z2: f64,
+    /// y_hat.
     pub y_hat: f64,
+    /// The loss.
     pub loss: f64,
+    /// dC/dz2.
     pub d_z2: f64,
+    /// dC/dW2: (n).
     pub d_w2: Array1<f64>,
+    /// dC/dB2.
     pub d_b2: f64,
+    /// dC/dS: (n).
     pub d_s: Array1<f64>,
+    /// dC/dP1: (p_h, p_w).
     pub d_p1: Array2<f64>,
+    /// dC/dA1: (out_h, out_w).
     pub d_a1: Array2<f64>,
     /// act'(Z1), the activation's derivative entrywise (the ReLU mask): (out_h, out_w).
     pub act_grad: Array2<f64>,
+    /// dC/dZ1: (out_h, out_w).
     pub d_z1: Array2<f64>,
     /// dC/dF1: (kh, kw).
     pub d_f1: Array2<f64>,
+    /// dC/dB1.
     pub d_b1: f64,
     /// dC/d(padded X): (h + 2p, w + 2p); the full convolution's result before cropping.
     pub d_p0_padded: Array2<f64>,
@@ -64,8 +76,11 @@ pub struct Displayed {
     pub d_p0: Array2<f64>,
     /// Parameters after the SGD step.
     pub w2_new: Array1<f64>,
+    /// B2 after the step.
     pub b2_new: f64,
+    /// F1 after the step: (kh, kw).
     pub f1_new: Array2<f64>,
+    /// B1 after the step.
     pub b1_new: f64,
 }
 
@@ -108,34 +123,37 @@ fn input_gradient_padded(problem: &Problem, d_z1: &Array2<f64>) -> Array2<f64> {
     )
 }
 
-fn exact(problem: &Problem, sol: &Solution, d: usize) -> Displayed {
+fn exact(problem: &Problem, sol: &Solution, decimals: usize) -> Displayed {
     let (fwd, grad, upd) = (&sol.forward, &sol.backward, &sol.update);
-    let r = |x: f64| round_to(x, d);
+    let r = |x: f64| round_to(x, decimals);
     // Cropping the rounded padded gradient keeps both shown forms of dC/dP0 identical.
-    let d_p0_padded = round_matrix(&input_gradient_padded(problem, &grad.z1), d);
+    let d_p0_padded = round_matrix(&input_gradient_padded(problem, &grad.d_z1), decimals);
     Displayed {
-        z1: round_matrix(&fwd.z1, d),
-        a1: round_matrix(&fwd.a1, d),
-        p1: round_matrix(&fwd.p1, d),
-        s: round_vector(&fwd.s, d),
+        z1: round_matrix(&fwd.z1, decimals),
+        a1: round_matrix(&fwd.a1, decimals),
+        p1: round_matrix(&fwd.p1, decimals),
+        s: round_vector(&fwd.s, decimals),
         z2: r(fwd.z2),
         y_hat: r(fwd.y_hat),
         loss: r(fwd.loss),
-        d_z2: r(grad.z2),
-        d_w2: round_vector(&grad.w2, d),
-        d_b2: r(grad.b2),
-        d_s: round_vector(&grad.s, d),
-        d_p1: round_matrix(&grad.p1, d),
-        d_a1: round_matrix(&grad.a1, d),
-        act_grad: round_matrix(&activation::derivative(problem.activation, &fwd.z1), d),
-        d_z1: round_matrix(&grad.z1, d),
-        d_f1: round_matrix(&grad.f1, d),
-        d_b1: r(grad.b1),
+        d_z2: r(grad.d_z2),
+        d_w2: round_vector(&grad.d_w2, decimals),
+        d_b2: r(grad.d_b2),
+        d_s: round_vector(&grad.d_s, decimals),
+        d_p1: round_matrix(&grad.d_p1, decimals),
+        d_a1: round_matrix(&grad.d_a1, decimals),
+        act_grad: round_matrix(
+            &activation::derivative(problem.activation, &fwd.z1),
+            decimals,
+        ),
+        d_z1: round_matrix(&grad.d_z1, decimals),
+        d_f1: round_matrix(&grad.d_f1, decimals),
+        d_b1: r(grad.d_b1),
         d_p0: crop_padding(&d_p0_padded, problem.conv.padding),
         d_p0_padded,
-        w2_new: round_vector(&upd.w2, d),
+        w2_new: round_vector(&upd.w2, decimals),
         b2_new: r(upd.b2),
-        f1_new: round_matrix(&upd.f1, d),
+        f1_new: round_matrix(&upd.f1, decimals),
         b1_new: r(upd.b1),
     }
 }
@@ -168,12 +186,12 @@ pub fn act_grad_from_shown(act: Activation, z1: &Array2<f64>, a1: &Array2<f64>) 
     }
 }
 
-fn stepwise(problem: &Problem, sol: &Solution, d: usize) -> Displayed {
-    let r = |x: f64| round_to(x, d);
+fn stepwise(problem: &Problem, sol: &Solution, decimals: usize) -> Displayed {
+    let r = |x: f64| round_to(x, decimals);
     let (lr, y) = (problem.lr, problem.label());
-    let z1 = round_matrix(&solve::conv_forward(problem), d);
-    let a1 = round_matrix(&activation::apply(problem.activation, &z1), d);
-    let p1 = round_matrix(&pool::forward(&a1, problem.pool), d);
+    let z1 = round_matrix(&super::conv_forward(problem), decimals);
+    let a1 = round_matrix(&activation::apply(problem.activation, &z1), decimals);
+    let p1 = round_matrix(&pool::forward(&a1, problem.pool), decimals);
     let s = Array1::from_iter(p1.iter().copied());
     let z2 = r(problem.w2.dot(&s) + problem.b2);
     let y_hat = r(activation::sigmoid(z2));
@@ -182,27 +200,30 @@ fn stepwise(problem: &Problem, sol: &Solution, d: usize) -> Displayed {
         _ => r(sol.forward.loss),
     };
     let d_z2 = r(d_z2_from_y_hat(problem.loss, y_hat, y));
-    let d_w2 = round_vector(&(&s * d_z2), d);
-    let d_s = round_vector(&(&problem.w2 * d_z2), d);
+    let d_w2 = round_vector(&(&s * d_z2), decimals);
+    let d_s = round_vector(&(&problem.w2 * d_z2), decimals);
     let d_p1 = d_s
         .to_shape(p1.dim())
         .expect("invariant: S has as many entries as P1")
         .to_owned();
     // Routing by the exact A1: see the module docs.
-    let d_a1 = round_matrix(&pool::backward(&sol.forward.a1, &d_p1, problem.pool), d);
-    let act_grad = round_matrix(&act_grad_from_shown(problem.activation, &z1, &a1), d);
-    let d_z1 = round_matrix(&(&d_a1 * &act_grad), d);
+    let d_a1 = round_matrix(
+        &pool::backward(&sol.forward.a1, &d_p1, problem.pool),
+        decimals,
+    );
+    let act_grad = round_matrix(&act_grad_from_shown(problem.activation, &z1, &a1), decimals);
+    let d_z1 = round_matrix(&(&d_a1 * &act_grad), decimals);
     let padded = conv::pad(&problem.x, problem.conv.padding);
     let d_f1 = round_matrix(
-        &solve::d_filter(&padded, &d_z1, problem.f1.dim(), problem.conv.stride),
-        d,
+        &super::d_filter(&padded, &d_z1, problem.f1.dim(), problem.conv.stride),
+        decimals,
     );
     let d_b1 = r(d_z1.sum());
-    let d_p0_padded = round_matrix(&input_gradient_padded(problem, &d_z1), d);
+    let d_p0_padded = round_matrix(&input_gradient_padded(problem, &d_z1), decimals);
     Displayed {
-        w2_new: round_vector(&(&problem.w2 - &(&d_w2 * lr)), d),
+        w2_new: round_vector(&(&problem.w2 - &(&d_w2 * lr)), decimals),
         b2_new: r(problem.b2 - lr * d_z2),
-        f1_new: round_matrix(&(&problem.f1 - &(&d_f1 * lr)), d),
+        f1_new: round_matrix(&(&problem.f1 - &(&d_f1 * lr)), decimals),
         b1_new: r(problem.b1 - lr * d_b1),
         d_p0: crop_padding(&d_p0_padded, problem.conv.padding),
         d_p0_padded,
@@ -229,7 +250,8 @@ fn stepwise(problem: &Problem, sol: &Solution, d: usize) -> Displayed {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::fixtures::task_3_1 as task;
+    use crate::solve;
+    use crate::spec::fixtures::task_3_1 as task;
 
     #[test]
     fn exact_mode_rounds_the_exact_values() {
@@ -238,7 +260,7 @@ mod tests {
         let d = displayed(&p, &sol, 3, Rounding::Exact);
         assert_eq!(d.y_hat, round_to(sol.forward.y_hat, 3));
         assert_eq!(d.loss, round_to(sol.forward.loss, 3));
-        assert_eq!(d.d_p0, round_matrix(&sol.backward.x, 3));
+        assert_eq!(d.d_p0, round_matrix(&sol.backward.d_p0, 3));
     }
 
     #[test]

@@ -66,8 +66,11 @@ pub enum TransposedConv {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PointsTable {
+    /// Points of part a.
     pub a: Option<u32>,
+    /// Points of part b.
     pub b: Option<u32>,
+    /// Points of part c.
     pub c: Option<u32>,
     /// Points of the bonus question (the transposed convolution matrix when it is `extra`).
     pub bonus: Option<u32>,
@@ -78,31 +81,43 @@ pub struct PointsTable {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Difficulty {
+    /// The named set of knobs the others override.
     pub preset: Option<Preset>,
+    /// Which parts are asked.
     pub parts: Option<Vec<PartName>>,
+    /// Z1 is given in the question.
     pub give_z1: Option<bool>,
+    /// The first k entries of dC/dW2 and the updated W2 are given.
     pub give_d_w2: Option<usize>,
+    /// Where the transposed convolution matrix goes.
     pub transposed_conv: Option<TransposedConv>,
+    /// The updated F1 is given except this many entries.
     pub give_f1_except: Option<usize>,
     /// Always refused when true: see the module docs.
     pub give_d_z1: Option<bool>,
     /// Always refused when true: see the module docs.
     pub give_d_p0: Option<bool>,
+    /// Points per part.
     pub points: Option<PointsTable>,
 }
 
 /// Points per part, resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Points {
+    /// Points of part a.
     pub a: u32,
+    /// Points of part b.
     pub b: u32,
+    /// Points of part c.
     pub c: u32,
+    /// Points of the bonus question.
     pub bonus: u32,
 }
 
 /// The resolved, validated knobs the renderer uses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Knobs {
+    /// The preset the knobs started from.
     pub preset: Preset,
     /// Asked parts, in order, without duplicates; c only with b.
     pub parts: Vec<PartName>,
@@ -111,10 +126,12 @@ pub struct Knobs {
     /// The first `give_d_w2` entries of dC/dW2 and of the updated W2 are shown in the question.
     /// At render time at most all but one entry is given, so the student computes at least one.
     pub give_d_w2: usize,
+    /// Where the transposed convolution matrix goes.
     pub transposed_conv: TransposedConv,
     /// The updated F1 is shown except this many entries (the last ones, row-major); `None`:
     /// all of F1 is asked. At render time at most every entry is blank.
     pub give_f1_except: Option<usize>,
+    /// Points per part.
     pub points: Points,
 }
 

@@ -1,6 +1,7 @@
 //! Writing a folder of results all-or-nothing. Everything goes into a hidden staging folder
-//! next to the target and is renamed into place only when complete, so a failure (a bad row, a
-//! full disk, Ctrl-C) never leaves a half-written folder behind.
+//! next to the target (a [`tempfile::TempDir`], removed when dropped) and is renamed into place
+//! only when complete, so a failure (a bad row, a full disk, Ctrl-C) never leaves a half-written
+//! folder behind.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -10,9 +11,8 @@ use crate::error::{Error, Result};
 #[derive(Debug)]
 pub struct StagedDir {
     target: PathBuf,
-    staging: PathBuf,
+    staging: tempfile::TempDir,
     force: bool,
-    committed: bool,
 }
 
 fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
@@ -23,17 +23,20 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Er
     }
 }
 
-/// `dir/.name.nnexam-<what>-<pid>`: hidden, on the same file system (so rename is atomic), and
-/// unique per process.
-fn sibling(target: &Path, what: &str) -> PathBuf {
+/// The folder holding `target`, `.` for a bare name.
+fn parent_of(target: &Path) -> &Path {
+    target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// `.<name>.nnexam-<what>-`: the hidden prefix of a sibling of `target`.
+fn sibling_prefix(target: &Path, what: &str) -> String {
     let name = target
         .file_name()
         .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    parent.join(format!(".{name}.nnexam-{what}-{}", std::process::id()))
+    format!(".{name}.nnexam-{what}-")
 }
 
 impl StagedDir {
@@ -56,22 +59,23 @@ impl StagedDir {
                 "choose a new folder, or pass --force to replace it",
             ));
         }
-        let staging = sibling(target, "staging");
-        if staging.exists() {
-            std::fs::remove_dir_all(&staging).map_err(io_error("remove", &staging))?;
-        }
-        std::fs::create_dir_all(&staging).map_err(io_error("create", &staging))?;
+        let parent = parent_of(target);
+        std::fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+        // Same file system as the target, so the final rename is atomic.
+        let staging = tempfile::Builder::new()
+            .prefix(&sibling_prefix(target, "staging"))
+            .tempdir_in(parent)
+            .map_err(io_error("create a staging folder in", parent))?;
         Ok(StagedDir {
             target: target.to_path_buf(),
             staging,
             force,
-            committed: false,
         })
     }
 
     /// The staging folder, for tools (pdflatex) that must run inside it.
-    pub fn staging_path(&self) -> &Path {
-        &self.staging
+    pub fn path(&self) -> &Path {
+        self.staging.path()
     }
 
     /// Writes several files, creating each distinct parent folder once (a batch writes five
@@ -85,9 +89,7 @@ impl StagedDir {
         for (relative, bytes) in files {
             let parent = relative.parent().map(Path::to_path_buf);
             if parent.is_some() && parent != made {
-                let dir = self
-                    .staging
-                    .join(parent.as_deref().unwrap_or(Path::new("")));
+                let dir = self.path().join(parent.as_deref().unwrap_or(Path::new("")));
                 std::fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
                 made = parent;
             }
@@ -104,7 +106,7 @@ impl StagedDir {
             "invariant: batch paths are built from sanitised names, got {}",
             relative.display()
         );
-        let path = self.staging.join(relative);
+        let path = self.path().join(relative);
         std::fs::write(&path, bytes).map_err(io_error("write", &path))
     }
 
@@ -114,34 +116,36 @@ impl StagedDir {
     }
 
     /// Moves the finished folder into place (replacing an old one when forced).
-    pub fn commit(mut self) -> Result<()> {
-        let old = sibling(&self.target, "old");
+    pub fn commit(self) -> Result<()> {
         let replacing = self.force && self.target.exists();
-        if replacing {
+        // The old folder is moved aside into a TempDir of its own, so it is removed however
+        // this ends.
+        let aside = if replacing {
+            let holder = tempfile::Builder::new()
+                .prefix(&sibling_prefix(&self.target, "old"))
+                .tempdir_in(parent_of(&self.target))
+                .map_err(io_error("move aside", &self.target))?;
+            let old = holder.path().join("old");
             std::fs::rename(&self.target, &old).map_err(io_error("move aside", &self.target))?;
-        }
-        if let Err(e) = std::fs::rename(&self.staging, &self.target) {
-            if replacing {
+            Some((holder, old))
+        } else {
+            None
+        };
+        if let Err(e) = std::fs::rename(self.staging.path(), &self.target) {
+            if let Some((_, old)) = &aside {
                 // Put the old folder back: a failed run must not lose the previous results.
-                let _ = std::fs::rename(&old, &self.target);
+                let _ = std::fs::rename(old, &self.target);
             }
             return Err(io_error("move into place", &self.target)(e));
         }
-        self.committed = true;
-        if replacing {
-            std::fs::remove_dir_all(&old).map_err(io_error("remove", &old))?;
+        // The staging folder is now the target: it must not be removed on drop.
+        let _ = self.staging.keep();
+        if let Some((holder, _)) = aside {
+            holder
+                .close()
+                .map_err(io_error("remove the replaced folder beside", &self.target))?;
         }
         Ok(())
-    }
-}
-
-impl Drop for StagedDir {
-    fn drop(&mut self) {
-        if !self.committed {
-            // Best effort: the run is failing already; a leftover hidden folder is removed by
-            // the next run with the same target anyway.
-            let _ = std::fs::remove_dir_all(&self.staging);
-        }
     }
 }
 

@@ -1,0 +1,59 @@
+//! `nnexam batch --roster CSV --course-seed S --out DIR`: per-student homework for a class.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use super::{destination, engine, load_config, progress, sheet_plan, write_stdout};
+use crate::cli::BatchArgs;
+use crate::error::{Error, Result};
+use crate::export::roster;
+use crate::generate::seed::check_seed_text;
+use crate::render;
+use crate::workflow::{self, BatchJob, Destination, Interrupt, Summary};
+
+/// Reads the roster and writes the class's folder.
+pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
+    let (config, _) = load_config(&args.run.config)?;
+    let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
+    let tera = engine(args.run.render.templates.as_deref())?;
+    check_seed_text(&args.course_seed)?;
+    let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {
+        action: "read",
+        path: args.roster.clone(),
+        source,
+    })?;
+    let students = roster::parse(&bytes, &args.roster.display().to_string())?;
+    let job = BatchJob {
+        config: &config,
+        course_seed: &args.course_seed,
+        students: &students,
+        plan: &plan,
+        tera: &tera,
+    };
+    let folder = &args.run.folder;
+    let dest = destination(folder);
+    let summary = workflow::write_batch(&job, &dest, &*progress(folder.quiet), interrupt)?;
+    write_stdout(out, &run_summary(&tera, "batch", &summary, &dest)?)
+}
+
+/// The closing line of `batch` and `exam` (`command`), naming the folder written.
+pub(super) fn run_summary(
+    tera: &tera::Tera,
+    command: &str,
+    summary: &Summary,
+    dest: &Destination,
+) -> Result<String> {
+    #[derive(Serialize)]
+    struct Context<'a> {
+        command: &'a str,
+        summary: &'a Summary,
+        dir: String,
+    }
+    let context = Context {
+        command,
+        summary,
+        dir: dest.dir.display().to_string(),
+    };
+    render::render(tera, "text/run-summary.txt", &context)
+}

@@ -1,0 +1,52 @@
+//! `nnexam exam --variants A,B,C --seed S --out DIR`: exam variants, their solutions and key.
+
+use std::io::Write;
+
+use super::batch::run_summary;
+use super::{destination, engine, load_config, progress, sheet_plan, write_stdout};
+use crate::cli::ExamArgs;
+use crate::error::{Error, Result};
+use crate::generate::seed::check_seed_text;
+use crate::workflow::{self, ExamJob, Interrupt};
+
+/// Writes the exam folder of `args.variants`.
+pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
+    let (config, _) = load_config(&args.run.config)?;
+    let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
+    let tera = engine(args.run.render.templates.as_deref())?;
+    check_seed_text(&args.seed)?;
+    check_variant_labels(&args.variants)?;
+    let job = ExamJob {
+        config: &config,
+        seed: &args.seed,
+        variants: &args.variants,
+        plan: &plan,
+        tera: &tera,
+    };
+    let folder = &args.run.folder;
+    let dest = destination(folder);
+    let summary = workflow::write_exam(&job, &dest, &*progress(folder.quiet), interrupt)?;
+    write_stdout(out, &run_summary(&tera, "exam", &summary, &dest)?)
+}
+
+/// Labels become seed texts and file names: non-empty, printable and distinct.
+fn check_variant_labels(labels: &[String]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for label in labels {
+        if label.trim().is_empty() || label.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "--variants",
+                format!("{label:?} is not a usable label"),
+                "give printable labels such as --variants A,B,C",
+            ));
+        }
+        if !seen.insert(label) {
+            return Err(Error::invalid(
+                "--variants",
+                format!("`{label}` is listed twice"),
+                "give each variant its own label",
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,62 @@
+//! `nnexam generate --seed S`: a fresh exercise from a seed, as an exercise file, its solution,
+//! JSON, or a LaTeX/Markdown sheet.
+
+use std::io::Write;
+
+use super::{engine, load_config, render_options, write_stdout, write_to};
+use crate::cli::{GenerateArgs, GenerateFormat};
+use crate::error::Result;
+use crate::render::{self, Format, Identity, RenderOptions};
+use crate::{generate, solve};
+
+/// Samples the exercise of `args.seed` and prints it in `args.format`.
+pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
+    let (config, source) = load_config(&args.config)?;
+    // Flags and templates are checked before sampling, so a typo is reported first.
+    let tera = engine(args.render.templates.as_deref())?;
+    let sheet_format = match args.format {
+        GenerateFormat::Latex => Some(Format::Latex),
+        GenerateFormat::Markdown => Some(Format::Markdown),
+        _ => None,
+    };
+    let sheet_options = match sheet_format {
+        Some(format) => {
+            let identity = Identity {
+                seed: Some(args.seed.clone()),
+                ..Identity::default()
+            };
+            Some(RenderOptions {
+                part: args.sheet.part,
+                fragment: args.sheet.fragment,
+                ..render_options(&args.render, format, &config.difficulty, identity)?
+            })
+        }
+        None => None,
+    };
+    let generated = generate::sample_problem(&config, &args.seed)?;
+    if args.stats {
+        let summary = generated.stats.summary(&config);
+        let text = render::render(&tera, "text/generate-stats.txt", &summary)?;
+        write_to(&mut std::io::stderr(), "<stderr>", &text)?;
+    }
+    let text = match args.format {
+        GenerateFormat::Toml => render::exercise_toml(
+            &tera,
+            &generated.problem,
+            &args.seed,
+            &generate::regenerate_command(&args.seed, &source),
+        )?,
+        GenerateFormat::Text => render::render(
+            &tera,
+            "text/solution.txt",
+            &solve::solve(&generated.problem),
+        )?,
+        GenerateFormat::Json => solve::solve(&generated.problem).to_json(),
+        GenerateFormat::Latex | GenerateFormat::Markdown => {
+            let options = sheet_options.expect("invariant: built above for sheet formats");
+            let solution = solve::solve(&generated.problem);
+            render::render_exercise(&generated.problem, &solution, &options, &tera)?
+        }
+    };
+    write_stdout(out, &text)
+}

@@ -1,0 +1,92 @@
+//! Streams a class's answer key to `key.csv` and `key.json` as rows arrive, so memory stays
+//! flat however large the class. What a row holds is `export::key`'s business.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::staged::StagedDir;
+use crate::error::{Error, Result};
+use crate::export::key::{self, KeyRow};
+
+/// The two key files of one run, open for writing inside the staging folder.
+pub(crate) struct KeyWriter {
+    csv: csv::Writer<std::fs::File>,
+    json: std::io::BufWriter<std::fs::File>,
+    answer_names: Vec<String>,
+    rows: usize,
+    csv_path: PathBuf,
+    json_path: PathBuf,
+}
+
+fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+impl KeyWriter {
+    /// Creates both files with their headers; `answer_names` are the CSV's answer columns.
+    pub(crate) fn create(staged: &StagedDir, answer_names: Vec<String>) -> Result<KeyWriter> {
+        let csv_path = staged.path().join("key.csv");
+        let json_path = staged.path().join("key.json");
+        let open = |path: &Path| {
+            std::fs::File::create(path).map_err(|source| Error::Io {
+                action: "create",
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        let mut writer = KeyWriter {
+            csv: csv::Writer::from_writer(open(&csv_path)?),
+            json: std::io::BufWriter::new(open(&json_path)?),
+            answer_names,
+            rows: 0,
+            csv_path,
+            json_path,
+        };
+        let header = key::csv_header(&writer.answer_names);
+        writer
+            .csv
+            .write_record(&header)
+            .map_err(|e| csv_error(&writer.csv_path, e))?;
+        writer.json_write(b"[\n")?;
+        Ok(writer)
+    }
+
+    fn json_write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.json
+            .write_all(bytes)
+            .map_err(io_error(&self.json_path))
+    }
+
+    /// Appends one person's row to both files.
+    pub(crate) fn push(&mut self, row: &KeyRow) -> Result<()> {
+        let record = key::csv_record(row, &self.answer_names);
+        self.csv
+            .write_record(&record)
+            .map_err(|e| csv_error(&self.csv_path, e))?;
+        let separator: &[u8] = if self.rows == 0 { b"  " } else { b",\n  " };
+        self.json_write(separator)?;
+        let text = serde_json::to_string(row).expect("invariant: key rows serialise");
+        self.json_write(text.as_bytes())?;
+        self.rows += 1;
+        Ok(())
+    }
+
+    /// Closes the JSON array and flushes both files.
+    pub(crate) fn finish(mut self) -> Result<()> {
+        self.json_write(b"\n]\n")?;
+        self.json.flush().map_err(io_error(&self.json_path))?;
+        self.csv.flush().map_err(io_error(&self.csv_path))
+    }
+}
+
+fn csv_error(path: &Path, e: csv::Error) -> Error {
+    Error::Io {
+        action: "write",
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e),
+    }
+}

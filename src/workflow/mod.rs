@@ -1,0 +1,140 @@
+//! Runs that write a whole folder of sheets (`batch`, `exam`): sampling and rendering on all
+//! cores (rayon), writing through a [`staged::StagedDir`] so that a failure or a stop request
+//! leaves nothing half-written, the answer keys, optional PDFs. What goes into the files is
+//! decided in `export`; this module only sequences, writes and runs external programs. The
+//! terminal is not its business: it reports progress through [`Progress`] and learns of Ctrl-C
+//! through [`Interrupt`], both supplied by the command layer.
+
+pub mod batch;
+pub mod exam;
+mod keys;
+pub mod pdf;
+pub mod staged;
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::export::key;
+use crate::generate::GeneratorConfig;
+use crate::render::Format;
+
+pub use batch::{write_batch, BatchJob};
+pub use exam::{write_exam, ExamJob};
+
+/// Where and how a folder-writing command writes.
+#[derive(Clone, Debug)]
+pub struct Destination {
+    /// The output folder; it appears only when complete.
+    pub dir: PathBuf,
+    /// Replace a non-empty folder.
+    pub force: bool,
+    /// Also compile every LaTeX sheet to PDF.
+    pub pdf: bool,
+}
+
+/// What a finished run reports.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Students or exam variants.
+    pub people: usize,
+    /// Files written, PDFs and keys included.
+    pub files: usize,
+    /// PDFs among them.
+    pub pdfs: usize,
+}
+
+/// A stop request from outside the run (Ctrl-C): the binary sets it from its signal handler,
+/// and a run checks it between units of work and fails cleanly with [`Error::Interrupted`], so
+/// its staging folder is removed.
+#[derive(Clone, Debug, Default)]
+pub struct Interrupt(Arc<AtomicBool>);
+
+impl Interrupt {
+    /// The flag a signal handler sets.
+    pub fn flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.0)
+    }
+
+    /// `Err(Error::Interrupted)` once a stop was requested.
+    pub fn check(&self) -> Result<()> {
+        if self.0.load(Ordering::SeqCst) {
+            Err(Error::Interrupted)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// How a long run reports its progress. The command layer shows it on the terminal; tests and
+/// quiet runs pass [`NoProgress`].
+pub trait Progress: Sync {
+    /// A stage of `len` units begins (`what` names the units, e.g. "students").
+    fn begin(&self, what: &'static str, len: usize);
+    /// One unit of the current stage is done.
+    fn advance(&self);
+    /// The current stage is over.
+    fn end(&self);
+}
+
+/// Progress that shows nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn begin(&self, _: &'static str, _: usize) {}
+    fn advance(&self) {}
+    fn end(&self) {}
+}
+
+/// The key's answer columns: every answer any exercise of `config` can have. A config that
+/// draws the architecture from lists mixes shapes, so the union over its shapes is taken (in
+/// the config's list order); a student's row leaves the others empty.
+fn possible_answer_names(config: &GeneratorConfig) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for shapes in config.architecture.possible_shapes()? {
+        for name in key::answer_names(shapes.s, shapes.f1) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    Ok(names)
+}
+
+/// Compiles every `.tex` below the staging folder; a failure lists every broken document.
+fn compile_pdfs(
+    driver: pdf::Driver,
+    staged: &staged::StagedDir,
+    tex_files: &[PathBuf],
+    progress: &dyn Progress,
+) -> Result<usize> {
+    let absolute: Vec<PathBuf> = tex_files.iter().map(|f| staged.path().join(f)).collect();
+    progress.begin("pdflatex", absolute.len());
+    let failures = pdf::compile_all(driver, &absolute, &|| progress.advance());
+    progress.end();
+    if failures.is_empty() {
+        return Ok(absolute.len());
+    }
+    let shown: Vec<String> = failures.iter().take(3).map(ToString::to_string).collect();
+    Err(Error::invalid(
+        "--pdf",
+        format!(
+            "{} of {} documents failed to compile (nothing was written):\n{}",
+            failures.len(),
+            absolute.len(),
+            shown.join("\n")
+        ),
+        "fix the templates (see --templates), or drop --pdf",
+    ))
+}
+
+/// The TeX driver when PDFs are wanted and there is LaTeX to compile.
+fn pdf_driver(dest: &Destination, formats: &[Format]) -> Result<Option<pdf::Driver>> {
+    if dest.pdf && formats.contains(&Format::Latex) {
+        pdf::find_driver().map(Some)
+    } else {
+        Ok(None)
+    }
+}
