@@ -10,7 +10,7 @@ use nnexam::spec::load;
 
 fn main() {
     let task = load(std::path::Path::new("exercises/task-3-1.toml")).expect("bundled exercise");
-    let solution = solve(&task);
+    let solution = solve(&task).expect("solves");
     let tera = render::engine().expect("built-in templates");
     let options = |format, part| RenderOptions {
         format,
@@ -27,7 +27,7 @@ fn main() {
         .collect();
     let render_all = || {
         all.iter()
-            .map(|o| render::render_exercise(&task, &solution, o, &tera).expect("renders"))
+            .map(|o| render::render_exercise(&solution, o, &tera).expect("renders"))
             .map(|text| text.len())
             .sum::<usize>()
     };
@@ -46,7 +46,10 @@ fn main() {
     common::report(
         "the same four sheets through render_sheets (batch)",
         common::median_per_call(51, 50, || {
-            render::render_sheets(&task, &solution, &all[0], &sheets, &tera).expect("renders")
+            // The batch computes the shown values once per student, as render_sheets expects.
+            let shown =
+                nnexam::solve::shown::shown(&solution, 3, Default::default()).expect("shows");
+            render::render_sheets(&solution, &shown, &all[0], &sheets, &tera).expect("renders")
         }),
     );
     for format in [Format::Latex, Format::Markdown] {
@@ -54,7 +57,7 @@ fn main() {
         common::report(
             &format!("render Task 3.1 both parts, {format:?}"),
             common::median_per_call(51, 50, || {
-                render::render_exercise(&task, &solution, &both, &tera).expect("renders")
+                render::render_exercise(&solution, &both, &tera).expect("renders")
             }),
         );
     }

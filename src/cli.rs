@@ -105,6 +105,12 @@ pub struct SolveArgs {
     /// Output format: a readable summary, or the full-precision JSON contract.
     #[arg(long, value_enum, default_value_t = SolveFormat::Text)]
     pub format: SolveFormat,
+    /// Decimals of the shown values in the JSON's `shown` object.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
+    pub decimals: u8,
+    /// How the JSON's `shown` values are derived (see `render --help`).
+    #[arg(long, value_enum, default_value_t = Rounding::Stepwise)]
+    pub rounding: Rounding,
     /// Folder of templates that override the built-ins by name (text/solution.txt; see
     /// `templates eject`).
     #[arg(long, value_name = "DIR")]
@@ -353,7 +359,8 @@ pub struct RenderArgs {
 pub enum SolveFormat {
     /// Every intermediate matrix and number, labelled, rounded to 4 decimals.
     Text,
-    /// `{problem, forward, backward, update}` at full float precision.
+    /// `{problem, forward, backward, update}` at full float precision, and `shown`: the
+    /// worked solution's numbers as printed (see --decimals, --rounding).
     Json,
 }
 
@@ -364,7 +371,8 @@ pub enum GenerateFormat {
     Toml,
     /// The exercise's full solution, as `solve` prints it.
     Text,
-    /// `{problem, forward, backward, update}` at full float precision, as `solve --format json`.
+    /// The `solve --format json` contract: exact values and the `shown` ones (see
+    /// --decimals, --rounding).
     Json,
     /// Question sheet and/or worked solution as a LaTeX document (see --part, --fragment).
     Latex,

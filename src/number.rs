@@ -1,5 +1,27 @@
 //! How a number looks on the page: rounded to a fixed number of decimals, trailing zeros
-//! trimmed, integers as integers, and never "-0". One function, so every format agrees.
+//! trimmed, integers as integers, and never "-0". Shared by render and export, so every format
+//! agrees: [`format_number`] for an f64, [`decimal_text`] for a shown (decimal) value.
+
+use rust_decimal::Decimal;
+
+/// A decimal as the sheet prints it: all its digits, trailing zeros trimmed, never "-0".
+/// `decimal_text(&dec!(1.4070)) == "1.407"`, `decimal_text(&dec!(-0.000)) == "0"`.
+pub fn decimal_text(x: &Decimal) -> String {
+    if x.is_zero() {
+        return "0".to_string();
+    }
+    x.normalize().to_string()
+}
+
+/// An exercise's input as written: the shortest decimal that reads back as `x`, in full (never
+/// rounded, never in exponent form), and never "-0". `exact_text(0.1) == "0.1"`,
+/// `exact_text(1e-15) == "0.000000000000001"`.
+pub fn exact_text(x: f64) -> String {
+    if x == 0.0 {
+        return "0".to_string();
+    }
+    x.to_string()
+}
 
 /// Rounds `x` to `decimals` places (half away from zero) and prints it trimmed.
 /// `format_number(2.50, 3) == "2.5"`, `format_number(-0.0001, 3) == "0"`, `format_number(3.0, 3) == "3"`.
@@ -11,7 +33,7 @@ pub fn format_number(x: f64, decimals: usize) -> String {
     if let Some(units) = clear_units(x, decimals) {
         return units_text(units, decimals);
     }
-    decimal_text(x, decimals)
+    rounded_text(x, decimals)
 }
 
 /// Powers of ten that are exact doubles, for the fast path.
@@ -65,7 +87,7 @@ fn units_text(units: i64, decimals: usize) -> String {
 }
 
 /// The exact path: rounds the shortest decimal representation digit by digit.
-fn decimal_text(x: f64, decimals: usize) -> String {
+fn rounded_text(x: f64, decimals: usize) -> String {
     let (negative, digits, point) = rounded_digits(x, decimals);
     // Digit `i` of the rounded number, counted from the first significant one; zeros outside.
     let digit = |i: i64| -> u8 {
@@ -187,6 +209,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn decimals_print_trimmed_and_never_as_minus_zero() {
+        let d = |t: &str| Decimal::from_str_exact(t).unwrap();
+        assert_eq!(decimal_text(&d("1.4070")), "1.407");
+        assert_eq!(decimal_text(&d("-0.000")), "0");
+        assert_eq!(decimal_text(&d("-2.50")), "-2.5");
+        assert_eq!(decimal_text(&d("3.000")), "3");
+    }
+
+    #[test]
     fn integers_print_as_integers() {
         assert_eq!(format_number(3.0, 3), "3");
         assert_eq!(format_number(-2.0, 3), "-2");
@@ -243,7 +274,7 @@ mod tests {
             let magnitude = 10f64.powi((next() * 12.0) as i32 - 6);
             let x = (next() * 2.0 - 1.0) * magnitude;
             let decimals = (next() * 7.0) as usize;
-            let exact = decimal_text(x, decimals);
+            let exact = rounded_text(x, decimals);
             assert_eq!(format_number(x, decimals), exact, "{x:e} at {decimals}");
             assert_eq!(
                 round_to(x, decimals),
@@ -261,7 +292,7 @@ mod tests {
             0.30000000000000004,
         ] {
             for decimals in 0..5 {
-                assert_eq!(format_number(x, decimals), decimal_text(x, decimals), "{x}");
+                assert_eq!(format_number(x, decimals), rounded_text(x, decimals), "{x}");
             }
         }
     }

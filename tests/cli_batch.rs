@@ -71,7 +71,7 @@ fn expected_answers(seed: &str) -> Vec<(String, f64)> {
     let problem = generate::sample_problem(&GeneratorConfig::default(), seed)
         .unwrap()
         .problem;
-    let sol = solve(&problem);
+    let sol = solve(&problem).unwrap();
     let mut values = vec![
         ("y_hat".to_string(), sol.forward.y_hat),
         ("loss".to_string(), sol.forward.loss),

@@ -35,7 +35,7 @@ fn json_output_follows_the_contract() {
     let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     let mut top = keys(&v);
     top.sort();
-    assert_eq!(top, ["backward", "forward", "problem", "update"]);
+    assert_eq!(top, ["backward", "forward", "problem", "shown", "update"]);
     let mut forward = keys(&v["forward"]);
     forward.sort();
     assert_eq!(forward, ["a1", "loss", "p1", "s", "y_hat", "z1", "z2"]);
@@ -72,9 +72,43 @@ fn json_output_follows_the_contract() {
     // Full precision: the printed y_hat reads back bit for bit as the library's value, and that
     // value is 1 / (1 + e^0.6) (computed here independently) to the last few ulps.
     let problem = nnexam::spec::load(std::path::Path::new("exercises/task-3-1.toml")).unwrap();
-    let exact = nnexam::solve::solve(&problem).forward.y_hat;
+    let exact = nnexam::solve::solve(&problem).unwrap().forward.y_hat;
     assert_eq!(v["forward"]["y_hat"].as_f64().unwrap(), exact);
     assert!((exact - 1.0 / (1.0 + 0.6f64.exp())).abs() < 1e-15);
+}
+
+#[test]
+fn json_shown_values_mirror_the_exact_objects_as_printed_strings() {
+    let out = nnexam()
+        .args(["solve", "exercises/task-3-1.toml", "--format", "json"])
+        .args(["--decimals", "2", "--rounding", "exact"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v: Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
+    let shown = &v["shown"];
+    assert_eq!(shown["decimals"], 2);
+    assert_eq!(shown["rounding"], "exact");
+    for group in ["forward", "update"] {
+        let mut exact = keys(&v[group]);
+        let mut printed = keys(&shown[group]);
+        exact.sort();
+        printed.sort();
+        assert_eq!(exact, printed, "{group}");
+    }
+    // The backward keys are the exact ones, without the convolution matrix (given numbers) and
+    // with the activation's derivative.
+    let mut exact = keys(&v["backward"]);
+    exact.retain(|k| *k != "conv_matrix");
+    exact.push("act_grad");
+    exact.sort();
+    let mut printed = keys(&shown["backward"]);
+    printed.sort();
+    assert_eq!(exact, printed);
+    // y_hat = 1 / (1 + e^0.6) = 0.35434... shows as "0.35"; every number is a string.
+    assert_eq!(shown["forward"]["y_hat"], "0.35");
+    assert_eq!(shown["backward"]["x"].as_array().unwrap().len(), 5);
+    assert!(shown["forward"]["z1"][0][0].is_string());
 }
 
 #[test]

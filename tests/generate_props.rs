@@ -222,7 +222,7 @@ proptest! {
                 .map_err(|e| TestCaseError::fail(format!("{name}: {e}")))?;
             let p = &generated.problem;
             prop_assert_eq!(generated.stats.accepted, 1);
-            let sol = solve::solve(p);
+            let sol = solve::solve(p).expect("solves");
             prop_assert!(sol.forward.loss.is_finite() && sol.update.f1.iter().all(|v| v.is_finite()));
             if let Err(why) = check_rules(&config, p, &sol) {
                 return Err(TestCaseError::fail(format!("{name}, seed {seed:?}: {why}")));

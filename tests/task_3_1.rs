@@ -31,7 +31,7 @@ fn assert_all_close(actual: &Array2<f64>, expected: &Array2<f64>, what: &str) {
 /// row 3: 0+4-0-1 = 3  | 2+0-0-1 = 1  | 0+0-0-1 = -1 | 0+0-3-1 = -4  (error 2: the original has 2)
 #[test]
 fn forward_pass_matches_hand_computation() {
-    let sol = solve(&task());
+    let sol = solve(&task()).unwrap();
     let z1 = array![
         [-2.0, -1.0, 1.0, 0.0],
         [2.0, 1.0, -1.0, -3.0],
@@ -56,7 +56,7 @@ fn forward_pass_matches_hand_computation() {
 /// positive at all four, so dC/dZ1 = dC/dA1.
 #[test]
 fn backward_pass_matches_hand_computation() {
-    let sol = solve(&task());
+    let sol = solve(&task()).unwrap();
     let d = 1.0 / (1.0 + 0.6f64.exp()) - 1.0;
     let (g0, g1, g2, g3) = (0.1 * d, 0.3 * d, -0.8 * d, 0.2 * d);
     let b = &sol.backward;
@@ -97,7 +97,7 @@ fn backward_pass_matches_hand_computation() {
 /// B1 really updated).
 #[test]
 fn update_matches_hand_computation() {
-    let sol = solve(&task());
+    let sol = solve(&task()).unwrap();
     let d = 1.0 / (1.0 + 0.6f64.exp()) - 1.0;
     let u = &sol.update;
     for (k, (w, s)) in [(0.1, 2.0), (0.3, 1.0), (-0.8, 3.0), (0.2, 3.0)]

@@ -7,6 +7,7 @@ use super::{engine, load_config, render_options, write_stdout, write_to};
 use crate::cli::{GenerateArgs, GenerateFormat};
 use crate::error::Result;
 use crate::render::{self, Format, Identity, RenderOptions};
+use crate::solve::shown;
 use crate::{generate, solve};
 
 /// Samples the exercise of `args.seed` and prints it in `args.format`.
@@ -46,16 +47,20 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
             &args.seed,
             &generate::regenerate_command(&args.seed, &source),
         )?,
-        GenerateFormat::Text => render::render(
-            &tera,
-            "text/solution.txt",
-            &solve::solve(&generated.problem),
-        )?,
-        GenerateFormat::Json => solve::solve(&generated.problem).to_json(),
+        GenerateFormat::Text => {
+            let solution = solve::solve(&generated.problem)?;
+            render::render(&tera, "text/solution.txt", &solution)?
+        }
+        GenerateFormat::Json => {
+            let solution = solve::solve(&generated.problem)?;
+            let decimals = usize::from(args.render.decimals);
+            let shown = shown::shown(&solution, decimals, args.render.rounding)?;
+            shown::contract_json(&solution, &shown)
+        }
         GenerateFormat::Latex | GenerateFormat::Markdown => {
             let options = sheet_options.expect("invariant: built above for sheet formats");
-            let solution = solve::solve(&generated.problem);
-            render::render_exercise(&generated.problem, &solution, &options, &tera)?
+            let solution = solve::solve(&generated.problem)?;
+            render::render_exercise(&solution, &options, &tera)?
         }
     };
     write_stdout(out, &text)

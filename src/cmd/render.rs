@@ -23,7 +23,7 @@ pub(super) fn execute(args: &RenderCommandArgs, out: &mut dyn Write) -> Result<(
     };
     let tera = engine(args.render.templates.as_deref())?;
     let problem = spec::load(&args.file)?;
-    let solution = solve::solve(&problem);
-    let text = render::render_exercise(&problem, &solution, &options, &tera)?;
+    let solution = solve::solve(&problem)?;
+    let text = render::render_exercise(&solution, &options, &tera)?;
     write_stdout(out, &text)
 }

@@ -2,12 +2,11 @@
 //! LMS) should accept, and the CSV/JSON tables of a whole class. Values come from the solver,
 //! unrounded; tolerances from the rounding rule of the sheet.
 
-use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
-use crate::solve::shown::{self, Displayed, Rounding};
-use crate::solve::Solution;
-use crate::spec::Problem;
+use crate::solve::shown::{self, Shown};
+use crate::solve::step::Step;
+use crate::solve::{Solution, Values};
 
 /// One graded answer: a stable column name, the exact value and the accepted absolute error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -20,65 +19,23 @@ pub struct GradedAnswer {
     pub tolerance: f64,
 }
 
-/// The values a key grades, each under its stable name, in a fixed order: y_hat, the loss,
-/// and the parameters after the SGD step (W2, B2, F1, B1). Indices are 1-based like the
-/// exercise's notation (Z1_11).
-#[derive(Clone, Copy, Debug)]
-pub struct Gradable<'a> {
-    /// The prediction.
-    pub y_hat: f64,
-    /// The loss.
-    pub loss: f64,
-    /// W2 after the SGD step.
-    pub w2_new: &'a Array1<f64>,
-    /// B2 after the SGD step.
-    pub b2_new: f64,
-    /// F1 after the SGD step.
-    pub f1_new: &'a Array2<f64>,
-    /// B1 after the SGD step.
-    pub b1_new: f64,
-}
+/// The steps a key grades, in key order: y_hat, the loss, and the parameters after the SGD
+/// step (W2, B2, F1, B1).
+const GRADED: [Step; 6] = [
+    Step::YHat,
+    Step::Loss,
+    Step::W2New,
+    Step::B2New,
+    Step::F1New,
+    Step::B1New,
+];
 
-impl<'a> Gradable<'a> {
-    /// The exact values of a solution.
-    pub fn exact(solution: &'a Solution) -> Self {
-        Gradable {
-            y_hat: solution.forward.y_hat,
-            loss: solution.forward.loss,
-            w2_new: &solution.update.w2,
-            b2_new: solution.update.b2,
-            f1_new: &solution.update.f1,
-            b1_new: solution.update.b1,
-        }
-    }
-
-    /// The values a worked solution shows (use [`Rounding::Stepwise`] for what a student
-    /// carrying rounded intermediates arrives at).
-    ///
-    pub fn shown(displayed: &'a Displayed) -> Self {
-        Gradable {
-            y_hat: displayed.y_hat,
-            loss: displayed.loss,
-            w2_new: &displayed.w2_new,
-            b2_new: displayed.b2_new,
-            f1_new: &displayed.f1_new,
-            b1_new: displayed.b1_new,
-        }
-    }
-
-    /// (name, value) pairs in key order.
-    pub fn named_values(&self) -> Vec<(String, f64)> {
-        let values = [self.y_hat, self.loss]
-            .into_iter()
-            .chain(self.w2_new.iter().copied())
-            .chain([self.b2_new])
-            .chain(self.f1_new.iter().copied())
-            .chain([self.b1_new]);
-        answer_names(self.w2_new.len(), self.f1_new.dim())
-            .into_iter()
-            .zip(values)
-            .collect()
-    }
+/// The graded steps' values of one evaluation of the chain, in key order (entries row-major).
+pub fn graded_values<N>(values: &Values<N>, to_f64: impl Fn(&N) -> f64) -> Vec<f64> {
+    GRADED
+        .iter()
+        .flat_map(|&step| values.get(step).iter().map(&to_f64).collect::<Vec<_>>())
+        .collect()
 }
 
 /// The graded answers' names for `w2_len` weights and an `f1` filter, in key order: `y_hat`,
@@ -95,18 +52,14 @@ pub fn answer_names(w2_len: usize, f1: (usize, usize)) -> Vec<String> {
     names
 }
 
-/// The graded answers of `problem` (solved as `solution`) for a sheet showing `decimals`
-/// decimals: exact values, tolerances by `policy` against the stepwise worked solution.
-pub fn answers_for(
-    problem: &Problem,
-    solution: &Solution,
-    decimals: usize,
-    policy: Tolerance,
-) -> Vec<GradedAnswer> {
-    let stepwise = shown::displayed(problem, solution, decimals, Rounding::Stepwise);
+/// The graded answers of `solution`: exact values, tolerances by `policy` against `stepwise`,
+/// the stepwise worked solution's shown values at the sheet's decimals.
+pub fn answers_for(solution: &Solution, stepwise: &Shown, policy: Tolerance) -> Vec<GradedAnswer> {
+    let names = answer_names(solution.problem.w2.len(), solution.problem.f1.dim());
     graded_answers(
-        &Gradable::exact(solution),
-        &Gradable::shown(&stepwise),
+        names,
+        &graded_values(&solution.values, |x| *x),
+        &graded_values(&stepwise.values, shown::to_f64),
         policy,
     )
 }
@@ -149,18 +102,18 @@ fn round_up_two_digits(t: f64) -> f64 {
         .expect("invariant: digits and an exponent parse as a float")
 }
 
-/// The graded answers of one exercise: exact values, tolerances by `policy`, where `stepwise`
+/// The graded answers named `names`: `exact` values, tolerances by `policy`, where `stepwise`
 /// holds the values a student following the stepwise worked solution arrives at.
 pub fn graded_answers(
-    exact: &Gradable<'_>,
-    stepwise: &Gradable<'_>,
+    names: Vec<String>,
+    exact: &[f64],
+    stepwise: &[f64],
     policy: Tolerance,
 ) -> Vec<GradedAnswer> {
-    exact
-        .named_values()
+    names
         .into_iter()
-        .zip(stepwise.named_values())
-        .map(|((key, value), (_, shown))| GradedAnswer {
+        .zip(exact.iter().zip(stepwise))
+        .map(|(key, (&value, &shown))| GradedAnswer {
             tolerance: policy.for_answer(value, shown),
             key,
             value,
@@ -218,40 +171,38 @@ pub fn csv_record(row: &KeyRow, answer_keys: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::solve::shown::Rounding;
     use crate::solve::solve;
-
-    fn task() -> Solution {
-        let text = include_str!("../../exercises/task-3-1.toml");
-        solve(&crate::spec::parse(text, crate::spec::FileFormat::Toml, "t").unwrap())
-    }
+    use crate::spec::fixtures::task_3_1;
 
     #[test]
     fn answers_cover_prediction_loss_and_every_updated_parameter() {
-        let sol = task();
-        let exact = Gradable::exact(&sol);
-        let answers = graded_answers(&exact, &exact, Tolerance::Fixed(0.01));
+        let sol = solve(&task_3_1()).unwrap();
+        let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
+        let answers = answers_for(&sol, &stepwise, Tolerance::Fixed(0.01));
         let keys: Vec<&str> = answers.iter().map(|a| a.key.as_str()).collect();
         assert_eq!(&keys[..3], ["y_hat", "loss", "w2_new_1"]);
         // 2 + 4 weights + B2 + 4 filter entries + B1.
         assert_eq!(answers.len(), 12);
         assert!(keys.contains(&"f1_new_2_1") && keys.contains(&"b1_new"));
+        assert_eq!(answers[0].value, sol.forward.y_hat);
+        assert_eq!(answers[11].value, sol.update.b1);
     }
 
     #[test]
     fn derived_tolerance_covers_the_stepwise_drift() {
-        let sol = task();
-        let exact = Gradable::exact(&sol);
-        let mut drifted_w2 = sol.update.w2.clone();
-        drifted_w2[0] += 0.004;
-        let stepwise = Gradable {
-            w2_new: &drifted_w2,
-            ..exact
-        };
-        let answers = graded_answers(&exact, &stepwise, Tolerance::FromRounding { decimals: 3 });
-        let w2_1 = answers.iter().find(|a| a.key == "w2_new_1").unwrap();
-        assert_eq!(w2_1.tolerance, 0.005);
-        let y_hat = answers.iter().find(|a| a.key == "y_hat").unwrap();
-        assert_eq!(y_hat.tolerance, 0.001);
+        let names = vec!["y_hat".to_string(), "w2_new_1".to_string()];
+        let exact = [0.354_343, 0.746];
+        let stepwise = [0.354, 0.750];
+        let answers = graded_answers(
+            names,
+            &exact,
+            &stepwise,
+            Tolerance::FromRounding { decimals: 3 },
+        );
+        // 0.001 + 0.000343 rounds up to 0.0014; 0.001 + 0.004 = 0.005.
+        assert_eq!(answers[0].tolerance, 0.0014);
+        assert_eq!(answers[1].tolerance, 0.005);
     }
 
     #[test]

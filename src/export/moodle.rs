@@ -28,14 +28,13 @@ use serde::Serialize;
 use tera::Tera;
 
 use super::assign;
-use super::key::{self, Gradable, GradedAnswer, Tolerance};
+use super::key::{self, GradedAnswer, Tolerance};
 use crate::error::{Error, Result};
 use crate::generate::{seed::check_seed_text, GeneratorConfig};
 use crate::number::format_number;
 use crate::render;
 use crate::solve::shown::{self, Rounding};
 use crate::solve::{self, Solution};
-use crate::spec::Problem;
 
 /// Most variants in one quiz.
 pub const MAX_COUNT: usize = 10_000;
@@ -158,9 +157,7 @@ pub struct Variant<'a> {
     pub name: &'a str,
     /// The seed text the exercise was generated from (the question's `idnumber`).
     pub seed: &'a str,
-    /// The exercise.
-    pub problem: &'a Problem,
-    /// Must be `solve(problem)`.
+    /// The exercise, solved.
     pub solution: &'a Solution,
 }
 
@@ -230,18 +227,13 @@ impl Gaps {
 }
 
 /// The graded answers of `variant`: exact values, tolerances by `options`.
-pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Vec<GradedAnswer> {
-    let shown = shown::displayed(
-        variant.problem,
+pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<GradedAnswer>> {
+    let stepwise = shown::shown(variant.solution, options.decimals, Rounding::Stepwise)?;
+    Ok(key::answers_for(
         variant.solution,
-        options.decimals,
-        Rounding::Stepwise,
-    );
-    key::graded_answers(
-        &Gradable::exact(variant.solution),
-        &Gradable::shown(&shown),
+        &stepwise,
         options.policy(),
-    )
+    ))
 }
 
 /// One variant as a Cloze question, its text rendered by [`render::moodle_question`].
@@ -250,9 +242,9 @@ pub fn cloze_question(
     options: &QuizOptions,
     tera: &Tera,
 ) -> Result<ClozeQuestion> {
-    let problem = variant.problem;
+    let problem = &variant.solution.problem;
     let gaps = Gaps::new(
-        &graded_answers(variant, options),
+        &graded_answers(variant, options)?,
         problem.w2.len(),
         problem.f1.dim(),
     );
@@ -310,12 +302,11 @@ pub fn quiz(
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let solution = solve::solve(&a.problem);
+            let solution = solve::solve(&a.problem)?;
             let name = question_name(seed, i + 1, count);
             let variant = Variant {
                 name: &name,
                 seed: &a.seed,
-                problem: &a.problem,
                 solution: &solution,
             };
             cloze_question(&variant, options, tera)
@@ -365,16 +356,15 @@ mod tests {
     /// Task 3.1's question under `options`, and its graded answers.
     fn task_question(options: &QuizOptions) -> (ClozeQuestion, Vec<GradedAnswer>) {
         let problem = task_3_1();
-        let solution = solve::solve(&problem);
+        let solution = solve::solve(&problem).unwrap();
         let variant = Variant {
             name: "t 1",
             seed: "t/1",
-            problem: &problem,
             solution: &solution,
         };
         let tera = render::engine().unwrap();
         let question = cloze_question(&variant, options, &tera).unwrap();
-        (question, graded_answers(&variant, options))
+        (question, graded_answers(&variant, options).unwrap())
     }
 
     const DEFAULT: QuizOptions = QuizOptions {

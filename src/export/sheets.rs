@@ -10,7 +10,10 @@ use tera::Tera;
 use super::key::{self, KeyRow, Tolerance};
 use crate::error::Result;
 use crate::render::{self, Format, Identity, Part, RenderOptions, SheetSpec};
-use crate::solve;
+use crate::solve::{
+    self,
+    shown::{self, Rounding},
+};
 use crate::spec::Problem;
 
 /// Whom a sheet is for: a student of a roster, or an exam variant.
@@ -117,18 +120,25 @@ pub fn person_output(
     specs: &[SheetSpec],
     tera: &Tera,
 ) -> Result<PersonOutput> {
-    let solution = solve::solve(problem);
+    let solution = solve::solve(problem)?;
     let options = RenderOptions {
         identity: identity(person, seed),
         ..plan.options.clone()
     };
-    let texts = render::render_sheets(problem, &solution, &options, specs, tera)?;
+    let decimals = options.decimals;
+    let stepwise = shown::shown(&solution, decimals, Rounding::Stepwise)?;
+    // The key is graded against the stepwise values; the sheets show the plan's rounding.
+    let sheet_values = match options.rounding {
+        Rounding::Stepwise => stepwise.clone(),
+        Rounding::Exact => shown::shown(&solution, decimals, Rounding::Exact)?,
+    };
+    let texts = render::render_sheets(&solution, &sheet_values, &options, specs, tera)?;
     let sheets = specs
         .iter()
         .zip(texts)
         .map(|(&spec, text)| Sheet { spec, text })
         .collect();
-    let answers = key::answers_for(problem, &solution, plan.options.decimals, plan.tolerance);
+    let answers = key::answers_for(&solution, &stepwise, plan.tolerance);
     Ok(PersonOutput {
         sheets,
         exercise_json: solution.to_json(),

@@ -4,11 +4,12 @@
 
 use std::fmt;
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
 use super::config::Rules;
-use crate::solve::{self, activation, pool, Forward};
-use crate::spec::{Pool, PoolKind, Problem};
+use crate::solve::step::Step;
+use crate::solve::{self, argmax, window_origin};
+use crate::spec::{PoolKind, Problem};
 
 /// Slack for comparing computed values with decimal bounds: |z2| = 2.5000000000000004 is 2.5.
 const TOLERANCE: f64 = 1e-9;
@@ -133,38 +134,39 @@ pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
     if !f1_signs_ok(&problem.f1, rules) {
         return Some(Rule::F1Signs);
     }
-    let fwd = solve::forward(problem);
-    if fwd
-        .z1
-        .iter()
-        .any(|z| z.abs() > rules.max_abs_z1 + TOLERANCE)
-    {
+    let Ok(fwd) = solve::exact_until(problem, Step::Loss) else {
+        // A value that is not a finite number: the numbers are far too large.
+        return Some(Rule::Z1Bound);
+    };
+    let z1 = fwd.map0(Step::Z1);
+    let a1 = fwd.map0(Step::A1);
+    if z1.iter().any(|z| z.abs() > rules.max_abs_z1 + TOLERANCE) {
         return Some(Rule::Z1Bound);
     }
-    if !z1_signs_ok(&fwd.z1, rules) {
+    if !z1_signs_ok(z1, rules) {
         return Some(Rule::Z1Signs);
     }
-    if rules.pool_unique_max
-        && problem.pool.kind == PoolKind::Max
-        && has_pool_tie(&fwd.a1, problem.pool)
-    {
+    if rules.pool_unique_max && problem.pool.kind == PoolKind::Max && has_pool_tie(a1, problem) {
         return Some(Rule::PoolUniqueMax);
     }
-    if rules.kink_free && gradient_meets_kink(problem, &fwd) {
+    if rules.kink_free && gradient_meets_kink(problem, z1, a1) {
         return Some(Rule::KinkFree);
     }
-    if fwd.z2.abs() > rules.max_abs_z2 + TOLERANCE {
+    let (z2, y_hat) = (*fwd.scalar(Step::Z2), *fwd.scalar(Step::YHat));
+    if z2.abs() > rules.max_abs_z2 + TOLERANCE {
         return Some(Rule::Z2Bound);
     }
-    if (fwd.y_hat - problem.label()).abs() < rules.min_abs_error - TOLERANCE {
+    if (y_hat - problem.label()).abs() < rules.min_abs_error - TOLERANCE {
         return Some(Rule::OutputError);
     }
     if rules.d_z1_nonzero || rules.d_f1_nonzero {
-        let back = solve::backward(problem, &fwd);
-        if rules.d_z1_nonzero && all_zero(&back.d_z1) {
+        let Ok(back) = solve::exact_until(problem, Step::DF1) else {
+            return Some(Rule::Z1Bound);
+        };
+        if rules.d_z1_nonzero && all_zero(back.get(Step::DZ1).view()) {
             return Some(Rule::DZ1Nonzero);
         }
-        if rules.d_f1_nonzero && all_zero(&back.d_f1) {
+        if rules.d_f1_nonzero && all_zero(back.get(Step::DF1).view()) {
             return Some(Rule::DF1Nonzero);
         }
     }
@@ -178,7 +180,7 @@ fn f1_signs_ok(f1: &Array2<f64>, rules: &Rules) -> bool {
 }
 
 /// Shares compared in whole numbers: count / n >= percent / 100.
-fn z1_signs_ok(z1: &Array2<f64>, rules: &Rules) -> bool {
+fn z1_signs_ok(z1: ArrayView2<'_, f64>, rules: &Rules) -> bool {
     let n = z1.len() as u64;
     let negative = z1.iter().filter(|&&v| v < 0.0).count() as u64;
     let positive = z1.iter().filter(|&&v| v > 0.0).count() as u64;
@@ -186,10 +188,18 @@ fn z1_signs_ok(z1: &Array2<f64>, rules: &Rules) -> bool {
         && positive * 100 >= u64::from(rules.z1_min_positive_percent) * n
 }
 
+/// Every pooling window of `problem`, as (output row, output column).
+fn windows(problem: &Problem) -> impl Iterator<Item = (usize, usize)> {
+    let (ph, pw) = problem.shapes().p1;
+    (0..ph).flat_map(move |i| (0..pw).map(move |j| (i, j)))
+}
+
 /// True when some pooling window of `a1` holds its maximum more than once. Compares the A1
 /// values the solver routes by, so a saturated tanh (equal doubles) counts as a tie too.
-fn has_pool_tie(a1: &Array2<f64>, pool: Pool) -> bool {
-    windows(a1.dim(), pool).any(|(r, c)| {
+fn has_pool_tie(a1: ArrayView2<'_, f64>, problem: &Problem) -> bool {
+    let pool = problem.pool;
+    windows(problem).any(|(i, j)| {
+        let (r, c) = window_origin(i, j, pool);
         let window = a1.slice(ndarray::s![r..r + pool.size, c..c + pool.size]);
         let max = window.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
         window.iter().filter(|&&v| v == max).count() > 1
@@ -197,31 +207,27 @@ fn has_pool_tie(a1: &Array2<f64>, pool: Pool) -> bool {
 }
 
 /// True when a Z1 entry at a kink receives gradient: the arg-max of a max-pool window, or any
-/// entry of an average-pool window.
-fn gradient_meets_kink(problem: &Problem, fwd: &Forward) -> bool {
-    let act = problem.activation;
+/// entry of an average-pool window. The kinks are where a piecewise-linear activation's
+/// derivative jumps (ReLU and leaky ReLU at 0): gradients there depend on a convention.
+fn gradient_meets_kink(
+    problem: &Problem,
+    z1: ArrayView2<'_, f64>,
+    a1: ArrayView2<'_, f64>,
+) -> bool {
     let pool = problem.pool;
-    let kink = |pos: (usize, usize)| activation::is_kink(act, fwd.z1[pos]);
-    let (out_h, out_w) = pool::output_dim(fwd.a1.dim(), pool);
-    (0..out_h)
-        .flat_map(|i| (0..out_w).map(move |j| (i, j)))
-        .any(|(i, j)| match pool.kind {
-            PoolKind::Max => kink(pool::argmax(&fwd.a1, i, j, pool)),
-            PoolKind::Avg => {
-                let (r, c) = pool::window_origin(i, j, pool);
-                (r..r + pool.size).any(|a| (c..c + pool.size).any(|b| kink((a, b))))
-            }
-        })
-}
-
-/// Top-left corners of every pooling window over a map of shape `dim`.
-fn windows(dim: (usize, usize), pool: Pool) -> impl Iterator<Item = (usize, usize)> {
-    let (out_h, out_w) = pool::output_dim(dim, pool);
-    (0..out_h).flat_map(move |i| (0..out_w).map(move |j| pool::window_origin(i, j, pool)))
+    let piecewise = solve::piecewise_derivative(problem.activation).is_some();
+    let kink = |pos: (usize, usize)| piecewise && z1[pos] == 0.0;
+    windows(problem).any(|(i, j)| match pool.kind {
+        PoolKind::Max => kink(argmax(a1, i, j, pool)),
+        PoolKind::Avg => {
+            let (r, c) = window_origin(i, j, pool);
+            (r..r + pool.size).any(|a| (c..c + pool.size).any(|b| kink((a, b))))
+        }
+    })
 }
 
 /// "Zero" up to rounding noise: 0.3 * 2 - 0.6 must count as zero.
-fn all_zero(m: &Array2<f64>) -> bool {
+fn all_zero(m: ndarray::ArrayViewD<'_, f64>) -> bool {
     m.iter().all(|v| v.abs() <= TOLERANCE)
 }
 
@@ -328,9 +334,9 @@ mod tests {
 
     #[test]
     fn rounding_noise_counts_as_zero() {
-        let m = ndarray::array![[0.3 * 2.0 - 0.6, 0.0]];
-        assert!(all_zero(&m));
-        assert!(!all_zero(&ndarray::array![[0.001]]));
+        let m = ndarray::array![[0.3 * 2.0 - 0.6, 0.0]].into_dyn();
+        assert!(all_zero(m.view()));
+        assert!(!all_zero(ndarray::array![[0.001]].into_dyn().view()));
     }
 
     #[test]

@@ -1,21 +1,23 @@
 //! The template context: everything a question or solution template may print, as formatted
-//! text and structure. Owns the mapping from the solver's values and the shown ([`Displayed`])
+//! text and structure. Owns the mapping from the solver's values and the shown ([`Shown`])
 //! numbers to strings, and the layout decisions that depend on sizes (which sums to write out,
 //! how wide matrices get). Must not write sentences: the templates do.
 
-use ndarray::{s, Array1, Array2};
+use ndarray::{s, Array2, ArrayView1, ArrayView2};
 use serde::Serialize;
 
+use rust_decimal::Decimal;
+
 use super::{Format, Identity, RenderOptions};
-use crate::number::format_number;
-use crate::solve::shown::{Displayed, Rounding};
+use crate::number::{decimal_text, exact_text};
+use crate::solve::conv;
+use crate::solve::shown::{Rounding, Shown};
+use crate::solve::step::Step;
 use crate::solve::workload::{self, Workload};
-use crate::solve::{activation, conv, Solution};
+use crate::solve::{piecewise_derivative, Solution, Values, LEAKY_SLOPE};
 use crate::spec::difficulty::{Knobs, PartName, TransposedConv};
 use crate::spec::{Activation, Loss, PoolKind, Problem, Shapes};
 
-/// Decimals for the exercise's own inputs: enough to print any value an instructor types.
-const INPUT_DECIMALS: usize = 12;
 /// Longest sum written out term by term (z2 = sum W2_i S_i + B2, dC/dB1 = sum of entries).
 const MAX_WRITTEN_TERMS: usize = 6;
 
@@ -278,21 +280,17 @@ pub struct Asks {
     pub total_points: u32,
 }
 
-/// Builds the context for `problem`, its exact `solution` and the shown numbers `shown`.
-pub fn build(
-    problem: &Problem,
-    solution: &Solution,
-    shown: &Displayed,
-    options: &RenderOptions,
-) -> ExamContext {
-    let fmt = Fmt(options.decimals);
+/// Builds the context for the exact `solution` and the shown numbers `shown`.
+pub fn build(solution: &Solution, shown: &Shown, options: &RenderOptions) -> ExamContext {
+    let problem = &solution.problem;
     let knobs = &options.knobs;
     let shapes = shape_view(problem);
+    let shown_text = shown.values.map(decimal_text);
     // The steps are most of the work; a question sheet does not need them.
     let steps = options
         .part
         .has_solution()
-        .then(|| steps(problem, solution, shown, fmt));
+        .then(|| steps(solution, &shown.values, &shown_text));
     ExamContext {
         format: options.format,
         fragment: options.fragment,
@@ -306,55 +304,47 @@ pub fn build(
         net: net(problem),
         layout: layout(&shapes),
         given: given(problem),
-        answers: answers(shown, knobs, fmt),
+        answers: answers(&shown_text, knobs),
         asks: asks(knobs),
-        workload: workload::estimate(problem, solution, knobs),
+        workload: workload::estimate(solution, knobs),
         knobs: knobs.clone(),
         shapes,
         steps,
     }
 }
 
-/// Formats shown values with the chosen decimals.
-#[derive(Clone, Copy)]
-struct Fmt(usize);
-
-impl Fmt {
-    fn num(self, x: f64) -> String {
-        format_number(x, self.0)
-    }
-
-    fn rows(self, m: &Array2<f64>) -> Rows {
-        m.rows()
-            .into_iter()
-            .map(|r| r.iter().map(|&v| self.num(v)).collect())
-            .collect()
-    }
-
-    /// As [`Fmt::rows`], formatting each distinct value once: for M^T, whose hundreds of
-    /// entries are the few filter values and zeros.
-    fn rows_few_values(self, m: &Array2<f64>) -> Rows {
-        let mut seen: Vec<(u64, String)> = Vec::new();
-        let mut text = |v: f64| -> String {
-            if let Some((_, t)) = seen.iter().find(|(bits, _)| *bits == v.to_bits()) {
-                return t.clone();
-            }
-            let t = self.num(v);
-            seen.push((v.to_bits(), t.clone()));
-            t
-        };
-        m.rows()
-            .into_iter()
-            .map(|r| r.iter().map(|&v| text(v)).collect())
-            .collect()
-    }
-
-    fn list(self, v: &Array1<f64>) -> Vec<String> {
-        v.iter().map(|&x| self.num(x)).collect()
-    }
+/// Rows of text.
+fn rows(m: ArrayView2<'_, String>) -> Rows {
+    m.rows().into_iter().map(|r| r.to_vec()).collect()
 }
 
-const INPUT: Fmt = Fmt(INPUT_DECIMALS);
+/// An input of the exercise, printed in full.
+fn input(x: f64) -> String {
+    exact_text(x)
+}
+
+/// A matrix of inputs, printed in full.
+fn input_rows(m: ArrayView2<'_, f64>) -> Rows {
+    rows(m.map(|&x| input(x)).view())
+}
+
+/// As [`input_rows`], formatting each distinct value once: for M^T, whose hundreds of entries
+/// are the few filter values and zeros.
+fn input_rows_few_values(m: ArrayView2<'_, f64>) -> Rows {
+    let mut seen: Vec<(u64, String)> = Vec::new();
+    let mut text = |v: f64| -> String {
+        if let Some((_, t)) = seen.iter().find(|(bits, _)| *bits == v.to_bits()) {
+            return t.clone();
+        }
+        let t = input(v);
+        seen.push((v.to_bits(), t.clone()));
+        t
+    };
+    m.rows()
+        .into_iter()
+        .map(|r| r.iter().map(|&v| text(v)).collect())
+        .collect()
+}
 
 fn slot(decimals: usize) -> String {
     if decimals == 0 {
@@ -370,6 +360,12 @@ pub fn net(problem: &Problem) -> Net {
     let (conv, pool) = (problem.conv, problem.pool);
     let read_rows = (shapes.z1.0 - 1) * conv.stride + shapes.f1.0;
     let read_cols = (shapes.z1.1 - 1) * conv.stride + shapes.f1.1;
+    // The derivative's values above and at/below zero, from the chain's definition; sigmoid
+    // and tanh have no such constants.
+    let (positive, negative) = piecewise_derivative(problem.activation)
+        .map_or((String::new(), String::new()), |(up, down)| {
+            (input(up), input(down))
+        });
     Net {
         activation: problem.activation,
         loss: problem.loss,
@@ -378,10 +374,10 @@ pub fn net(problem: &Problem) -> Net {
         conv_padding: conv.padding,
         pool_size: pool.size,
         pool_stride: pool.stride,
-        leaky_slope: INPUT.num(activation::LEAKY_SLOPE),
-        grad_positive: INPUT.num(activation::derivative_one(problem.activation, 1.0)),
-        grad_negative: INPUT.num(activation::derivative_one(problem.activation, -1.0)),
-        grad_at_zero: INPUT.num(activation::derivative_one(problem.activation, 0.0)),
+        leaky_slope: input(LEAKY_SLOPE),
+        grad_positive: positive,
+        grad_at_zero: negative.clone(),
+        grad_negative: negative,
         padded: conv.padding > 0,
         strided: conv.stride > 1,
         dilation_zeros: conv.stride - 1,
@@ -418,133 +414,143 @@ fn shape_view(problem: &Problem) -> ShapeView {
 /// The exercise's inputs, printed in full.
 pub fn given(problem: &Problem) -> Given {
     Given {
-        x: INPUT.rows(&problem.x),
-        x_padded: INPUT.rows(&conv::pad(&problem.x, problem.conv.padding)),
-        f1: INPUT.rows(&problem.f1),
-        f1_rot: INPUT.rows(&conv::rotate_180(&problem.f1)),
-        b1: INPUT.num(problem.b1),
-        w2: INPUT.list(&problem.w2),
-        b2: INPUT.num(problem.b2),
+        x: input_rows(problem.x.view()),
+        x_padded: input_rows(conv::pad(problem.x.view(), problem.conv.padding, 0.0).view()),
+        f1: input_rows(problem.f1.view()),
+        f1_rot: input_rows(conv::rotate_180(problem.f1.view()).view()),
+        b1: input(problem.b1),
+        w2: problem.w2.iter().map(|&w| input(w)).collect(),
+        b2: input(problem.b2),
         y: problem.y.to_string(),
-        lr: INPUT.num(problem.lr),
+        lr: input(problem.lr),
     }
 }
 
-fn steps(problem: &Problem, solution: &Solution, shown: &Displayed, fmt: Fmt) -> Steps {
-    let padded = conv::pad(&problem.x, problem.conv.padding);
+fn steps(solution: &Solution, shown: &Values<Decimal>, text: &Values<String>) -> Steps {
+    let problem = &solution.problem;
     let stride = problem.conv.stride;
-    let d_z1_dilated = conv::dilate(&shown.d_z1, stride);
+    let zero = || "0".to_string();
+    let d_z1 = text.map0(Step::DZ1);
+    let d_z1_dilated = conv::dilate(d_z1, stride, zero());
     let (kh, kw) = problem.f1.dim();
     let (dh, dw) = d_z1_dilated.dim();
+    let padded = conv::pad(problem.x.view(), problem.conv.padding, 0.0);
     let x_read = padded.slice(s![..dh + kh - 1, ..dw + kw - 1]).to_owned();
     let mt = solution.backward.conv_matrix.t().to_owned();
+    let list = |step| text.vector(step).to_vec();
+    let one = |step| text.scalar(step).clone();
+    let map = |step| rows(text.map0(step));
     Steps {
-        z1_entry: z1_entry(problem, &padded, shown, fmt),
-        z1: fmt.rows(&shown.z1),
-        a1: fmt.rows(&shown.a1),
-        p1: fmt.rows(&shown.p1),
-        s: fmt.list(&shown.s),
-        z2_sum: z2_sum(problem, shown, fmt),
-        z2: fmt.num(shown.z2),
-        neg_z2: fmt.num(-shown.z2),
-        y_hat: fmt.num(shown.y_hat),
-        loss: fmt.num(shown.loss),
-        d_z2: fmt.num(shown.d_z2),
-        d_w2: fmt.list(&shown.d_w2),
-        d_b2: fmt.num(shown.d_b2),
-        w2_new: fmt.list(&shown.w2_new),
-        b2_new: fmt.num(shown.b2_new),
-        d_s: fmt.list(&shown.d_s),
-        d_p1: fmt.rows(&shown.d_p1),
-        d_a1: fmt.rows(&shown.d_a1),
-        act_grad: fmt.rows(&shown.act_grad),
-        d_z1: fmt.rows(&shown.d_z1),
-        x_read: INPUT.rows(&x_read),
-        d_z1_dilated: fmt.rows(&d_z1_dilated),
-        d_f1: fmt.rows(&shown.d_f1),
-        d_b1_terms: written_terms(&shown.d_z1, fmt),
-        d_b1: fmt.num(shown.d_b1),
-        f1_new: fmt.rows(&shown.f1_new),
-        b1_new: fmt.num(shown.b1_new),
-        mt: INPUT.rows_few_values(&mt),
-        d_z1_framed: fmt.rows(&conv::full_conv_frame(&shown.d_z1, (kh, kw), stride)),
-        d_p0_padded: fmt.rows(&shown.d_p0_padded),
-        d_p0: fmt.rows(&shown.d_p0),
-        vec_d_z1: shown.d_z1.iter().map(|&v| fmt.num(v)).collect(),
-        vec_d_p0: shown.d_p0.iter().map(|&v| fmt.num(v)).collect(),
+        z1_entry: z1_entry(problem, &padded, text),
+        z1: map(Step::Z1),
+        a1: map(Step::A1),
+        p1: map(Step::P1),
+        s: list(Step::S),
+        z2_sum: z2_sum(problem, text),
+        z2: one(Step::Z2),
+        neg_z2: decimal_text(&-*shown.scalar(Step::Z2)),
+        y_hat: one(Step::YHat),
+        loss: one(Step::Loss),
+        d_z2: one(Step::DZ2),
+        d_w2: list(Step::DW2),
+        d_b2: one(Step::DB2),
+        w2_new: list(Step::W2New),
+        b2_new: one(Step::B2New),
+        d_s: list(Step::DS),
+        d_p1: map(Step::DP1),
+        d_a1: map(Step::DA1),
+        act_grad: map(Step::ActGrad),
+        d_z1: rows(d_z1),
+        x_read: input_rows(x_read.view()),
+        d_z1_dilated: rows(d_z1_dilated.view()),
+        d_f1: rows(text.filter0(Step::DF1)),
+        d_b1_terms: written_terms(shown.map0(Step::DZ1)),
+        d_b1: one(Step::DB1),
+        f1_new: rows(text.filter0(Step::F1New)),
+        b1_new: one(Step::B1New),
+        mt: input_rows_few_values(mt.view()),
+        d_z1_framed: rows(conv::full_conv_frame(d_z1, (kh, kw), stride, zero()).view()),
+        d_p0_padded: map(Step::DP0Padded),
+        d_p0: map(Step::DP0),
+        vec_d_z1: d_z1.iter().cloned().collect(),
+        vec_d_p0: text.map0(Step::DP0).iter().cloned().collect(),
     }
 }
 
 /// Z1's top-left entry: the first window of the padded input times F1, plus B1.
-fn z1_entry(problem: &Problem, padded: &Array2<f64>, shown: &Displayed, fmt: Fmt) -> WrittenSum {
+fn z1_entry(problem: &Problem, padded: &Array2<f64>, text: &Values<String>) -> WrittenSum {
     let (kh, kw) = problem.f1.dim();
     let window = padded.slice(s![..kh, ..kw]);
     WrittenSum {
         terms: window
             .iter()
             .zip(problem.f1.iter())
-            .map(|(&x, &f)| [INPUT.num(x), INPUT.num(f)])
+            .map(|(&x, &f)| [input(x), input(f)])
             .collect(),
-        bias: Some(INPUT.num(problem.b1)),
-        value: fmt.num(shown.z1[(0, 0)]),
+        bias: Some(input(problem.b1)),
+        value: text.map0(Step::Z1)[(0, 0)].clone(),
     }
 }
 
-fn z2_sum(problem: &Problem, shown: &Displayed, fmt: Fmt) -> Option<WrittenSum> {
-    (shown.s.len() <= MAX_WRITTEN_TERMS).then(|| WrittenSum {
+fn z2_sum(problem: &Problem, text: &Values<String>) -> Option<WrittenSum> {
+    let s = text.vector(Step::S);
+    (s.len() <= MAX_WRITTEN_TERMS).then(|| WrittenSum {
         terms: problem
             .w2
             .iter()
-            .zip(shown.s.iter())
-            .map(|(&w, &s)| [INPUT.num(w), fmt.num(s)])
+            .zip(s.iter())
+            .map(|(&w, s)| [input(w), s.clone()])
             .collect(),
-        bias: Some(INPUT.num(problem.b2)),
-        value: fmt.num(shown.z2),
+        bias: Some(input(problem.b2)),
+        value: text.scalar(Step::Z2).clone(),
     })
 }
 
-/// The non-zero entries of `m`, formatted, when there are few enough to write out.
-fn written_terms(m: &Array2<f64>, fmt: Fmt) -> Option<Vec<String>> {
+/// The non-zero entries of `m`, as text, when there are few enough to write out.
+fn written_terms(m: ArrayView2<'_, Decimal>) -> Option<Vec<String>> {
     let terms: Vec<String> = m
         .iter()
-        .filter(|&&v| v != 0.0)
-        .map(|&v| fmt.num(v))
+        .filter(|v| !v.is_zero())
+        .map(decimal_text)
         .collect();
     (terms.len() <= MAX_WRITTEN_TERMS).then_some(terms)
 }
 
-fn answers(shown: &Displayed, knobs: &Knobs, fmt: Fmt) -> Answers {
-    let n = shown.d_w2.len();
+/// What the question gives, read off the shown values: knobs never compute anything.
+fn answers(text: &Values<String>, knobs: &Knobs) -> Answers {
+    let d_w2 = text.vector(Step::DW2);
+    let n = d_w2.len();
     // The student always computes at least one entry.
     let given = knobs.give_d_w2.min(n.saturating_sub(1));
-    let partial = |v: &Array1<f64>| -> Vec<Option<String>> {
+    let partial = |v: ArrayView1<'_, String>| -> Vec<Option<String>> {
         v.iter()
             .enumerate()
-            .map(|(k, &x)| (k < given).then(|| fmt.num(x)))
+            .map(|(k, x)| (k < given).then(|| x.clone()))
             .collect()
     };
-    let (kh, kw) = shown.f1_new.dim();
+    let f1_new = text.filter0(Step::F1New);
+    let (kh, kw) = f1_new.dim();
     let blanks = knobs.give_f1_except.map_or(0, |b| b.min(kh * kw));
     let first_blank = if blanks == 0 { 0 } else { kh * kw - blanks };
-    let f1_new = (0..kh)
+    let f1_rows = (0..kh)
         .map(|i| {
             (0..kw)
                 .map(|j| {
                     let k = i * kw + j;
-                    (blanks > 0 && k < first_blank).then(|| fmt.num(shown.f1_new[(i, j)]))
+                    (blanks > 0 && k < first_blank).then(|| f1_new[(i, j)].clone())
                 })
                 .collect()
         })
         .collect();
-    let (h, w) = shown.d_p0.dim();
+    let (h, w) = text.map0(Step::DP0).dim();
     Answers {
-        z1: fmt.rows(&shown.z1),
-        a1: fmt.rows(&shown.a1),
-        p1: fmt.rows(&shown.p1),
-        y_hat: fmt.num(shown.y_hat),
-        d_w2: (given > 0).then(|| partial(&shown.d_w2)),
-        w2_new: partial(&shown.w2_new),
-        f1_new,
+        z1: rows(text.map0(Step::Z1)),
+        a1: rows(text.map0(Step::A1)),
+        p1: rows(text.map0(Step::P1)),
+        y_hat: text.scalar(Step::YHat).clone(),
+        d_w2: (given > 0).then(|| partial(d_w2)),
+        w2_new: partial(text.vector(Step::W2New)),
+        f1_new: f1_rows,
         d_w2_given: given,
         f1_blanks: blanks,
         d_p0: vec![vec![None; w]; h],

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
 use crate::error::{Error, Result};
-use crate::solve::shown::{self, Rounding};
+use crate::solve::shown::{self, Rounding, Shown};
 use crate::solve::Solution;
 use crate::spec::difficulty::Knobs;
 use crate::spec::Problem;
@@ -330,16 +330,15 @@ pub fn moodle_question<G: Serialize>(
     render(tera, "moodle/question.html", &question)
 }
 
-/// Renders the question sheet and/or worked solution of one exercise as `options` say.
-/// `solution` must be `solve(problem)`; the shown numbers follow `options.rounding`.
+/// Renders the question sheet and/or worked solution of one solved exercise as `options` say;
+/// the shown numbers follow `options.rounding`.
 pub fn render_exercise(
-    problem: &Problem,
     solution: &Solution,
     options: &RenderOptions,
     tera: &Tera,
 ) -> Result<String> {
-    let shown = shown::displayed(problem, solution, options.decimals, options.rounding);
-    let context = context::build(problem, solution, &shown, options);
+    let shown = shown::shown(solution, options.decimals, options.rounding)?;
+    let context = context::build(solution, &shown, options);
     render(tera, options.format.entry_template(), &context)
 }
 
@@ -358,18 +357,17 @@ pub struct SheetSpec {
 /// other settings. The same text as [`render_exercise`] per document, but the shown numbers
 /// and the template context are built once: batches render four sheets per student.
 pub fn render_sheets(
-    problem: &Problem,
     solution: &Solution,
+    shown: &Shown,
     options: &RenderOptions,
     sheets: &[SheetSpec],
     tera: &Tera,
 ) -> Result<Vec<String>> {
-    let shown = shown::displayed(problem, solution, options.decimals, options.rounding);
     let all_parts = RenderOptions {
         part: Part::Both,
         ..options.clone()
     };
-    let exam = context::build(problem, solution, &shown, &all_parts);
+    let exam = context::build(solution, shown, &all_parts);
     let mut context = Context::from_serialize(&exam).map_err(template_error)?;
     sheets
         .iter()
@@ -391,9 +389,10 @@ mod tests {
     #[test]
     fn render_sheets_matches_rendering_each_sheet_alone() {
         let problem = crate::spec::fixtures::task_3_1();
-        let solution = crate::solve::solve(&problem);
+        let solution = crate::solve::solve(&problem).unwrap();
         let tera = engine().unwrap();
         let options = RenderOptions::default();
+        let shown = shown::shown(&solution, options.decimals, options.rounding).unwrap();
         let spec = |format, part, fragment| SheetSpec {
             format,
             part,
@@ -406,7 +405,7 @@ mod tests {
             spec(Format::Markdown, Part::Both, false),
             spec(Format::Markdown, Part::Solution, true),
         ];
-        let together = render_sheets(&problem, &solution, &options, &sheets, &tera).unwrap();
+        let together = render_sheets(&solution, &shown, &options, &sheets, &tera).unwrap();
         for (text, sheet) in together.iter().zip(sheets) {
             let alone = RenderOptions {
                 format: sheet.format,
@@ -414,7 +413,7 @@ mod tests {
                 fragment: sheet.fragment,
                 ..options.clone()
             };
-            let expected = render_exercise(&problem, &solution, &alone, &tera).unwrap();
+            let expected = render_exercise(&solution, &alone, &tera).unwrap();
             assert_eq!(text, &expected, "{sheet:?}");
         }
     }

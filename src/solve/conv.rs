@@ -1,39 +1,21 @@
-//! Single-channel convolution in the deep-learning sense (cross-correlation, no kernel flip),
-//! its explicit matrix form, and the two equivalent ways back to the input gradient.
-//! Pure functions of ndarray values.
+//! The convolution's structure as the worked solution lays it out: the explicit matrix M with
+//! vec(Z1) = M vec(X) + B1, and the padded, rotated, dilated and framed forms of its operands.
+//! The convolution's arithmetic is a step of the chain (`chain`); these are layouts, generic
+//! over the entry type so that shown (decimal) values are laid out like exact ones.
 
-use ndarray::{s, Array2};
+use ndarray::{s, Array2, ArrayView2};
 
-/// Surrounds `x` with `p` rows/columns of zeros on every side. `x`: (h, w) -> (h + 2p, w + 2p).
-pub fn pad(x: &Array2<f64>, p: usize) -> Array2<f64> {
+/// Surrounds `x` with `p` rows/columns of `zero` on every side. `x`: (h, w) -> (h + 2p, w + 2p).
+pub fn pad<T: Clone>(x: ArrayView2<'_, T>, p: usize, zero: T) -> Array2<T> {
     let (h, w) = x.dim();
-    let mut out = Array2::zeros((h + 2 * p, w + 2 * p));
-    out.slice_mut(s![p..p + h, p..p + w]).assign(x);
+    let mut out = Array2::from_elem((h + 2 * p, w + 2 * p), zero);
+    out.slice_mut(s![p..p + h, p..p + w]).assign(&x);
     out
 }
 
 /// Output size of a window of `k` sliding over `n` at `stride`, floored.
 pub fn output_len(n: usize, k: usize, stride: usize) -> usize {
     (n - k) / stride + 1
-}
-
-/// Cross-correlation at `stride`: `out[i][j] = sum_ab x[i*stride + a][j*stride + b] * f[a][b]`.
-/// `x`: (h, w), `f`: (kh, kw) -> ((h - kh)/stride + 1, (w - kw)/stride + 1). Requires kh <= h, kw <= w.
-pub fn cross_correlate(x: &Array2<f64>, f: &Array2<f64>, stride: usize) -> Array2<f64> {
-    let (h, w) = x.dim();
-    let (kh, kw) = f.dim();
-    let out_dim = (output_len(h, kh, stride), output_len(w, kw, stride));
-    // Plain index loops: exercise-sized matrices are tiny, and allocating a product array per
-    // output entry dominated the generator's time.
-    Array2::from_shape_fn(out_dim, |(i, j)| {
-        let mut sum = 0.0;
-        for a in 0..kh {
-            for b in 0..kw {
-                sum += x[[i * stride + a, j * stride + b]] * f[[a, b]];
-            }
-        }
-        sum
-    })
 }
 
 /// The matrix M with vec(cross_correlate(pad(x, padding), f, stride)) = M vec(x), row-major vec,
@@ -66,67 +48,36 @@ pub fn conv_matrix(
 }
 
 /// Rotates a matrix by 180 degrees (flips both axes). `f`: (kh, kw) -> (kh, kw).
-pub fn rotate_180(f: &Array2<f64>) -> Array2<f64> {
+pub fn rotate_180<T: Clone>(f: ArrayView2<'_, T>) -> Array2<T> {
     f.slice(s![..;-1, ..;-1]).to_owned()
 }
 
 /// Inserts `stride - 1` zeros between neighbouring entries, undoing a strided subsampling.
 /// `d`: (h, w) -> ((h - 1) * stride + 1, (w - 1) * stride + 1).
-pub fn dilate(d: &Array2<f64>, stride: usize) -> Array2<f64> {
+pub fn dilate<T: Clone>(d: ArrayView2<'_, T>, stride: usize, zero: T) -> Array2<T> {
     let (h, w) = d.dim();
-    let mut out = Array2::zeros(((h - 1) * stride + 1, (w - 1) * stride + 1));
-    out.slice_mut(s![..;stride, ..;stride]).assign(d);
+    let mut out = Array2::from_elem(((h - 1) * stride + 1, (w - 1) * stride + 1), zero);
+    out.slice_mut(s![..;stride, ..;stride]).assign(&d);
     out
 }
 
 /// dC/dZ1 prepared for the full convolution: dilated by the stride, then framed by kh - 1 rows
 /// and kw - 1 columns of zeros on every side so that every filter tap meets every gradient entry.
 /// `d_z1`: (out_h, out_w), `f`: (kh, kw) -> ((out_h - 1) * stride + 2kh - 1, (out_w - 1) * stride + 2kw - 1).
-pub fn full_conv_frame(d_z1: &Array2<f64>, f: (usize, usize), stride: usize) -> Array2<f64> {
+pub fn full_conv_frame<T: Clone>(
+    d_z1: ArrayView2<'_, T>,
+    f: (usize, usize),
+    stride: usize,
+    zero: T,
+) -> Array2<T> {
     let (kh, kw) = f;
-    let dilated = dilate(d_z1, stride);
+    let dilated = dilate(d_z1, stride, zero.clone());
     let (dh, dw) = dilated.dim();
-    let mut framed = Array2::zeros((dh + 2 * (kh - 1), dw + 2 * (kw - 1)));
+    let mut framed = Array2::from_elem((dh + 2 * (kh - 1), dw + 2 * (kw - 1)), zero);
     framed
         .slice_mut(s![kh - 1..kh - 1 + dh, kw - 1..kw - 1 + dw])
         .assign(&dilated);
     framed
-}
-
-/// dC/d(padded X): the framed dC/dZ1 cross-correlated with F1 rotated by 180 degrees, placed in
-/// the top-left of the padded input. Rows/columns that the forward pass never read (floored
-/// output size) get zero gradient.
-/// `d_z1`: (out_h, out_w), `f`: (kh, kw), `input`: (h, w) -> (h + 2 padding, w + 2 padding).
-pub fn input_gradient_padded(
-    d_z1: &Array2<f64>,
-    f: &Array2<f64>,
-    stride: usize,
-    padding: usize,
-    input: (usize, usize),
-) -> Array2<f64> {
-    let framed = full_conv_frame(d_z1, f.dim(), stride);
-    let touched = cross_correlate(&framed, &rotate_180(f), 1);
-    let (h, w) = input;
-    let mut d_padded = Array2::zeros((h + 2 * padding, w + 2 * padding));
-    let (th, tw) = touched.dim();
-    d_padded.slice_mut(s![..th, ..tw]).assign(&touched);
-    d_padded
-}
-
-/// dC/dX as the full convolution of the dilated, zero-padded dC/dZ1 with F1 rotated by 180
-/// degrees ([`input_gradient_padded`]), cropped back to the unpadded input.
-/// `d_z1`: (out_h, out_w), `f`: (kh, kw), `input`: (h, w) -> (h, w).
-pub fn input_gradient_full_conv(
-    d_z1: &Array2<f64>,
-    f: &Array2<f64>,
-    stride: usize,
-    padding: usize,
-    input: (usize, usize),
-) -> Array2<f64> {
-    let (h, w) = input;
-    input_gradient_padded(d_z1, f, stride, padding, input)
-        .slice(s![padding..padding + h, padding..padding + w])
-        .to_owned()
 }
 
 #[cfg(test)]
@@ -135,37 +86,34 @@ mod tests {
     use ndarray::array;
 
     #[test]
-    fn cross_correlation_does_not_flip_the_kernel() {
-        // The original's convention: Z11 = 2*0.5 + 0*1 + 0*0 + 4*(-0.5) = -1 before the bias.
-        let x = array![[2.0, 0.0], [0.0, 4.0]];
-        let f = array![[0.5, 1.0], [0.0, -0.5]];
-        assert_eq!(cross_correlate(&x, &f, 1), array![[-1.0]]);
-    }
-
-    #[test]
-    fn stride_floors_the_output_size() {
-        let x = Array2::<f64>::ones((5, 5));
-        let f = Array2::<f64>::ones((2, 2));
-        assert_eq!(cross_correlate(&x, &f, 2).dim(), (2, 2));
-    }
-
-    #[test]
     fn padding_surrounds_with_zeros() {
-        let p = pad(&array![[1.0]], 1);
+        let p = pad(array![[1.0]].view(), 1, 0.0);
         assert_eq!(p, array![[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]);
     }
 
     #[test]
     fn dilate_inserts_stride_minus_one_zeros() {
-        let d = dilate(&array![[1.0, 2.0], [3.0, 4.0]], 2);
+        let d = dilate(array![[1.0, 2.0], [3.0, 4.0]].view(), 2, 0.0);
         assert_eq!(d, array![[1.0, 0.0, 2.0], [0.0, 0.0, 0.0], [3.0, 0.0, 4.0]]);
     }
 
     #[test]
     fn rotate_180_flips_both_axes() {
         assert_eq!(
-            rotate_180(&array![[1.0, 2.0], [3.0, 4.0]]),
+            rotate_180(array![[1.0, 2.0], [3.0, 4.0]].view()),
             array![[4.0, 3.0], [2.0, 1.0]]
         );
+    }
+
+    #[test]
+    fn the_conv_matrix_holds_each_window_s_taps() {
+        // Task 3.1's first window reads X[0][0], X[0][1], X[1][0], X[1][1].
+        let m = conv_matrix((5, 5), &array![[0.5, 1.0], [0.0, -0.5]], 1, 0);
+        assert_eq!(m.dim(), (16, 25));
+        assert_eq!(
+            (m[[0, 0]], m[[0, 1]], m[[0, 5]], m[[0, 6]]),
+            (0.5, 1.0, 0.0, -0.5)
+        );
+        assert_eq!(m.row(0).iter().filter(|&&v| v != 0.0).count(), 3);
     }
 }

@@ -1,18 +1,23 @@
 //! The solver: forward pass, loss, every gradient, the convolution matrix and the SGD update
-//! for one [`Problem`], exactly (f64) and as a worked solution shows them ([`shown`]), and the
-//! work a student does ([`workload`]). Pure ndarray arithmetic: no randomness, no templates, no
-//! I/O.
+//! for one [`Problem`]. The chain of steps is defined once ([`step`] names them, `chain` holds
+//! their formulas) and evaluated in three arithmetics: exactly in f64 ([`solve`], the JSON
+//! contract), as the stepwise worked solution shows it in exact decimals ([`shown`]), and as
+//! counted work ([`workload`]). Pure: no randomness, no templates, no I/O.
 
-pub mod activation;
+mod arith;
+mod chain;
 pub mod conv;
-pub mod loss;
-pub mod pool;
 pub mod shown;
+pub mod step;
 pub mod workload;
 
 use ndarray::{Array1, Array2};
 use serde::Serialize;
 
+pub use chain::{argmax, piecewise_derivative, window_origin, Values, LEAKY_SLOPE};
+use step::Step;
+
+use crate::error::Result;
 use crate::spec::rows::{serialize_list, serialize_rows};
 use crate::spec::Problem;
 
@@ -94,7 +99,8 @@ pub struct Update {
     pub b1: f64,
 }
 
-/// A problem with its complete solution: the `solve --format json` contract.
+/// A problem with its complete exact solution: the `solve --format json` contract (with the
+/// shown values added by [`shown::Shown`]).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Solution {
     /// The exercise.
@@ -105,10 +111,13 @@ pub struct Solution {
     pub backward: Backward,
     /// The parameters after the step.
     pub update: Update,
+    /// Every step's exact value, for the shown values and the workload.
+    #[serde(skip)]
+    pub values: Values<f64>,
 }
 
 impl Solution {
-    /// The `solve --format json` contract: pretty JSON with a trailing newline.
+    /// The JSON contract without shown values: pretty JSON with a trailing newline.
     pub fn to_json(&self) -> String {
         let mut text =
             serde_json::to_string_pretty(self).expect("invariant: a solution serialises to JSON");
@@ -117,106 +126,51 @@ impl Solution {
     }
 }
 
-/// Solves a validated problem exactly (in f64).
-pub fn solve(problem: &Problem) -> Solution {
-    let forward = forward(problem);
-    let backward = backward(problem, &forward);
-    let update = update(problem, &backward);
-    Solution {
+/// Solves a validated problem exactly (in f64). Fails, naming the step, when a value is not a
+/// finite number.
+pub fn solve(problem: &Problem) -> Result<Solution> {
+    let values = exact_until(problem, Step::B1New)?;
+    Ok(Solution {
         problem: problem.clone(),
-        forward,
-        backward,
-        update,
-    }
+        forward: Forward {
+            z1: values.map0(Step::Z1).to_owned(),
+            a1: values.map0(Step::A1).to_owned(),
+            p1: values.map0(Step::P1).to_owned(),
+            s: values.vector(Step::S).to_owned(),
+            z2: *values.scalar(Step::Z2),
+            y_hat: *values.scalar(Step::YHat),
+            loss: *values.scalar(Step::Loss),
+        },
+        backward: Backward {
+            d_z2: *values.scalar(Step::DZ2),
+            d_w2: values.vector(Step::DW2).to_owned(),
+            d_b2: *values.scalar(Step::DB2),
+            d_s: values.vector(Step::DS).to_owned(),
+            d_p1: values.map0(Step::DP1).to_owned(),
+            d_a1: values.map0(Step::DA1).to_owned(),
+            d_z1: values.map0(Step::DZ1).to_owned(),
+            d_f1: values.filter0(Step::DF1).to_owned(),
+            d_b1: *values.scalar(Step::DB1),
+            d_p0: values.map0(Step::DP0).to_owned(),
+            conv_matrix: conv::conv_matrix(
+                problem.x.dim(),
+                &problem.f1,
+                problem.conv.stride,
+                problem.conv.padding,
+            ),
+        },
+        update: Update {
+            w2: values.vector(Step::W2New).to_owned(),
+            b2: *values.scalar(Step::B2New),
+            f1: values.filter0(Step::F1New).to_owned(),
+            b1: *values.scalar(Step::B1New),
+        },
+        values,
+    })
 }
 
-/// Z1 before the activation. `x`: (h, w), `f1`: (kh, kw) -> (out_h, out_w).
-pub fn conv_forward(problem: &Problem) -> Array2<f64> {
-    let padded = conv::pad(&problem.x, problem.conv.padding);
-    conv::cross_correlate(&padded, &problem.f1, problem.conv.stride) + problem.b1
-}
-
-/// The forward pass through conv, activation, pool, flatten, dense and sigmoid, and the loss.
-pub fn forward(problem: &Problem) -> Forward {
-    let z1 = conv_forward(problem);
-    let a1 = activation::apply(problem.activation, &z1);
-    let p1 = pool::forward(&a1, problem.pool);
-    let s = Array1::from_iter(p1.iter().copied());
-    let z2 = problem.w2.dot(&s) + problem.b2;
-    Forward {
-        y_hat: activation::sigmoid(z2),
-        loss: loss::value(problem.loss, z2, problem.label()),
-        z1,
-        a1,
-        p1,
-        s,
-        z2,
-    }
-}
-
-/// Back-propagation of the loss to every parameter and to the input P0.
-pub fn backward(problem: &Problem, fwd: &Forward) -> Backward {
-    let d_z2 = loss::d_z2(problem.loss, fwd.z2, problem.label());
-    let d_w2 = &fwd.s * d_z2;
-    let d_s = &problem.w2 * d_z2;
-    let d_p1 = d_s
-        .to_shape(fwd.p1.dim())
-        .expect("invariant: S has as many entries as P1")
-        .to_owned();
-    let d_a1 = pool::backward(&fwd.a1, &d_p1, problem.pool);
-    let d_z1 = &d_a1 * &activation::derivative(problem.activation, &fwd.z1);
-    let padded = conv::pad(&problem.x, problem.conv.padding);
-    let d_f1 = d_filter(&padded, &d_z1, problem.f1.dim(), problem.conv.stride);
-    let conv_matrix = conv::conv_matrix(
-        problem.x.dim(),
-        &problem.f1,
-        problem.conv.stride,
-        problem.conv.padding,
-    );
-    let d_z1_vec = Array1::from_iter(d_z1.iter().copied());
-    let d_p0 = conv_matrix
-        .t()
-        .dot(&d_z1_vec)
-        .into_shape_with_order(problem.x.dim())
-        .expect("invariant: M has h * w columns");
-    Backward {
-        d_z2,
-        d_w2,
-        d_b2: d_z2,
-        d_s,
-        d_p1,
-        d_a1,
-        d_b1: d_z1.sum(),
-        d_z1,
-        d_f1,
-        d_p0,
-        conv_matrix,
-    }
-}
-
-/// `dC/dF1[a][b] = sum_ij dC/dZ1[i][j] * Xpad[i*s + a][j*s + b]`: the padded input
-/// cross-correlated with dC/dZ1 (dilated by the stride).
-/// `padded`: (H, W), `d_z1`: (out_h, out_w) -> `filter` shape.
-pub fn d_filter(
-    padded: &Array2<f64>,
-    d_z1: &Array2<f64>,
-    filter: (usize, usize),
-    stride: usize,
-) -> Array2<f64> {
-    let dilated = conv::dilate(d_z1, stride);
-    let (dh, dw) = dilated.dim();
-    // Only the rows/columns the forward pass read take part (the output size was floored).
-    let used = padded.slice(ndarray::s![..dh + filter.0 - 1, ..dw + filter.1 - 1]);
-    conv::cross_correlate(&used.to_owned(), &dilated, 1)
-}
-
-/// One SGD step: parameter - lr * gradient.
-pub fn update(problem: &Problem, grad: &Backward) -> Update {
-    let lr = problem.lr;
-    Update {
-        w2: &problem.w2 - &(&grad.d_w2 * lr),
-        b2: problem.b2 - lr * grad.d_b2,
-        f1: &problem.f1 - &(&grad.d_f1 * lr),
-        b1: problem.b1 - lr * grad.d_b1,
-    }
+/// The exact values of every step up to and including `last`: what the generator's rules need
+/// (the forward pass alone is cheaper than the whole chain).
+pub fn exact_until(problem: &Problem, last: Step) -> Result<Values<f64>> {
+    chain::evaluate(problem, &mut arith::Exact, None, last)
 }

@@ -1,26 +1,29 @@
-//! The rounding policy: which number the worked solution *shows* for every step. Owns the two
-//! modes and the [`Displayed`] values they produce; must not format text (that is `number` and
-//! the templates) and must not change the solver's exact values (the JSON output stays exact).
+//! The numbers a worked solution shows for every step of the chain, under the sheet's rounding
+//! mode. Owns the two modes and the [`Shown`] values they produce (and their JSON form, the
+//! `shown` object); must not format text beyond a number's digits (that is `render` and the
+//! templates) and never changes the solver's exact values.
 //!
-//! - [`Rounding::Exact`]: every shown number is the exact value rounded to `decimals`.
-//! - [`Rounding::Stepwise`]: every shown result is computed from the *shown* numbers of the
-//!   steps before it, then rounded, as a student with a calculator does it. Each line of the
-//!   worked solution can then be checked from the lines above it. Sub-expressions a line does
-//!   not show (`lr * dC/dW2` inside an update) are not rounded on their own.
-//!
-//! The exercise's inputs (X, F1, B1, W2, B2, y, lr) are shown in full and used exactly in both
-//! modes. Two places keep the exact structure in stepwise mode, because a tie created by rounding
-//! would otherwise change *which* entry a gradient goes to: max-pool routing uses the exact
-//! arg-max (it is still a maximum of the shown window, since rounding keeps order), and the loss
-//! falls back to the exact value if the shown y_hat is exactly 0 or 1 and its logarithm is
-//! infinite.
+//! - [`Rounding::Exact`]: every shown number is the exact value rounded to D decimals.
+//! - [`Rounding::Stepwise`]: every shown value is its step's formula evaluated on the *shown*
+//!   values of the steps it reads (the exercise's inputs are exact decimals), with + - * and sums
+//!   in exact decimal arithmetic, then rounded half away from zero to D decimals, as a student
+//!   with a calculator does it. exp and ln are evaluated to about 27 digits before rounding.
+//!   Sub-expressions a line does not show (`lr * dC/dW2` inside an update) are not rounded on
+//!   their own. What feeds what: ReLU' and leaky ReLU' by the sign of the shown Z1; sigmoid' as
+//!   a(1 - a) and tanh' as 1 - a^2 from the shown A1; max-pool routing by the exact arg-max; the
+//!   loss from the shown y_hat, or the exact loss when the shown y_hat is exactly 0 or 1.
 
-use ndarray::{s, Array1, Array2};
-use serde::{Deserialize, Serialize};
+use ndarray::ArrayD;
+use rust_decimal::Decimal;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
 
-use super::{activation, conv, pool, Solution};
-use crate::number::round_to;
-use crate::spec::{Activation, Loss, Problem};
+use super::arith::Stepwise;
+use super::chain::{self, evaluate, Values};
+use super::step::Step;
+use super::Solution;
+use crate::error::{Error, Result};
+use crate::number::{decimal_text, format_number};
 
 /// How shown numbers are derived; see the module docs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -33,270 +36,221 @@ pub enum Rounding {
     Stepwise,
 }
 
-/// Every computed number the worked solution shows, already rounded. Shapes as in the solver.
+/// Every step's shown value, rounded to `decimals`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Displayed {
-    /// Z1: (out_h, out_w).
-    pub z1: Array2<f64>,
-    /// A1: (out_h, out_w).
-    pub a1: Array2<f64>,
-    /// P1: (p_h, p_w).
-    pub p1: Array2<f64>,
-    /// S: (p_h * p_w).
-    pub s: Array1<f64>,
-    /// z2.
-    pub z2: f64,
-    /// y_hat.
-    pub y_hat: f64,
-    /// The loss.
-    pub loss: f64,
-    /// dC/dz2.
-    pub d_z2: f64,
-    /// dC/dW2: (n).
-    pub d_w2: Array1<f64>,
-    /// dC/dB2.
-    pub d_b2: f64,
-    /// dC/dS: (n).
-    pub d_s: Array1<f64>,
-    /// dC/dP1: (p_h, p_w).
-    pub d_p1: Array2<f64>,
-    /// dC/dA1: (out_h, out_w).
-    pub d_a1: Array2<f64>,
-    /// act'(Z1), the activation's derivative entrywise (the ReLU mask): (out_h, out_w).
-    pub act_grad: Array2<f64>,
-    /// dC/dZ1: (out_h, out_w).
-    pub d_z1: Array2<f64>,
-    /// dC/dF1: (kh, kw).
-    pub d_f1: Array2<f64>,
-    /// dC/dB1.
-    pub d_b1: f64,
-    /// dC/d(padded X): (h + 2p, w + 2p); the full convolution's result before cropping.
-    pub d_p0_padded: Array2<f64>,
-    /// dC/dP0: (h, w).
-    pub d_p0: Array2<f64>,
-    /// Parameters after the SGD step.
-    pub w2_new: Array1<f64>,
-    /// B2 after the step.
-    pub b2_new: f64,
-    /// F1 after the step: (kh, kw).
-    pub f1_new: Array2<f64>,
-    /// B1 after the step.
-    pub b1_new: f64,
+pub struct Shown {
+    /// Decimals of every shown value.
+    pub decimals: usize,
+    /// How the values were derived.
+    pub rounding: Rounding,
+    /// The values, step by step, in the shapes of the chain.
+    pub values: Values<Decimal>,
 }
 
-/// The shown numbers of `solution` under `mode`, rounded to `decimals`.
-pub fn displayed(
-    problem: &Problem,
-    solution: &Solution,
-    decimals: usize,
-    mode: Rounding,
-) -> Displayed {
-    match mode {
-        Rounding::Exact => exact(problem, solution, decimals),
-        Rounding::Stepwise => stepwise(problem, solution, decimals),
-    }
-}
-
-fn round_matrix(m: &Array2<f64>, decimals: usize) -> Array2<f64> {
-    m.mapv(|v| round_to(v, decimals))
-}
-
-fn round_vector(v: &Array1<f64>, decimals: usize) -> Array1<f64> {
-    v.mapv(|x| round_to(x, decimals))
-}
-
-/// The padded-input gradient cropped to the input: (h + 2p, w + 2p) -> (h, w).
-pub fn crop_padding(d_padded: &Array2<f64>, padding: usize) -> Array2<f64> {
-    let (ph, pw) = d_padded.dim();
-    d_padded
-        .slice(s![padding..ph - padding, padding..pw - padding])
-        .to_owned()
-}
-
-fn input_gradient_padded(problem: &Problem, d_z1: &Array2<f64>) -> Array2<f64> {
-    conv::input_gradient_padded(
-        d_z1,
-        &problem.f1,
-        problem.conv.stride,
-        problem.conv.padding,
-        problem.x.dim(),
-    )
-}
-
-fn exact(problem: &Problem, sol: &Solution, decimals: usize) -> Displayed {
-    let (fwd, grad, upd) = (&sol.forward, &sol.backward, &sol.update);
-    let r = |x: f64| round_to(x, decimals);
-    // Cropping the rounded padded gradient keeps both shown forms of dC/dP0 identical.
-    let d_p0_padded = round_matrix(&input_gradient_padded(problem, &grad.d_z1), decimals);
-    Displayed {
-        z1: round_matrix(&fwd.z1, decimals),
-        a1: round_matrix(&fwd.a1, decimals),
-        p1: round_matrix(&fwd.p1, decimals),
-        s: round_vector(&fwd.s, decimals),
-        z2: r(fwd.z2),
-        y_hat: r(fwd.y_hat),
-        loss: r(fwd.loss),
-        d_z2: r(grad.d_z2),
-        d_w2: round_vector(&grad.d_w2, decimals),
-        d_b2: r(grad.d_b2),
-        d_s: round_vector(&grad.d_s, decimals),
-        d_p1: round_matrix(&grad.d_p1, decimals),
-        d_a1: round_matrix(&grad.d_a1, decimals),
-        act_grad: round_matrix(
-            &activation::derivative(problem.activation, &fwd.z1),
-            decimals,
-        ),
-        d_z1: round_matrix(&grad.d_z1, decimals),
-        d_f1: round_matrix(&grad.d_f1, decimals),
-        d_b1: r(grad.d_b1),
-        d_p0: crop_padding(&d_p0_padded, problem.conv.padding),
-        d_p0_padded,
-        w2_new: round_vector(&upd.w2, decimals),
-        b2_new: r(upd.b2),
-        f1_new: round_matrix(&upd.f1, decimals),
-        b1_new: r(upd.b1),
-    }
-}
-
-/// The loss from a shown y_hat, as a student evaluates the formula.
-pub fn loss_from_y_hat(loss: Loss, y_hat: f64, y: f64) -> f64 {
-    match loss {
-        // Only the term the label selects, so that 0 * ln(0) never makes a NaN.
-        Loss::Bce if y == 1.0 => -y_hat.ln(),
-        Loss::Bce => -(1.0 - y_hat).ln(),
-        Loss::Mse => 0.5 * (y_hat - y).powi(2),
-    }
-}
-
-/// dC/dz2 from a shown y_hat: the output layer's error through the sigmoid.
-pub fn d_z2_from_y_hat(loss: Loss, y_hat: f64, y: f64) -> f64 {
-    match loss {
-        Loss::Bce => y_hat - y,
-        Loss::Mse => (y_hat - y) * y_hat * (1.0 - y_hat),
-    }
-}
-
-/// act'(Z1) from the shown Z1 and A1, the way the worked solution writes it: ReLU and leaky
-/// ReLU by the sign of z, sigmoid as a(1 - a), tanh as 1 - a^2. `z1`, `a1`: (h, w) -> (h, w).
-pub fn act_grad_from_shown(act: Activation, z1: &Array2<f64>, a1: &Array2<f64>) -> Array2<f64> {
-    match act {
-        Activation::Relu | Activation::LeakyRelu => z1.mapv(|z| activation::derivative_one(act, z)),
-        Activation::Sigmoid => a1.mapv(|a| a * (1.0 - a)),
-        Activation::Tanh => a1.mapv(|a| 1.0 - a * a),
-    }
-}
-
-fn stepwise(problem: &Problem, sol: &Solution, decimals: usize) -> Displayed {
-    let r = |x: f64| round_to(x, decimals);
-    let (lr, y) = (problem.lr, problem.label());
-    let z1 = round_matrix(&super::conv_forward(problem), decimals);
-    let a1 = round_matrix(&activation::apply(problem.activation, &z1), decimals);
-    let p1 = round_matrix(&pool::forward(&a1, problem.pool), decimals);
-    let s = Array1::from_iter(p1.iter().copied());
-    let z2 = r(problem.w2.dot(&s) + problem.b2);
-    let y_hat = r(activation::sigmoid(z2));
-    let loss = match loss_from_y_hat(problem.loss, y_hat, y) {
-        c if c.is_finite() => r(c),
-        _ => r(sol.forward.loss),
+/// The shown values of `solution` under `rounding`, rounded to `decimals`.
+pub fn shown(solution: &Solution, decimals: usize, rounding: Rounding) -> Result<Shown> {
+    let values = match rounding {
+        Rounding::Exact => exact_rounded(&solution.values, decimals)?,
+        Rounding::Stepwise => evaluate(
+            &solution.problem,
+            &mut Stepwise::new(decimals),
+            Some(&solution.values),
+            Step::B1New,
+        )?,
     };
-    let d_z2 = r(d_z2_from_y_hat(problem.loss, y_hat, y));
-    let d_w2 = round_vector(&(&s * d_z2), decimals);
-    let d_s = round_vector(&(&problem.w2 * d_z2), decimals);
-    let d_p1 = d_s
-        .to_shape(p1.dim())
-        .expect("invariant: S has as many entries as P1")
-        .to_owned();
-    // Routing by the exact A1: see the module docs.
-    let d_a1 = round_matrix(
-        &pool::backward(&sol.forward.a1, &d_p1, problem.pool),
+    Ok(Shown {
         decimals,
-    );
-    let act_grad = round_matrix(&act_grad_from_shown(problem.activation, &z1, &a1), decimals);
-    let d_z1 = round_matrix(&(&d_a1 * &act_grad), decimals);
-    let padded = conv::pad(&problem.x, problem.conv.padding);
-    let d_f1 = round_matrix(
-        &super::d_filter(&padded, &d_z1, problem.f1.dim(), problem.conv.stride),
-        decimals,
-    );
-    let d_b1 = r(d_z1.sum());
-    let d_p0_padded = round_matrix(&input_gradient_padded(problem, &d_z1), decimals);
-    Displayed {
-        w2_new: round_vector(&(&problem.w2 - &(&d_w2 * lr)), decimals),
-        b2_new: r(problem.b2 - lr * d_z2),
-        f1_new: round_matrix(&(&problem.f1 - &(&d_f1 * lr)), decimals),
-        b1_new: r(problem.b1 - lr * d_b1),
-        d_p0: crop_padding(&d_p0_padded, problem.conv.padding),
-        d_p0_padded,
-        z1,
-        a1,
-        p1,
-        s,
-        z2,
-        y_hat,
-        loss,
-        d_z2,
-        d_w2,
-        d_b2: d_z2,
-        d_s,
-        d_p1,
-        d_a1,
-        act_grad,
-        d_z1,
-        d_f1,
-        d_b1,
+        rounding,
+        values,
+    })
+}
+
+/// Every exact value rounded half away from zero (on its shortest decimal representation).
+fn exact_rounded(exact: &Values<f64>, decimals: usize) -> Result<Values<Decimal>> {
+    let mut failed = None;
+    let values = exact.map(|&x| {
+        let text = format_number(x, decimals);
+        Decimal::from_str_exact(&text).unwrap_or_else(|_| {
+            failed.get_or_insert(x);
+            Decimal::ZERO
+        })
+    });
+    match failed {
+        Some(x) => Err(Error::invalid(
+            "exercise",
+            format!("the value {x} is too large to show exactly"),
+            "use smaller numbers in the exercise",
+        )),
+        None => Ok(values),
     }
+}
+
+impl Shown {
+    /// The shown value of a one-valued step (or a per-output step's first value) as f64.
+    pub fn scalar_f64(&self, step: Step) -> f64 {
+        to_f64(self.values.scalar(step))
+    }
+}
+
+/// The nearest f64 of a shown value.
+pub fn to_f64(x: &Decimal) -> f64 {
+    decimal_text(x)
+        .parse()
+        .expect("invariant: decimal text parses as f64")
+}
+
+/// A step's shown value in the shape of the exact JSON: a number, a list or a list of rows, of
+/// strings with the digits the sheet prints.
+fn json_value(step: Step, value: &ArrayD<Decimal>) -> serde_json::Value {
+    use serde_json::Value;
+    let text = |x: &Decimal| Value::String(decimal_text(x));
+    let rows = |m: ndarray::ArrayView2<'_, Decimal>| {
+        Value::Array(
+            m.rows()
+                .into_iter()
+                .map(|r| Value::Array(r.iter().map(text).collect()))
+                .collect(),
+        )
+    };
+    match value.ndim() {
+        0 => text(value.iter().next().expect("invariant: one value")),
+        _ => match step {
+            Step::S | Step::DS | Step::DW2 | Step::W2New => {
+                Value::Array(chain::vector(value).iter().map(text).collect())
+            }
+            Step::Z2
+            | Step::YHat
+            | Step::DZ2
+            | Step::DB2
+            | Step::B2New
+            | Step::DB1
+            | Step::B1New => text(chain::scalar(value)),
+            Step::DF1 | Step::F1New => rows(chain::filter0(value)),
+            _ => rows(chain::map0(value)),
+        },
+    }
+}
+
+impl Serialize for Shown {
+    /// The `shown` object: `decimals`, `rounding`, then `forward`, `backward` and `update`
+    /// with the keys and shapes of the exact objects (dC/dP0 is `backward.x`, the convolution
+    /// matrix is left out, `backward.act_grad` is act'(Z1)).
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let group = |steps: &[(&str, Step)]| -> serde_json::Map<String, serde_json::Value> {
+            steps
+                .iter()
+                .map(|(key, step)| (key.to_string(), json_value(*step, self.values.get(*step))))
+                .collect()
+        };
+        let mut map = s.serialize_map(Some(5))?;
+        map.serialize_entry("decimals", &self.decimals)?;
+        map.serialize_entry("rounding", &self.rounding)?;
+        map.serialize_entry("forward", &group(FORWARD))?;
+        map.serialize_entry("backward", &group(BACKWARD))?;
+        map.serialize_entry("update", &group(UPDATE))?;
+        map.end()
+    }
+}
+
+/// The JSON keys of the `shown` object's groups, as in the exact objects.
+const FORWARD: &[(&str, Step)] = &[
+    ("z1", Step::Z1),
+    ("a1", Step::A1),
+    ("p1", Step::P1),
+    ("s", Step::S),
+    ("z2", Step::Z2),
+    ("y_hat", Step::YHat),
+    ("loss", Step::Loss),
+];
+const BACKWARD: &[(&str, Step)] = &[
+    ("z2", Step::DZ2),
+    ("w2", Step::DW2),
+    ("b2", Step::DB2),
+    ("s", Step::DS),
+    ("p1", Step::DP1),
+    ("a1", Step::DA1),
+    ("z1", Step::DZ1),
+    ("f1", Step::DF1),
+    ("b1", Step::DB1),
+    ("x", Step::DP0),
+    ("act_grad", Step::ActGrad),
+];
+const UPDATE: &[(&str, Step)] = &[
+    ("w2", Step::W2New),
+    ("b2", Step::B2New),
+    ("f1", Step::F1New),
+    ("b1", Step::B1New),
+];
+
+/// The `solve --format json` contract: the exact `problem`, `forward`, `backward`, `update`
+/// and the `shown` values, as pretty JSON with a trailing newline.
+pub fn contract_json(solution: &Solution, shown: &Shown) -> String {
+    #[derive(Serialize)]
+    struct Contract<'a> {
+        #[serde(flatten)]
+        solution: &'a Solution,
+        shown: &'a Shown,
+    }
+    let mut text = serde_json::to_string_pretty(&Contract { solution, shown })
+        .expect("invariant: the contract serialises to JSON");
+    text.push('\n');
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::solve;
+    use crate::solve::solve;
     use crate::spec::fixtures::task_3_1 as task;
+
+    fn text(shown: &Shown, step: Step) -> String {
+        decimal_text(shown.values.scalar(step))
+    }
 
     #[test]
     fn exact_mode_rounds_the_exact_values() {
-        let p = task();
-        let sol = solve::solve(&p);
-        let d = displayed(&p, &sol, 3, Rounding::Exact);
-        assert_eq!(d.y_hat, round_to(sol.forward.y_hat, 3));
-        assert_eq!(d.loss, round_to(sol.forward.loss, 3));
-        assert_eq!(d.d_p0, round_matrix(&sol.backward.d_p0, 3));
+        let sol = solve(&task()).unwrap();
+        let d = shown(&sol, 3, Rounding::Exact).unwrap();
+        assert_eq!(text(&d, Step::YHat), format_number(sol.forward.y_hat, 3));
+        assert_eq!(text(&d, Step::Loss), format_number(sol.forward.loss, 3));
     }
 
     #[test]
     fn stepwise_loss_uses_the_shown_y_hat() {
         // Task 3.1: y_hat = 0.35434 shows as 0.354; -ln(0.354) = 1.03846 -> 1.038, while the
         // exact loss 1.03748 shows as 1.037. A student checking the line gets 1.038.
-        let p = task();
-        let sol = solve::solve(&p);
-        let d = displayed(&p, &sol, 3, Rounding::Stepwise);
-        assert_eq!(d.y_hat, 0.354);
-        assert_eq!(d.loss, 1.038);
-        assert_eq!(displayed(&p, &sol, 3, Rounding::Exact).loss, 1.037);
+        let sol = solve(&task()).unwrap();
+        let d = shown(&sol, 3, Rounding::Stepwise).unwrap();
+        assert_eq!(text(&d, Step::YHat), "0.354");
+        assert_eq!(text(&d, Step::Loss), "1.038");
+        assert_eq!(
+            text(&shown(&sol, 3, Rounding::Exact).unwrap(), Step::Loss),
+            "1.037"
+        );
     }
 
     #[test]
     fn stepwise_gradient_uses_the_shown_error() {
-        let p = task();
-        let d = displayed(&p, &solve::solve(&p), 3, Rounding::Stepwise);
-        assert_eq!(d.d_z2, -0.646);
-        assert_eq!(d.d_w2.to_vec(), vec![-1.292, -0.646, -1.938, -1.938]);
-        assert_eq!(d.w2_new.to_vec(), vec![0.746, 0.623, 0.169, 1.169]);
+        let sol = solve(&task()).unwrap();
+        let d = shown(&sol, 3, Rounding::Stepwise).unwrap();
+        assert_eq!(text(&d, Step::DZ2), "-0.646");
+        let list =
+            |step| -> Vec<String> { d.values.vector(step).iter().map(decimal_text).collect() };
+        assert_eq!(list(Step::DW2), ["-1.292", "-0.646", "-1.938", "-1.938"]);
+        assert_eq!(list(Step::W2New), ["0.746", "0.623", "0.169", "1.169"]);
     }
 
     #[test]
-    fn bce_loss_from_a_shown_y_hat_of_one_is_finite_for_label_one() {
-        assert_eq!(loss_from_y_hat(Loss::Bce, 1.0, 1.0), 0.0);
-        assert!(loss_from_y_hat(Loss::Bce, 1.0, 0.0).is_infinite());
-    }
-
-    #[test]
-    fn crop_padding_removes_the_frame() {
-        let m = Array2::from_shape_fn((4, 4), |(i, j)| (i * 4 + j) as f64);
-        assert_eq!(
-            crop_padding(&m, 1),
-            ndarray::array![[5.0, 6.0], [9.0, 10.0]]
-        );
-        assert_eq!(crop_padding(&m, 0), m);
+    fn the_json_object_has_the_exact_objects_keys_as_strings() {
+        let sol = solve(&task()).unwrap();
+        let d = shown(&sol, 3, Rounding::Stepwise).unwrap();
+        let json: serde_json::Value = serde_json::to_value(&d).unwrap();
+        assert_eq!(json["decimals"], 3);
+        assert_eq!(json["rounding"], "stepwise");
+        assert_eq!(json["forward"]["y_hat"], "0.354");
+        assert_eq!(json["backward"]["w2"][0], "-1.292");
+        assert_eq!(json["backward"]["x"].as_array().unwrap().len(), 5);
+        assert_eq!(json["update"]["f1"].as_array().unwrap().len(), 2);
+        assert!(json["backward"]["act_grad"].is_array());
     }
 }

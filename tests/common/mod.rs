@@ -187,8 +187,8 @@ pub(crate) fn options(preset: Preset, rounding: Rounding) -> RenderOptions {
 /// Renders with the built-in templates.
 pub(crate) fn render(problem: &Problem, options: &RenderOptions) -> String {
     let tera = render::engine().expect("built-in templates parse");
-    let solution = nnexam::solve::solve(problem);
-    render::render_exercise(problem, &solution, options, &tera).expect("renders")
+    let solution = nnexam::solve::solve(problem).expect("solves");
+    render::render_exercise(&solution, options, &tera).expect("renders")
 }
 
 /// True when CI asks that the TeX/KaTeX tests really run (`.ci/run` sets it).

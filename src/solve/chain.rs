@@ -1,0 +1,723 @@
+//! The formula of every step of the chain (see [`Step`]), written once, generic over the
+//! arithmetic ([`Arith`]): the exact solver, the stepwise worked solution and the workload count
+//! all evaluate these functions. Each step is computed entry by entry (row-major) from the
+//! exercise's inputs and the finished values of earlier steps, then settled (rounded, for the
+//! stepwise solution) before later steps read it.
+//!
+//! Tensors carry every index the exercise family needs, even where today's exercise files have
+//! one: X is (c_in, h, w), F1 (c_out, c_in, kh, kw), Z1 and the maps after it (c_out, ., .), W2
+//! (k, n) with k outputs.
+//!
+//! Two structural choices follow the exact values in every arithmetic, because a tie created by
+//! rounding would otherwise change *which* entry a gradient goes to: max-pool routing uses the
+//! exact arg-max (still a maximum of the shown window, since rounding keeps order), and the loss
+//! falls back to the exact loss when a shown y_hat of exactly 0 or 1 leaves ln(0).
+
+use ndarray::{
+    s, Array1, Array2, Array3, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView3, Axis, Dimension,
+    IxDyn,
+};
+
+use super::arith::Arith;
+use super::step::Step;
+use crate::error::Result;
+use crate::spec::{Activation, Loss, Pool, PoolKind, Problem};
+
+/// Slope of leaky ReLU for negative inputs.
+pub const LEAKY_SLOPE: f64 = 0.1;
+
+/// The values act'(z) takes for an activation made of linear pieces, `(for z > 0, for z <= 0)`
+/// (ReLU'(0) = 0, leaky ReLU'(0) = the slope); `None` for sigmoid and tanh, whose derivative the
+/// chain computes from A1.
+pub fn piecewise_derivative(act: Activation) -> Option<(f64, f64)> {
+    match act {
+        Activation::Relu => Some((1.0, 0.0)),
+        Activation::LeakyRelu => Some((1.0, LEAKY_SLOPE)),
+        Activation::Sigmoid | Activation::Tanh => None,
+    }
+}
+
+/// The sizes of every tensor of one exercise.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Dims {
+    c_in: usize,
+    h: usize,
+    w: usize,
+    padding: usize,
+    stride: usize,
+    c_out: usize,
+    kh: usize,
+    kw: usize,
+    oh: usize,
+    ow: usize,
+    pool: Pool,
+    ph: usize,
+    pw: usize,
+    /// Outputs of the fully connected layer.
+    k: usize,
+}
+
+impl Dims {
+    fn of(problem: &Problem) -> Dims {
+        let shapes = problem.shapes();
+        Dims {
+            c_in: 1,
+            h: shapes.x.0,
+            w: shapes.x.1,
+            padding: problem.conv.padding,
+            stride: problem.conv.stride,
+            c_out: 1,
+            kh: shapes.f1.0,
+            kw: shapes.f1.1,
+            oh: shapes.z1.0,
+            ow: shapes.z1.1,
+            pool: problem.pool,
+            ph: shapes.p1.0,
+            pw: shapes.p1.1,
+            k: 1,
+        }
+    }
+
+    /// Length of S.
+    fn n(&self) -> usize {
+        self.c_out * self.ph * self.pw
+    }
+
+    /// The shape of a step's value.
+    fn shape(&self, step: Step) -> Vec<usize> {
+        let map = vec![self.c_out, self.oh, self.ow];
+        let padded = vec![
+            self.c_in,
+            self.h + 2 * self.padding,
+            self.w + 2 * self.padding,
+        ];
+        match step {
+            Step::Z1 | Step::A1 | Step::DA1 | Step::ActGrad | Step::DZ1 => map,
+            Step::P1 | Step::DP1 => vec![self.c_out, self.ph, self.pw],
+            Step::S | Step::DS => vec![self.n()],
+            Step::Z2 | Step::YHat | Step::DZ2 | Step::DB2 | Step::B2New => vec![self.k],
+            Step::Loss => vec![],
+            Step::DW2 | Step::W2New => vec![self.k, self.n()],
+            Step::DF1 | Step::F1New => vec![self.c_out, self.c_in, self.kh, self.kw],
+            Step::DB1 | Step::B1New => vec![self.c_out],
+            Step::DP0 => vec![self.c_in, self.h, self.w],
+            Step::DP0Padded => padded,
+        }
+    }
+}
+
+/// The values of the evaluated steps, each a tensor of its step's shape.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Values<N> {
+    steps: Vec<Option<ArrayD<N>>>,
+}
+
+impl<N: Clone> Values<N> {
+    fn empty() -> Values<N> {
+        Values {
+            steps: vec![None; Step::ALL.len()],
+        }
+    }
+
+    /// Every evaluated step's value, transformed by `f` (formatting, conversion).
+    pub fn map<M: Clone>(&self, mut f: impl FnMut(&N) -> M) -> Values<M> {
+        Values {
+            steps: self
+                .steps
+                .iter()
+                .map(|t| t.as_ref().map(|t| t.map(&mut f)))
+                .collect(),
+        }
+    }
+}
+
+impl<N> Values<N> {
+    /// The value of `step`, or `None` when the evaluation stopped before it.
+    pub fn try_get(&self, step: Step) -> Option<&ArrayD<N>> {
+        self.steps[step.index()].as_ref()
+    }
+
+    /// The value of `step`. Panics when the evaluation stopped before it (a caller's bug).
+    pub fn get(&self, step: Step) -> &ArrayD<N> {
+        self.try_get(step)
+            .unwrap_or_else(|| panic!("invariant: step {} was evaluated", step.name()))
+    }
+
+    /// A map-shaped step's first map (or channel): (rows, columns).
+    pub fn map0(&self, step: Step) -> ArrayView2<'_, N> {
+        map0(self.get(step))
+    }
+
+    /// A filter-shaped step's first filter over its first channel: (kh, kw).
+    pub fn filter0(&self, step: Step) -> ArrayView2<'_, N> {
+        filter0(self.get(step))
+    }
+
+    /// A vector-shaped step as a vector; (k, n) steps give their first row.
+    pub fn vector(&self, step: Step) -> ArrayView1<'_, N> {
+        vector(self.get(step))
+    }
+
+    /// A step with one value (the loss), or the first value of a per-output step.
+    pub fn scalar(&self, step: Step) -> &N {
+        scalar(self.get(step))
+    }
+}
+
+/// A stack of maps' first map (or channel): (rows, columns).
+pub(crate) fn map0<N>(t: &ArrayD<N>) -> ArrayView2<'_, N> {
+    t.view()
+        .into_dimensionality::<ndarray::Ix3>()
+        .expect("invariant: a stack of maps")
+        .index_axis_move(Axis(0), 0)
+}
+
+/// A filter bank's first filter over its first channel: (kh, kw).
+pub(crate) fn filter0<N>(t: &ArrayD<N>) -> ArrayView2<'_, N> {
+    t.view()
+        .into_dimensionality::<ndarray::Ix4>()
+        .expect("invariant: a filter bank")
+        .index_axis_move(Axis(0), 0)
+        .index_axis_move(Axis(0), 0)
+}
+
+/// A vector as a vector; a (k, n) matrix gives its first row.
+pub(crate) fn vector<N>(t: &ArrayD<N>) -> ArrayView1<'_, N> {
+    match t.ndim() {
+        1 => t.view().into_dimensionality().expect("invariant: 1-D"),
+        _ => t
+            .view()
+            .into_dimensionality::<ndarray::Ix2>()
+            .expect("invariant: (k, n)")
+            .index_axis_move(Axis(0), 0),
+    }
+}
+
+/// The first value of a tensor (the only one of a scalar).
+pub(crate) fn scalar<N>(t: &ArrayD<N>) -> &N {
+    t.iter().next().expect("invariant: the tensor has a value")
+}
+
+/// The exercise's inputs in the arithmetic of an evaluation.
+struct Inputs<N> {
+    /// X with its zero padding: (c_in, h + 2p, w + 2p).
+    x_padded: Array3<N>,
+    /// (c_out, c_in, kh, kw).
+    f1: Array4<N>,
+    /// (c_out).
+    b1: Array1<N>,
+    /// (k, n).
+    w2: Array2<N>,
+    /// (k).
+    b2: Array1<N>,
+    y: u8,
+    y_value: N,
+    lr: N,
+    one: N,
+    half: N,
+    leaky_slope: N,
+}
+
+impl<N: Clone> Inputs<N> {
+    fn of<A: Arith<N = N>>(problem: &Problem, d: &Dims, arith: &mut A) -> Inputs<N> {
+        let p = d.padding;
+        let mut x_padded = Array3::from_elem((d.c_in, d.h + 2 * p, d.w + 2 * p), arith.zero());
+        for ((i, j), &v) in problem.x.indexed_iter() {
+            x_padded[(0, i + p, j + p)] = arith.given(v);
+        }
+        let f1 = Array4::from_shape_fn((d.c_out, d.c_in, d.kh, d.kw), |(_, _, a, b)| {
+            arith.given(problem.f1[(a, b)])
+        });
+        let w2 = Array2::from_shape_fn((d.k, d.n()), |(_, i)| arith.given(problem.w2[i]));
+        Inputs {
+            x_padded,
+            f1,
+            b1: Array1::from_elem(d.c_out, arith.given(problem.b1)),
+            w2,
+            b2: Array1::from_elem(d.k, arith.given(problem.b2)),
+            y: problem.y,
+            y_value: arith.given(f64::from(problem.y)),
+            lr: arith.given(problem.lr),
+            one: arith.given(1.0),
+            half: arith.given(0.5),
+            leaky_slope: arith.given(LEAKY_SLOPE),
+        }
+    }
+}
+
+/// Evaluates the chain of `problem` in `arith`, every step up to and including `last`.
+/// `reference` holds the exact values when `arith` is not the exact one (see the module docs
+/// for what follows them).
+pub(crate) fn evaluate<A: Arith>(
+    problem: &Problem,
+    arith: &mut A,
+    reference: Option<&Values<f64>>,
+    last: Step,
+) -> Result<Values<A::N>> {
+    let d = Dims::of(problem);
+    let inputs = Inputs::of(problem, &d, arith);
+    let mut values = Values::empty();
+    for step in Step::ALL.into_iter().take_while(|s| *s <= last) {
+        let mut value = {
+            let eval = Eval {
+                d: &d,
+                problem,
+                inputs: &inputs,
+                values: &values,
+                reference,
+            };
+            eval.step(step, arith)
+        };
+        arith.at(step, None);
+        arith.settle(
+            step,
+            value
+                .as_slice_memory_order_mut()
+                .expect("invariant: step values are built in standard layout"),
+        )?;
+        values.steps[step.index()] = Some(value);
+    }
+    Ok(values)
+}
+
+/// What one step's formula may read.
+struct Eval<'a, N> {
+    d: &'a Dims,
+    problem: &'a Problem,
+    inputs: &'a Inputs<N>,
+    values: &'a Values<N>,
+    reference: Option<&'a Values<f64>>,
+}
+
+/// Builds a step's tensor entry by entry in row-major order, telling `arith` which entry it
+/// computes.
+fn build<A: Arith>(
+    arith: &mut A,
+    step: Step,
+    shape: Vec<usize>,
+    mut entry: impl FnMut(&mut A, &[usize]) -> A::N,
+) -> ArrayD<A::N> {
+    let mut flat = 0;
+    ArrayD::from_shape_fn(IxDyn(&shape), |ix| {
+        arith.at(step, Some(flat));
+        flat += 1;
+        entry(arith, ix.slice())
+    })
+}
+
+/// Top-left corner (row, column) of window (i, j) of a pooling.
+pub fn window_origin(i: usize, j: usize, pool: Pool) -> (usize, usize) {
+    (i * pool.stride, j * pool.stride)
+}
+
+/// Position (row, column) in `a` of the first maximum (row-major) of pooling window (i, j).
+pub fn argmax<T: PartialOrd>(
+    a: ArrayView2<'_, T>,
+    i: usize,
+    j: usize,
+    pool: Pool,
+) -> (usize, usize) {
+    let (r0, c0) = window_origin(i, j, pool);
+    let mut best = (r0, c0);
+    for r in r0..r0 + pool.size {
+        for c in c0..c0 + pool.size {
+            // Strictly greater: a tie keeps the earlier (row-major) position.
+            if a[(r, c)] > a[best] {
+                best = (r, c);
+            }
+        }
+    }
+    best
+}
+
+/// The arg-max of every max-pooling window of every map: (c_out, ph, pw) -> (row, column).
+fn routes<T: PartialOrd>(a1: ArrayView3<'_, T>, d: &Dims) -> Array3<(usize, usize)> {
+    Array3::from_shape_fn((d.c_out, d.ph, d.pw), |(o, i, j)| {
+        argmax(a1.index_axis(Axis(0), o), i, j, d.pool)
+    })
+}
+
+fn view3<N>(t: &ArrayD<N>) -> ArrayView3<'_, N> {
+    t.view()
+        .into_dimensionality()
+        .expect("invariant: a stack of maps")
+}
+
+impl<N: Clone + PartialOrd> Eval<'_, N> {
+    fn get(&self, step: Step) -> &ArrayD<N> {
+        self.values.get(step)
+    }
+
+    fn step<A: Arith<N = N>>(&self, step: Step, arith: &mut A) -> ArrayD<N> {
+        let shape = self.d.shape(step);
+        match step {
+            Step::Z1 => self.z1(arith, shape),
+            Step::A1 => self.a1(arith, shape),
+            Step::P1 => self.p1(arith, shape),
+            Step::S => self.reshape(Step::P1, shape),
+            Step::Z2 => self.z2(arith, shape),
+            Step::YHat => {
+                let z2 = self.get(Step::Z2);
+                build(arith, step, shape, |a, ix| a.sigmoid(&z2[ix]))
+            }
+            Step::Loss => self.loss(arith, shape),
+            Step::DZ2 => self.d_z2(arith, shape),
+            Step::DW2 => {
+                let (s, d_z2) = (self.get(Step::S), self.get(Step::DZ2));
+                build(arith, step, shape, |a, ix| {
+                    a.mul(&s[[ix[1]]], &d_z2[[ix[0]]])
+                })
+            }
+            Step::DB2 => self.reshape(Step::DZ2, shape),
+            Step::DS => self.d_s(arith, shape),
+            Step::DP1 => self.reshape(Step::DS, shape),
+            Step::DA1 => self.d_a1(arith, shape),
+            Step::ActGrad => self.act_grad(arith, shape),
+            Step::DZ1 => {
+                let (d_a1, act_grad) = (self.get(Step::DA1), self.get(Step::ActGrad));
+                // ReLU's derivative is a mask of 0s and 1s (leaky ReLU's of slopes and 1s):
+                // multiplying by it is partly a selection. Sigmoid's and tanh's are products.
+                let mask = piecewise_derivative(self.problem.activation).is_some();
+                build(arith, step, shape, |a, ix| match mask {
+                    true => a.mask(&d_a1[ix], &act_grad[ix]),
+                    false => a.mul(&d_a1[ix], &act_grad[ix]),
+                })
+            }
+            Step::DF1 => self.d_f1(arith, shape),
+            Step::DB1 => {
+                let d_z1 = view3(self.get(Step::DZ1));
+                build(arith, step, shape, |a, ix| {
+                    let map = d_z1.index_axis(Axis(0), ix[0]);
+                    a.sum(map.as_slice().expect("invariant: maps are contiguous"))
+                })
+            }
+            Step::DP0 => self.d_p0(arith, step, shape, self.d.padding),
+            Step::DP0Padded => self.d_p0(arith, step, shape, 0),
+            Step::W2New => self.update(
+                arith,
+                step,
+                shape,
+                &self.inputs.w2.view().into_dyn(),
+                Step::DW2,
+            ),
+            Step::B2New => self.update(
+                arith,
+                step,
+                shape,
+                &self.inputs.b2.view().into_dyn(),
+                Step::DB2,
+            ),
+            Step::F1New => self.update(
+                arith,
+                step,
+                shape,
+                &self.inputs.f1.view().into_dyn(),
+                Step::DF1,
+            ),
+            Step::B1New => self.update(
+                arith,
+                step,
+                shape,
+                &self.inputs.b1.view().into_dyn(),
+                Step::DB1,
+            ),
+        }
+    }
+
+    /// The same entries in a new shape (flatten P1, reshape dC/dS, dC/dB2 = dC/dz2).
+    fn reshape(&self, from: Step, shape: Vec<usize>) -> ArrayD<N> {
+        let entries: Vec<N> = self.get(from).iter().cloned().collect();
+        ArrayD::from_shape_vec(IxDyn(&shape), entries).expect("invariant: as many entries")
+    }
+
+    /// `Z1[o,i,j] = (sum over c, a, b of Xpad[c, i s + a, j s + b] F1[o,c,a,b]) + B1[o]`.
+    fn z1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let (d, inp) = (self.d, self.inputs);
+        build(arith, Step::Z1, shape, |a, ix| {
+            let (o, i, j) = (ix[0], ix[1], ix[2]);
+            let mut terms = Vec::with_capacity(d.c_in * d.kh * d.kw);
+            for c in 0..d.c_in {
+                for r in 0..d.kh {
+                    for q in 0..d.kw {
+                        let x = &inp.x_padded[(c, i * d.stride + r, j * d.stride + q)];
+                        terms.push(a.mul(x, &inp.f1[(o, c, r, q)]));
+                    }
+                }
+            }
+            let sum = a.sum_from_zero(&terms);
+            a.add(&sum, &inp.b1[o])
+        })
+    }
+
+    fn a1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let z1 = self.get(Step::Z1);
+        let act = self.problem.activation;
+        let slope = &self.inputs.leaky_slope;
+        build(arith, Step::A1, shape, |a, ix| {
+            let z = &z1[ix];
+            match act {
+                Activation::Relu => a.relu(z),
+                Activation::LeakyRelu if *z > a.zero() => z.clone(),
+                Activation::LeakyRelu => a.mul(slope, z),
+                Activation::Sigmoid => a.sigmoid(z),
+                Activation::Tanh => a.tanh(z),
+            }
+        })
+    }
+
+    /// Max: the window's maximum; average: its mean.
+    fn p1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let a1 = view3(self.get(Step::A1));
+        let pool = self.d.pool;
+        build(arith, Step::P1, shape, |a, ix| {
+            let map = a1.index_axis(Axis(0), ix[0]);
+            match pool.kind {
+                PoolKind::Max => map[argmax(map, ix[1], ix[2], pool)].clone(),
+                PoolKind::Avg => {
+                    let (r, c) = window_origin(ix[1], ix[2], pool);
+                    a.mean(map.slice(s![r..r + pool.size, c..c + pool.size]))
+                }
+            }
+        })
+    }
+
+    /// `z2[k] = W2[k] . S + B2[k]`.
+    fn z2<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let s = self
+            .get(Step::S)
+            .view()
+            .into_dimensionality()
+            .expect("invariant: S is 1-D");
+        let (w2, b2) = (&self.inputs.w2, &self.inputs.b2);
+        build(arith, Step::Z2, shape, |a, ix| {
+            let dot = a.dot(w2.row(ix[0]), s);
+            a.add(&dot, &b2[ix[0]])
+        })
+    }
+
+    fn loss<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let (z2, y_hat) = (&self.get(Step::Z2)[[0]], &self.get(Step::YHat)[[0]]);
+        let inp = self.inputs;
+        let reference = self.reference;
+        build(arith, Step::Loss, shape, |a, _| match self.problem.loss {
+            Loss::Bce => a.bce(z2, y_hat, inp.y).unwrap_or_else(|| {
+                // ln(0) of a shown y_hat: the exact loss, rounded (see the module docs).
+                let exact = reference.map_or(f64::NAN, |r| *r.scalar(Step::Loss));
+                a.given(exact)
+            }),
+            Loss::Mse => {
+                let error = a.sub(y_hat, &inp.y_value);
+                let square = a.mul(&error, &error);
+                a.mul(&inp.half, &square)
+            }
+        })
+    }
+
+    /// BCE: `y_hat - y`; MSE: `(y_hat - y) y_hat (1 - y_hat)`.
+    fn d_z2<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let y_hat = self.get(Step::YHat);
+        let inp = self.inputs;
+        build(arith, Step::DZ2, shape, |a, ix| {
+            let y_hat = &y_hat[ix];
+            let error = a.sub(y_hat, &inp.y_value);
+            match self.problem.loss {
+                Loss::Bce => error,
+                Loss::Mse => {
+                    let scaled = a.mul(&error, y_hat);
+                    let rest = a.sub(&inp.one, y_hat);
+                    a.mul(&scaled, &rest)
+                }
+            }
+        })
+    }
+
+    /// `dC/dS[i] = sum over k of W2[k,i] dC/dz2[k]` (one product for one output).
+    fn d_s<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let d_z2 = self.get(Step::DZ2);
+        let w2 = &self.inputs.w2;
+        let k = self.d.k;
+        build(arith, Step::DS, shape, |a, ix| {
+            let mut total = a.mul(&w2[(0, ix[0])], &d_z2[[0]]);
+            for out in 1..k {
+                let t = a.mul(&w2[(out, ix[0])], &d_z2[[out]]);
+                total = a.add(&total, &t);
+            }
+            total
+        })
+    }
+
+    /// Max: each entry of dC/dP1 goes to its own window's (exact) arg-max; average: each entry,
+    /// divided by the window size, to every entry of its window. Overlapping windows add up, in
+    /// window order.
+    fn d_a1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let d = self.d;
+        let pool = d.pool;
+        let d_p1 = view3(self.get(Step::DP1));
+        let routes = match (pool.kind, self.reference) {
+            (PoolKind::Avg, _) => None,
+            (PoolKind::Max, Some(exact)) => Some(routes(view3(exact.get(Step::A1)), d)),
+            (PoolKind::Max, None) => Some(routes(view3(self.get(Step::A1)), d)),
+        };
+        // Average pooling: every window's share, once per window.
+        arith.at(Step::DA1, None);
+        let shares = match pool.kind {
+            PoolKind::Avg => Some(d_p1.map(|g| arith.share(g, pool.size * pool.size))),
+            PoolKind::Max => None,
+        };
+        build(arith, Step::DA1, shape, |a, ix| {
+            let (o, r, c) = (ix[0], ix[1], ix[2]);
+            let mut parts = Vec::new();
+            for i in 0..d.ph {
+                for j in 0..d.pw {
+                    let (r0, c0) = window_origin(i, j, pool);
+                    let hit = match (&routes, &shares) {
+                        (Some(routes), _) => routes[(o, i, j)] == (r, c),
+                        (None, _) => {
+                            (r0..r0 + pool.size).contains(&r) && (c0..c0 + pool.size).contains(&c)
+                        }
+                    };
+                    if hit {
+                        parts.push(match &shares {
+                            Some(shares) => shares[(o, i, j)].clone(),
+                            None => d_p1[(o, i, j)].clone(),
+                        });
+                    }
+                }
+            }
+            a.sum_from_zero(&parts)
+        })
+    }
+
+    /// ReLU and leaky ReLU by the sign of Z1; sigmoid as `A1 (1 - A1)`, tanh as `1 - A1^2`.
+    fn act_grad<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let (z1, a1) = (self.get(Step::Z1), self.get(Step::A1));
+        let inp = self.inputs;
+        let act = self.problem.activation;
+        let pieces =
+            piecewise_derivative(act).map(|(up, down)| (arith.given(up), arith.given(down)));
+        build(arith, Step::ActGrad, shape, |a, ix| {
+            if let Some((up, down)) = &pieces {
+                return if z1[ix] > a.zero() {
+                    up.clone()
+                } else {
+                    down.clone()
+                };
+            }
+            match act {
+                Activation::Relu | Activation::LeakyRelu => {
+                    unreachable!("invariant: piecewise_derivative covers ReLU and leaky ReLU")
+                }
+                Activation::Sigmoid => {
+                    let rest = a.sub(&inp.one, &a1[ix]);
+                    a.mul(&a1[ix], &rest)
+                }
+                Activation::Tanh => {
+                    let square = a.mul(&a1[ix], &a1[ix]);
+                    a.sub(&inp.one, &square)
+                }
+            }
+        })
+    }
+
+    /// `dC/dF1[o,c,a,b] = sum over i, j of Xpad[c, i s + a, j s + b] dC/dZ1[o,i,j]`: only the
+    /// rows and columns of the input that the forward pass read take part.
+    fn d_f1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+        let d = self.d;
+        let d_z1 = view3(self.get(Step::DZ1));
+        let x = &self.inputs.x_padded;
+        build(arith, Step::DF1, shape, |a, ix| {
+            let (o, c, r, q) = (ix[0], ix[1], ix[2], ix[3]);
+            let mut terms = Vec::with_capacity(d.oh * d.ow);
+            for i in 0..d.oh {
+                for j in 0..d.ow {
+                    let g = &d_z1[(o, i, j)];
+                    terms.push(a.mul(&x[(c, i * d.stride + r, j * d.stride + q)], g));
+                }
+            }
+            a.sum_from_zero(&terms)
+        })
+    }
+
+    /// dC/dP0 (or, with `crop` 0, dC/d(padded X)) entry by entry: every output position whose
+    /// window covers the input entry contributes `F1[tap] dC/dZ1`, maps and positions in
+    /// row-major order. This is row `r` of the transposed convolution matrix times vec(dC/dZ1),
+    /// and equals the full convolution of the dilated, framed dC/dZ1 with F1 rotated by 180
+    /// degrees. `crop` is the padding to skip on every side.
+    fn d_p0<A: Arith<N = N>>(
+        &self,
+        arith: &mut A,
+        step: Step,
+        shape: Vec<usize>,
+        crop: usize,
+    ) -> ArrayD<N> {
+        let d = self.d;
+        let d_z1 = view3(self.get(Step::DZ1));
+        let f1 = &self.inputs.f1;
+        build(arith, step, shape, |a, ix| {
+            let (c, r, q) = (ix[0], ix[1] + crop, ix[2] + crop);
+            let mut terms = Vec::new();
+            for o in 0..d.c_out {
+                for i in 0..d.oh {
+                    for j in 0..d.ow {
+                        let (tr, tq) = (r.checked_sub(i * d.stride), q.checked_sub(j * d.stride));
+                        if let (Some(tr), Some(tq)) = (tr, tq) {
+                            if tr < d.kh && tq < d.kw {
+                                terms.push(a.mul(&f1[(o, c, tr, tq)], &d_z1[(o, i, j)]));
+                            }
+                        }
+                    }
+                }
+            }
+            a.sum_from_zero(&terms)
+        })
+    }
+
+    /// `theta - lr dC/dtheta`, every gradient taken at the original parameters.
+    fn update<A: Arith<N = N>>(
+        &self,
+        arith: &mut A,
+        step: Step,
+        shape: Vec<usize>,
+        theta: &ndarray::ArrayViewD<'_, N>,
+        gradient: Step,
+    ) -> ArrayD<N> {
+        let g = self.get(gradient);
+        let lr = &self.inputs.lr;
+        // Vectors and matrices are updated as `theta - g lr`, scalars as `theta - lr g`: the
+        // order the exact solver has always multiplied in (f64 products commute, but the
+        // historical bits are kept on purpose).
+        let scalar_parameter = matches!(step, Step::B2New | Step::B1New);
+        build(arith, step, shape, |a, ix| {
+            let step_size = if scalar_parameter {
+                a.mul(lr, &g[ix])
+            } else {
+                a.mul(&g[ix], lr)
+            };
+            a.sub(&theta[ix], &step_size)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::solve::arith::Exact;
+    use crate::spec::fixtures::task_3_1;
+
+    #[test]
+    fn task_3_1_is_evaluated_to_the_hand_computed_values() {
+        let values = evaluate(&task_3_1(), &mut Exact, None, Step::B1New).unwrap();
+        // Z1[0][0] = 2*0.5 + 0*1 + 0*0 + 4*(-0.5) - 1 = -2; z2 = -0.6 (the original forgot B2).
+        assert_eq!(values.map0(Step::Z1)[(0, 0)], -2.0);
+        assert!((values.scalar(Step::Z2) + 0.6).abs() < 1e-12);
+        assert_eq!(values.get(Step::Loss).ndim(), 0);
+        assert_eq!(values.vector(Step::DW2).len(), 4);
+    }
+
+    #[test]
+    fn evaluation_stops_after_the_last_step_asked_for() {
+        let values = evaluate(&task_3_1(), &mut Exact, None, Step::Loss).unwrap();
+        assert!(values.try_get(Step::Loss).is_some());
+        assert!(values.try_get(Step::DZ2).is_none());
+    }
+}

@@ -1,0 +1,216 @@
+//! The chain of steps, named: every value the worked solution computes, what it reads, and which
+//! part of the exercise it belongs to. The formulas live in `chain` (one function per step);
+//! this file is the table of contents that everything else (shown values, the JSON `shown`
+//! object, the key, the workload) walks, so a new step is added here once.
+
+use serde::Serialize;
+
+use crate::spec::difficulty::PartName;
+
+/// One named step of the chain, in evaluation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Z1 = pad(X) (*) F1 + B1, the convolution (cross-correlation).
+    Z1,
+    /// A1 = act(Z1).
+    A1,
+    /// P1 = pool(A1).
+    P1,
+    /// S = flatten(P1), row-major.
+    S,
+    /// z2 = W2 S + B2.
+    Z2,
+    /// y_hat = sigmoid(z2).
+    YHat,
+    /// C, the loss.
+    Loss,
+    /// dC/dz2, the output error.
+    DZ2,
+    /// dC/dW2 = dC/dz2 S^T.
+    DW2,
+    /// dC/dB2 = dC/dz2.
+    DB2,
+    /// dC/dS = W2^T dC/dz2.
+    DS,
+    /// dC/dP1 = reshape(dC/dS).
+    DP1,
+    /// dC/dA1: dC/dP1 routed back through the pooling.
+    DA1,
+    /// act'(Z1), the activation's derivative entrywise.
+    ActGrad,
+    /// dC/dZ1 = dC/dA1 (.) act'(Z1).
+    DZ1,
+    /// dC/dF1 = pad(X) (*) dC/dZ1 (dilated by the stride).
+    DF1,
+    /// dC/dB1 = sum of dC/dZ1.
+    DB1,
+    /// dC/dP0: the full convolution of dC/dZ1 with F1 rotated by 180 degrees, over the input.
+    DP0,
+    /// The same full convolution over the padded input (shown when there is padding).
+    DP0Padded,
+    /// W2 - lr dC/dW2.
+    W2New,
+    /// B2 - lr dC/dB2.
+    B2New,
+    /// F1 - lr dC/dF1.
+    F1New,
+    /// B1 - lr dC/dB1.
+    B1New,
+}
+
+/// Something a step reads: an input of the exercise, or an earlier step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operand {
+    /// The input X = P0.
+    X,
+    /// The filter F1.
+    F1,
+    /// The bias B1.
+    B1,
+    /// The weights W2.
+    W2,
+    /// The bias B2.
+    B2,
+    /// The label y.
+    Y,
+    /// The learning rate.
+    Lr,
+    /// The shown value of an earlier step.
+    Step(Step),
+}
+
+impl Step {
+    /// Every step, in evaluation order.
+    pub const ALL: [Step; 23] = [
+        Step::Z1,
+        Step::A1,
+        Step::P1,
+        Step::S,
+        Step::Z2,
+        Step::YHat,
+        Step::Loss,
+        Step::DZ2,
+        Step::DW2,
+        Step::DB2,
+        Step::DS,
+        Step::DP1,
+        Step::DA1,
+        Step::ActGrad,
+        Step::DZ1,
+        Step::DF1,
+        Step::DB1,
+        Step::DP0,
+        Step::DP0Padded,
+        Step::W2New,
+        Step::B2New,
+        Step::F1New,
+        Step::B1New,
+    ];
+
+    /// Position in [`Step::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The step's name in the JSON `shown` object, the key and the grading columns.
+    pub fn name(self) -> &'static str {
+        match self {
+            Step::Z1 => "z1",
+            Step::A1 => "a1",
+            Step::P1 => "p1",
+            Step::S => "s",
+            Step::Z2 => "z2",
+            Step::YHat => "y_hat",
+            Step::Loss => "loss",
+            Step::DZ2 => "d_z2",
+            Step::DW2 => "d_w2",
+            Step::DB2 => "d_b2",
+            Step::DS => "d_s",
+            Step::DP1 => "d_p1",
+            Step::DA1 => "d_a1",
+            Step::ActGrad => "act_grad",
+            Step::DZ1 => "d_z1",
+            Step::DF1 => "d_f1",
+            Step::DB1 => "d_b1",
+            Step::DP0 => "d_p0",
+            Step::DP0Padded => "d_p0_padded",
+            Step::W2New => "w2_new",
+            Step::B2New => "b2_new",
+            Step::F1New => "f1_new",
+            Step::B1New => "b1_new",
+        }
+    }
+
+    /// What the step's formula reads, in the stepwise worked solution: the exercise's inputs
+    /// and the *shown* values of earlier steps. (Max-pool routing, a structural choice, follows
+    /// the exact arg-max; see `chain`.)
+    pub fn reads(self) -> &'static [Operand] {
+        use Operand as O;
+        match self {
+            Step::Z1 => &[O::X, O::F1, O::B1],
+            Step::A1 => &[O::Step(Step::Z1)],
+            Step::P1 => &[O::Step(Step::A1)],
+            Step::S => &[O::Step(Step::P1)],
+            Step::Z2 => &[O::W2, O::Step(Step::S), O::B2],
+            Step::YHat => &[O::Step(Step::Z2)],
+            Step::Loss => &[O::Step(Step::YHat), O::Y],
+            Step::DZ2 => &[O::Step(Step::YHat), O::Y],
+            Step::DW2 => &[O::Step(Step::DZ2), O::Step(Step::S)],
+            Step::DB2 => &[O::Step(Step::DZ2)],
+            Step::DS => &[O::W2, O::Step(Step::DZ2)],
+            Step::DP1 => &[O::Step(Step::DS)],
+            Step::DA1 => &[O::Step(Step::DP1)],
+            Step::ActGrad => &[O::Step(Step::Z1), O::Step(Step::A1)],
+            Step::DZ1 => &[O::Step(Step::DA1), O::Step(Step::ActGrad)],
+            Step::DF1 => &[O::X, O::Step(Step::DZ1)],
+            Step::DB1 => &[O::Step(Step::DZ1)],
+            Step::DP0 | Step::DP0Padded => &[O::F1, O::Step(Step::DZ1)],
+            Step::W2New => &[O::W2, O::Lr, O::Step(Step::DW2)],
+            Step::B2New => &[O::B2, O::Lr, O::Step(Step::DB2)],
+            Step::F1New => &[O::F1, O::Lr, O::Step(Step::DF1)],
+            Step::B1New => &[O::B1, O::Lr, O::Step(Step::DB1)],
+        }
+    }
+
+    /// The part of the exercise whose work the step is: a) the forward pass, b) the backward
+    /// pass and the update, c) the gradient for the previous layer. `None` for a step the
+    /// solution shows only to explain another ([`Step::DP0Padded`]).
+    pub fn part(self) -> Option<PartName> {
+        match self {
+            Step::Z1 | Step::A1 | Step::P1 | Step::S | Step::Z2 | Step::YHat | Step::Loss => {
+                Some(PartName::A)
+            }
+            Step::DP0 => Some(PartName::C),
+            Step::DP0Padded => None,
+            _ => Some(PartName::B),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_are_listed_in_declaration_order_with_unique_names() {
+        for (k, step) in Step::ALL.iter().enumerate() {
+            assert_eq!(step.index(), k, "{step:?}");
+        }
+        let mut names: Vec<&str> = Step::ALL.iter().map(|s| s.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Step::ALL.len());
+    }
+
+    #[test]
+    fn every_step_reads_only_inputs_and_earlier_steps() {
+        for step in Step::ALL {
+            for operand in step.reads() {
+                if let Operand::Step(earlier) = operand {
+                    assert!(earlier < &step, "{step:?} reads the later {earlier:?}");
+                }
+            }
+        }
+    }
+}
