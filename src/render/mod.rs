@@ -103,6 +103,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/shared/prose.tera"),
     ),
     (
+        "shared/question.tera",
+        include_str!("../../templates/shared/question.tera"),
+    ),
+    (
         "shared/solution.tera",
         include_str!("../../templates/shared/solution.tera"),
     ),
