@@ -193,10 +193,11 @@ fn ejected_templates_render_the_same_and_edits_win() {
         .success();
     let templates = dir.path().to_str().unwrap();
     assert_eq!(render(&["--templates", templates]), render(&[]));
-    let question = dir.path().join("latex/question.tex");
+    // The sentences of both formats' question sheets live in shared/question.tera.
+    let question = dir.path().join("shared/question.tera");
     let edited = std::fs::read_to_string(&question)
         .unwrap()
-        .replace("\\subsection*{Given}", "\\subsection*{Data}");
+        .replace("}}Given{{", "}}Data{{");
     std::fs::write(&question, edited).unwrap();
     let tex = render(&["--templates", templates, "--part", "question"]);
     assert!(tex.contains("\\subsection*{Data}") && !tex.contains("{Given}"));

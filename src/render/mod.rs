@@ -92,10 +92,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "moodle/question.html",
         include_str!("../../templates/moodle/question.html"),
     ),
+    (
+        "shared/prose.tera",
+        include_str!("../../templates/shared/prose.tera"),
+    ),
+    (
+        "shared/question.tera",
+        include_str!("../../templates/shared/question.tera"),
+    ),
+    (
+        "shared/solution.tera",
+        include_str!("../../templates/shared/solution.tera"),
+    ),
 ];
 
 /// File endings read from a user's template folder; everything else there is ignored.
-const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml"];
+const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml", "tera"];
 
 /// Output format of `render`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -213,8 +225,9 @@ pub fn engine_with(overrides: Vec<(String, String)>) -> Result<Tera> {
     Ok(tera)
 }
 
-/// Reads every template file (`.tex`, `.md`, `.txt`, `.html`) below `dir`, named by its path
-/// relative to `dir` with `/` separators, in sorted order. The only I/O of the render module.
+/// Reads every template file (`.tex`, `.md`, `.txt`, `.html`, `.toml`, `.tera`) below `dir`,
+/// named by its path relative to `dir` with `/` separators, in sorted order. The only I/O of the
+/// render module.
 pub fn load_template_dir(dir: &Path) -> Result<Vec<(String, String)>> {
     let io = |path: &Path| {
         let path = path.to_path_buf();

@@ -1,0 +1,258 @@
+//! `templates/README.md` cannot go stale: it lists exactly the built-in template files, and for
+//! every entry template exactly the keys, at the top level and one level down, of the context
+//! that Rust really passes. The contexts are captured through the public API for Task 3.1, with
+//! the entry template replaced by one that prints Tera's whole context (`__tera_context`).
+//!
+//! The README marks the tables this test reads with an HTML comment on the line before them:
+//! `<!-- files -->`, `<!-- context: TEMPLATE... -->` (top-level keys) and `<!-- keys: KEY -->`
+//! (`KEY.sub`, or `KEY[].sub` for a list of objects). The first column holds the name in
+//! backticks.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use nnexam::export::moodle::{self, QuizOptions, Variant};
+use nnexam::export::sheets::{self, CollectedSolution};
+use nnexam::generate::{self, GeneratorConfig};
+use nnexam::render::{self, Format, Preset, RenderOptions, Rounding};
+use nnexam::workflow::Summary;
+use serde_json::Value;
+use tera::Tera;
+
+const README: &str = include_str!("../templates/README.md");
+
+/// Renders with `entry` replaced by a template that prints the context, and parses that.
+fn context_of(entry: &str, render_with: impl FnOnce(&Tera) -> nnexam::Result<String>) -> Value {
+    let dump = "{{ __tera_context }}".to_string();
+    let tera = render::engine_with(vec![(entry.to_string(), dump)]).expect("templates parse");
+    let text = render_with(&tera).unwrap_or_else(|e| panic!("{entry}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{entry}: {e}: {text}"))
+}
+
+/// Every entry template with the context it receives for Task 3.1 (both parts of the sheets).
+fn real_contexts() -> Vec<(&'static str, Value)> {
+    let problem = common::task_3_1();
+    let solution = nnexam::solve::solve(&problem);
+    let options = common::options(Preset::Standard, Rounding::Stepwise);
+    let mut contexts = Vec::new();
+    for format in [Format::Latex, Format::Markdown] {
+        let options = RenderOptions {
+            format,
+            ..options.clone()
+        };
+        let entry = format.entry_template();
+        let context = context_of(entry, |tera| {
+            render::render_exercise(&problem, &solution, &options, tera)
+        });
+        contexts.push((entry, context));
+    }
+    let variants = [CollectedSolution {
+        variant: "A".to_string(),
+        seed: "E/A".to_string(),
+        body: "the solution".to_string(),
+    }];
+    for (format, entry) in [
+        (Format::Latex, "latex/solutions.tex"),
+        (Format::Markdown, "markdown/solutions.md"),
+    ] {
+        let context = context_of(entry, |tera| {
+            sheets::collected_solutions(format, "E", &variants, tera)
+        });
+        contexts.push((entry, context));
+    }
+    let variant = Variant {
+        name: "Q 1",
+        seed: "Q/1",
+        problem: &problem,
+        solution: &solution,
+    };
+    let quiz = QuizOptions {
+        decimals: 3,
+        tolerance: None,
+    };
+    let context = context_of(moodle::TEMPLATE, |tera| {
+        moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)
+    });
+    contexts.push((moodle::TEMPLATE, context));
+    let context = context_of("text/solution.txt", |tera| {
+        render::solution_text(tera, &solution)
+    });
+    contexts.push(("text/solution.txt", context));
+    let context = context_of("toml/exercise.toml", |tera| {
+        render::exercise_toml(tera, &problem, "7", "nnexam generate --seed 7")
+    });
+    contexts.push(("toml/exercise.toml", context));
+    let config = GeneratorConfig::default();
+    let generated = generate::sample_problem(&config, "7").expect("seed 7 samples");
+    let stats = generated.stats.summary(&config);
+    let context = context_of("text/generate-stats.txt", |tera| {
+        render::generate_stats(tera, &stats)
+    });
+    contexts.push(("text/generate-stats.txt", context));
+    let summary = Summary {
+        people: 3,
+        files: 17,
+        pdfs: 0,
+    };
+    let context = context_of("text/run-summary.txt", |tera| {
+        render::run_summary(tera, "batch", &summary, Path::new("out"))
+    });
+    contexts.push(("text/run-summary.txt", context));
+    contexts
+}
+
+/// The README's marked tables: the marker's text and the names in the first column.
+fn marked_tables() -> Vec<(String, BTreeSet<String>)> {
+    let mut tables = Vec::new();
+    let mut lines = README.lines().peekable();
+    while let Some(line) = lines.next() {
+        let Some(marker) = line
+            .strip_prefix("<!-- ")
+            .and_then(|l| l.strip_suffix(" -->"))
+        else {
+            continue;
+        };
+        let mut names = BTreeSet::new();
+        // The header row and the separator row, then one row per name.
+        let rows = std::iter::from_fn(|| lines.next_if(|l| l.starts_with('|')));
+        for row in rows.skip(2) {
+            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+            let name = cells[1]
+                .strip_prefix('`')
+                .and_then(|c| c.strip_suffix('`'))
+                .unwrap_or_else(|| panic!("{marker}: the first cell is not `name`: {row}"));
+            assert!(
+                cells.get(2).is_some_and(|c| !c.is_empty()),
+                "{marker}: `{name}` is not explained"
+            );
+            assert!(names.insert(name.to_string()), "{marker}: `{name}` twice");
+        }
+        assert!(!names.is_empty(), "no table after <!-- {marker} -->");
+        tables.push((marker.to_string(), names));
+    }
+    tables
+}
+
+/// The documented keys: entry template -> top-level keys, and KEY -> the paths one level down.
+type Documented = (
+    BTreeMap<String, BTreeSet<String>>,
+    BTreeMap<String, BTreeSet<String>>,
+);
+
+fn documented() -> Documented {
+    let (mut contexts, mut keys) = (BTreeMap::new(), BTreeMap::new());
+    for (marker, names) in marked_tables() {
+        if let Some(templates) = marker.strip_prefix("context: ") {
+            for template in templates.split_whitespace() {
+                let old = contexts.insert(template.to_string(), names.clone());
+                assert!(old.is_none(), "two context tables for {template}");
+            }
+        } else if let Some(key) = marker.strip_prefix("keys: ") {
+            assert!(keys.insert(key.to_string(), names).is_none(), "{key} twice");
+        }
+    }
+    (contexts, keys)
+}
+
+/// The paths one level below `key`: `key.sub` for an object, `key[].sub` for a list of objects.
+fn children(key: &str, value: &Value) -> BTreeSet<String> {
+    match value {
+        Value::Object(map) => map.keys().map(|sub| format!("{key}.{sub}")).collect(),
+        Value::Array(items) => items
+            .iter()
+            .filter_map(Value::as_object)
+            .flat_map(|map| map.keys().map(|sub| format!("{key}[].{sub}")))
+            .collect(),
+        _ => BTreeSet::new(),
+    }
+}
+
+#[test]
+fn readme_lists_exactly_the_built_in_templates() {
+    let tables = marked_tables();
+    let files = tables
+        .iter()
+        .find(|(marker, _)| marker == "files")
+        .map(|(_, names)| names.clone())
+        .expect("a <!-- files --> table");
+    let builtin: BTreeSet<String> = render::BUILTIN
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .collect();
+    assert_eq!(
+        files, builtin,
+        "left: the README's file table, right: BUILTIN"
+    );
+}
+
+#[test]
+fn readme_documents_every_top_level_key_of_every_entry_context_and_no_other() {
+    let (documented, _) = documented();
+    let real = real_contexts();
+    let entries: BTreeSet<String> = real.iter().map(|(t, _)| t.to_string()).collect();
+    let tables: BTreeSet<String> = documented.keys().cloned().collect();
+    assert_eq!(
+        tables, entries,
+        "left: context tables, right: entry templates"
+    );
+    for (template, context) in &real {
+        let keys: BTreeSet<String> = context
+            .as_object()
+            .expect("a context is an object")
+            .keys()
+            .cloned()
+            .collect();
+        assert_eq!(
+            documented[*template], keys,
+            "top-level keys of {template}, left: README, right: real"
+        );
+    }
+}
+
+#[test]
+fn readme_documents_every_second_level_key_and_no_other() {
+    let (_, documented) = documented();
+    // KEY -> (its paths one level down, the first template that has it).
+    let mut real: BTreeMap<String, (BTreeSet<String>, &str)> = BTreeMap::new();
+    let contexts = real_contexts();
+    for (template, context) in &contexts {
+        for (key, value) in context.as_object().expect("a context is an object") {
+            let paths = children(key, value);
+            if paths.is_empty() {
+                continue;
+            }
+            match real.get(key) {
+                // One table documents KEY for every template, so its keys must agree.
+                Some((seen, first)) => assert_eq!(
+                    seen, &paths,
+                    "`{key}` has other keys in {template} than in {first}"
+                ),
+                None => {
+                    real.insert(key.clone(), (paths, template));
+                }
+            }
+        }
+    }
+    let tables: BTreeSet<&String> = documented.keys().collect();
+    let objects: BTreeSet<&String> = real.keys().collect();
+    assert_eq!(
+        tables, objects,
+        "left: <!-- keys: KEY --> tables, right: keys that hold objects"
+    );
+    for (key, (paths, _)) in &real {
+        assert_eq!(
+            &documented[key], paths,
+            "keys of `{key}`, left: README, right: real"
+        );
+    }
+}
+
+#[test]
+fn readme_parses_as_a_template_so_a_templates_folder_may_hold_it() {
+    // `--templates DIR` reads every .md file in DIR, this README too when DIR is templates/.
+    Tera::default()
+        .add_raw_template("README.md", README)
+        .expect("templates/README.md parses as a Tera template");
+}
