@@ -11,13 +11,13 @@
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 
 use nnexam::export::moodle::{self, QuizOptions, Variant};
 use nnexam::export::sheets::{self, CollectedSolution};
 use nnexam::generate::{self, GeneratorConfig};
-use nnexam::render::{self, Format, Preset, RenderOptions, Rounding};
-use nnexam::workflow::Summary;
+use nnexam::render::{self, Format, RenderOptions};
+use nnexam::solve::shown::Rounding;
+use nnexam::spec::difficulty::Preset;
 use serde_json::Value;
 use tera::Tera;
 
@@ -34,7 +34,7 @@ fn context_of(entry: &str, render_with: impl FnOnce(&Tera) -> nnexam::Result<Str
 /// Every entry template with the context it receives for Task 3.1 (both parts of the sheets).
 fn real_contexts() -> Vec<(&'static str, Value)> {
     let problem = common::task_3_1();
-    let solution = nnexam::solve::solve(&problem);
+    let solution = nnexam::solve::solve(&problem).expect("solves");
     let options = common::options(Preset::Standard, Rounding::Stepwise);
     let mut contexts = Vec::new();
     for format in [Format::Latex, Format::Markdown] {
@@ -44,7 +44,7 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
         };
         let entry = format.entry_template();
         let context = context_of(entry, |tera| {
-            render::render_exercise(&problem, &solution, &options, tera)
+            render::render_exercise(&solution, &options, tera)
         });
         contexts.push((entry, context));
     }
@@ -65,19 +65,18 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
     let variant = Variant {
         name: "Q 1",
         seed: "Q/1",
-        problem: &problem,
         solution: &solution,
     };
     let quiz = QuizOptions {
         decimals: 3,
         tolerance: None,
     };
-    let context = context_of(moodle::TEMPLATE, |tera| {
+    let context = context_of("moodle/question.html", |tera| {
         moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)
     });
-    contexts.push((moodle::TEMPLATE, context));
+    contexts.push(("moodle/question.html", context));
     let context = context_of("text/solution.txt", |tera| {
-        render::solution_text(tera, &solution)
+        render::render(tera, "text/solution.txt", &solution)
     });
     contexts.push(("text/solution.txt", context));
     let context = context_of("toml/exercise.toml", |tera| {
@@ -88,19 +87,37 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
     let generated = generate::sample_problem(&config, "7").expect("seed 7 samples");
     let stats = generated.stats.summary(&config);
     let context = context_of("text/generate-stats.txt", |tera| {
-        render::generate_stats(tera, &stats)
+        render::render(tera, "text/generate-stats.txt", &stats)
     });
     contexts.push(("text/generate-stats.txt", context));
-    let summary = Summary {
-        people: 3,
-        files: 17,
-        pdfs: 0,
-    };
-    let context = context_of("text/run-summary.txt", |tera| {
-        render::run_summary(tera, "batch", &summary, Path::new("out"))
-    });
-    contexts.push(("text/run-summary.txt", context));
+    contexts.push(("text/run-summary.txt", run_summary_context()));
     contexts
+}
+
+/// The closing line's context, from a real `batch` run whose `--templates` folder prints it.
+fn run_summary_context() -> Value {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let templates = dir.path().join("templates/text");
+    std::fs::create_dir_all(&templates).expect("folder");
+    std::fs::write(templates.join("run-summary.txt"), "{{ __tera_context }}").expect("write");
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(&roster, "id,name\n1,Ada\n").expect("write");
+    let out = assert_cmd::Command::cargo_bin("nnexam")
+        .expect("binary")
+        .args(["batch", "--roster"])
+        .arg(&roster)
+        .args(["--course-seed", "C", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--templates")
+        .arg(dir.path().join("templates"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the context as JSON")
 }
 
 /// The README's marked tables: the marker's text and the names in the first column.
