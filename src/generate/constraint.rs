@@ -134,18 +134,22 @@ pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
     if !f1_signs_ok(&problem.f1, rules) {
         return Some(Rule::F1Signs);
     }
-    let Ok(fwd) = solve::exact_until(problem, Step::Loss) else {
-        // A value that is not a finite number: the numbers are far too large.
+    // A value that is not a finite number means numbers far too large: rejected as such.
+    let mut chain = solve::Partial::new(problem);
+    let Ok(fwd) = chain.until(Step::Z1) else {
         return Some(Rule::Z1Bound);
     };
     let z1 = fwd.map0(Step::Z1);
-    let a1 = fwd.map0(Step::A1);
     if z1.iter().any(|z| z.abs() > rules.max_abs_z1 + TOLERANCE) {
         return Some(Rule::Z1Bound);
     }
     if !z1_signs_ok(z1, rules) {
         return Some(Rule::Z1Signs);
     }
+    let Ok(fwd) = chain.until(Step::Loss) else {
+        return Some(Rule::Z1Bound);
+    };
+    let (z1, a1) = (fwd.map0(Step::Z1), fwd.map0(Step::A1));
     if rules.pool_unique_max && problem.pool.kind == PoolKind::Max && has_pool_tie(a1, problem) {
         return Some(Rule::PoolUniqueMax);
     }
@@ -160,7 +164,7 @@ pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
         return Some(Rule::OutputError);
     }
     if rules.d_z1_nonzero || rules.d_f1_nonzero {
-        let Ok(back) = solve::exact_until(problem, Step::DF1) else {
+        let Ok(back) = chain.until(Step::DF1) else {
             return Some(Rule::Z1Bound);
         };
         if rules.d_z1_nonzero && all_zero(back.get(Step::DZ1).view()) {

@@ -62,8 +62,8 @@ pub struct ExamContext {
     pub knobs: Knobs,
     /// Which parts and questions appear.
     pub asks: Asks,
-    /// The instructor note's workload estimate.
-    pub workload: Workload,
+    /// The instructor note's workload estimate; `None` when only the question is rendered.
+    pub workload: Option<Workload>,
 }
 
 /// The network's settings and the flags that decide which sentences apply.
@@ -285,8 +285,11 @@ pub fn build(solution: &Solution, shown: &Shown, options: &RenderOptions) -> Exa
     let problem = &solution.problem;
     let knobs = &options.knobs;
     let shapes = shape_view(problem);
-    let shown_text = shown.values.map(decimal_text);
-    // The steps are most of the work; a question sheet does not need them.
+    // The steps are most of the work; a question sheet needs only what it may give.
+    let shown_text = match options.part.has_solution() {
+        true => shown.values.map(decimal_text),
+        false => shown.values.map_only(GIVEN_STEPS, decimal_text),
+    };
     let steps = options
         .part
         .has_solution()
@@ -306,12 +309,27 @@ pub fn build(solution: &Solution, shown: &Shown, options: &RenderOptions) -> Exa
         given: given(problem),
         answers: answers(&shown_text, knobs),
         asks: asks(knobs),
-        workload: workload::estimate(solution, knobs),
+        workload: options
+            .part
+            .has_solution()
+            .then(|| workload::estimate(solution, knobs)),
         knobs: knobs.clone(),
         shapes,
         steps,
     }
 }
+
+/// The steps whose values a question sheet may give (see [`answers`]).
+const GIVEN_STEPS: &[Step] = &[
+    Step::Z1,
+    Step::A1,
+    Step::P1,
+    Step::YHat,
+    Step::DW2,
+    Step::W2New,
+    Step::F1New,
+    Step::DP0,
+];
 
 /// Rows of text.
 fn rows(m: ArrayView2<'_, String>) -> Rows {

@@ -13,6 +13,7 @@
 //!   evaluations a student performs.
 
 use std::fmt;
+use std::str::FromStr;
 
 use ndarray::{ArrayView1, ArrayView2};
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
@@ -204,6 +205,10 @@ pub(crate) fn decimal_of(x: f64) -> Option<Decimal> {
     if !x.is_finite() {
         return None;
     }
+    // Whole numbers (most inputs) are exact integers; the rest go through their digits.
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return Some(Decimal::from(x as i64));
+    }
     Decimal::from_str_exact(&x.to_string()).ok()
 }
 
@@ -297,7 +302,15 @@ impl Arith for Stepwise {
         if p <= Decimal::ZERO {
             return None;
         }
-        p.checked_ln().map(|l| -l)
+        // ln in f64 is good to about 1e-15 here, far finer than the shown decimals; only when
+        // the result lies near a rounding tie does the (slow) decimal ln decide.
+        let approx = -f64::from_str(&p.to_string()).ok()?.ln();
+        let scaled = approx * 10f64.powi(self.decimals as i32);
+        let clear_of_tie = (scaled.fract().abs() - 0.5).abs() > 1e-3;
+        match decimal_of(approx) {
+            Some(d) if clear_of_tie && approx.is_finite() => Some(d),
+            _ => p.checked_ln().map(|l| -l),
+        }
     }
     fn settle(&mut self, step: Step, values: &mut [Decimal]) -> Result<()> {
         if let Some(what) = self.failure.take() {
@@ -316,7 +329,6 @@ impl Arith for Stepwise {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
     fn dec(text: &str) -> Decimal {
         Decimal::from_str_exact(text).unwrap()

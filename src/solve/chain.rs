@@ -14,8 +14,7 @@
 //! falls back to the exact loss when a shown y_hat of exactly 0 or 1 leaves ln(0).
 
 use ndarray::{
-    s, Array1, Array2, Array3, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView3, Axis, Dimension,
-    IxDyn,
+    s, Array1, Array2, Array3, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView3, Axis, IxDyn,
 };
 
 use super::arith::Arith;
@@ -120,14 +119,17 @@ impl<N: Clone> Values<N> {
     }
 
     /// Every evaluated step's value, transformed by `f` (formatting, conversion).
-    pub fn map<M: Clone>(&self, mut f: impl FnMut(&N) -> M) -> Values<M> {
-        Values {
-            steps: self
-                .steps
-                .iter()
-                .map(|t| t.as_ref().map(|t| t.map(&mut f)))
-                .collect(),
+    pub fn map<M: Clone>(&self, f: impl FnMut(&N) -> M) -> Values<M> {
+        self.map_only(&Step::ALL, f)
+    }
+
+    /// The values of `steps` (those evaluated), transformed by `f`; the others left out.
+    pub fn map_only<M: Clone>(&self, steps: &[Step], mut f: impl FnMut(&N) -> M) -> Values<M> {
+        let mut out = Values::empty();
+        for &step in steps {
+            out.steps[step.index()] = self.try_get(step).map(|t| t.map(&mut f));
         }
+        out
     }
 }
 
@@ -254,30 +256,70 @@ pub(crate) fn evaluate<A: Arith>(
     reference: Option<&Values<f64>>,
     last: Step,
 ) -> Result<Values<A::N>> {
-    let d = Dims::of(problem);
-    let inputs = Inputs::of(problem, &d, arith);
-    let mut values = Values::empty();
-    for step in Step::ALL.into_iter().take_while(|s| *s <= last) {
-        let mut value = {
-            let eval = Eval {
-                d: &d,
-                problem,
-                inputs: &inputs,
-                values: &values,
-                reference,
-            };
-            eval.step(step, arith)
-        };
-        arith.at(step, None);
-        arith.settle(
-            step,
-            value
-                .as_slice_memory_order_mut()
-                .expect("invariant: step values are built in standard layout"),
-        )?;
-        values.steps[step.index()] = Some(value);
+    let mut evaluation = Evaluation::new(problem, arith, reference);
+    evaluation.advance(arith, last)?;
+    Ok(evaluation.values)
+}
+
+/// An evaluation of the chain that goes as far as it is asked, step by step: the generator
+/// checks Z1 before it pays for the rest.
+pub(crate) struct Evaluation<'a, N> {
+    problem: &'a Problem,
+    d: Dims,
+    inputs: Inputs<N>,
+    reference: Option<&'a Values<f64>>,
+    values: Values<N>,
+    /// Index of the next step to evaluate.
+    next: usize,
+}
+
+impl<'a, N: Clone + PartialOrd> Evaluation<'a, N> {
+    /// An evaluation that has computed nothing yet.
+    pub(crate) fn new<A: Arith<N = N>>(
+        problem: &'a Problem,
+        arith: &mut A,
+        reference: Option<&'a Values<f64>>,
+    ) -> Self {
+        let d = Dims::of(problem);
+        let inputs = Inputs::of(problem, &d, arith);
+        Evaluation {
+            problem,
+            d,
+            inputs,
+            reference,
+            values: Values::empty(),
+            next: 0,
+        }
     }
-    Ok(values)
+
+    /// Evaluates every step up to and including `last` that is not evaluated yet.
+    pub(crate) fn advance<A: Arith<N = N>>(&mut self, arith: &mut A, last: Step) -> Result<()> {
+        while let Some(&step) = Step::ALL.get(self.next).filter(|s| **s <= last) {
+            let mut value = Eval {
+                d: &self.d,
+                problem: self.problem,
+                inputs: &self.inputs,
+                values: &self.values,
+                reference: self.reference,
+            }
+            .step(step, arith);
+            arith.at(step, None);
+            arith.settle(
+                step,
+                value
+                    .as_slice_memory_order_mut()
+                    .expect("invariant: step values are built in standard layout"),
+            )?;
+            self.values.steps[step.index()] = Some(value);
+            self.next += 1;
+        }
+        Ok(())
+    }
+
+    /// The values evaluated so far.
+    pub(crate) fn values(&self) -> &Values<N> {
+        &self.values
+    }
 }
 
 /// What one step's formula may read.
@@ -289,20 +331,38 @@ struct Eval<'a, N> {
     reference: Option<&'a Values<f64>>,
 }
 
+/// A multi-index into a tensor of up to four axes (unused trailing axes are 0).
+type Ix = [usize; 4];
+
 /// Builds a step's tensor entry by entry in row-major order, telling `arith` which entry it
-/// computes.
+/// computes; `entry` gets the entry's multi-index and its row-major position.
 fn build<A: Arith>(
     arith: &mut A,
     step: Step,
     shape: Vec<usize>,
-    mut entry: impl FnMut(&mut A, &[usize]) -> A::N,
+    mut entry: impl FnMut(&mut A, Ix, usize) -> A::N,
 ) -> ArrayD<A::N> {
-    let mut flat = 0;
-    ArrayD::from_shape_fn(IxDyn(&shape), |ix| {
+    let count: usize = shape.iter().product();
+    let mut values = Vec::with_capacity(count);
+    let mut ix: Ix = [0; 4];
+    for flat in 0..count {
         arith.at(step, Some(flat));
-        flat += 1;
-        entry(arith, ix.slice())
-    })
+        values.push(entry(arith, ix, flat));
+        for axis in (0..shape.len()).rev() {
+            ix[axis] += 1;
+            if ix[axis] < shape[axis] {
+                break;
+            }
+            ix[axis] = 0;
+        }
+    }
+    ArrayD::from_shape_vec(IxDyn(&shape), values).expect("invariant: one value per entry")
+}
+
+/// A tensor's entries in row-major order (every step's value is built in standard layout).
+fn flat<N>(t: &ArrayD<N>) -> &[N] {
+    t.as_slice()
+        .expect("invariant: step values are in standard layout")
 }
 
 /// Top-left corner (row, column) of window (i, j) of a pooling.
@@ -337,6 +397,12 @@ fn routes<T: PartialOrd>(a1: ArrayView3<'_, T>, d: &Dims) -> Array3<(usize, usiz
     })
 }
 
+/// An input's entries in row-major order.
+fn slice<N, D: ndarray::Dimension>(t: &ndarray::Array<N, D>) -> &[N] {
+    t.as_slice()
+        .expect("invariant: inputs are built in standard layout")
+}
+
 fn view3<N>(t: &ArrayD<N>) -> ArrayView3<'_, N> {
     t.view()
         .into_dimensionality()
@@ -358,14 +424,16 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
             Step::Z2 => self.z2(arith, shape),
             Step::YHat => {
                 let z2 = self.get(Step::Z2);
-                build(arith, step, shape, |a, ix| a.sigmoid(&z2[ix]))
+                let z2 = flat(z2);
+                build(arith, step, shape, |a, _, k| a.sigmoid(&z2[k]))
             }
             Step::Loss => self.loss(arith, shape),
             Step::DZ2 => self.d_z2(arith, shape),
             Step::DW2 => {
                 let (s, d_z2) = (self.get(Step::S), self.get(Step::DZ2));
-                build(arith, step, shape, |a, ix| {
-                    a.mul(&s[[ix[1]]], &d_z2[[ix[0]]])
+                let (s, d_z2) = (flat(s), flat(d_z2));
+                build(arith, step, shape, |a, ix, _| {
+                    a.mul(&s[ix[1]], &d_z2[ix[0]])
                 })
             }
             Step::DB2 => self.reshape(Step::DZ2, shape),
@@ -378,49 +446,26 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
                 // ReLU's derivative is a mask of 0s and 1s (leaky ReLU's of slopes and 1s):
                 // multiplying by it is partly a selection. Sigmoid's and tanh's are products.
                 let mask = piecewise_derivative(self.problem.activation).is_some();
-                build(arith, step, shape, |a, ix| match mask {
-                    true => a.mask(&d_a1[ix], &act_grad[ix]),
-                    false => a.mul(&d_a1[ix], &act_grad[ix]),
+                let (d_a1, act_grad) = (flat(d_a1), flat(act_grad));
+                build(arith, step, shape, |a, _, k| match mask {
+                    true => a.mask(&d_a1[k], &act_grad[k]),
+                    false => a.mul(&d_a1[k], &act_grad[k]),
                 })
             }
             Step::DF1 => self.d_f1(arith, shape),
             Step::DB1 => {
                 let d_z1 = view3(self.get(Step::DZ1));
-                build(arith, step, shape, |a, ix| {
+                build(arith, step, shape, |a, ix, _| {
                     let map = d_z1.index_axis(Axis(0), ix[0]);
                     a.sum(map.as_slice().expect("invariant: maps are contiguous"))
                 })
             }
             Step::DP0 => self.d_p0(arith, step, shape, self.d.padding),
             Step::DP0Padded => self.d_p0(arith, step, shape, 0),
-            Step::W2New => self.update(
-                arith,
-                step,
-                shape,
-                &self.inputs.w2.view().into_dyn(),
-                Step::DW2,
-            ),
-            Step::B2New => self.update(
-                arith,
-                step,
-                shape,
-                &self.inputs.b2.view().into_dyn(),
-                Step::DB2,
-            ),
-            Step::F1New => self.update(
-                arith,
-                step,
-                shape,
-                &self.inputs.f1.view().into_dyn(),
-                Step::DF1,
-            ),
-            Step::B1New => self.update(
-                arith,
-                step,
-                shape,
-                &self.inputs.b1.view().into_dyn(),
-                Step::DB1,
-            ),
+            Step::W2New => self.update(arith, step, shape, slice(&self.inputs.w2), Step::DW2),
+            Step::B2New => self.update(arith, step, shape, slice(&self.inputs.b2), Step::DB2),
+            Step::F1New => self.update(arith, step, shape, slice(&self.inputs.f1), Step::DF1),
+            Step::B1New => self.update(arith, step, shape, slice(&self.inputs.b1), Step::DB1),
         }
     }
 
@@ -433,18 +478,18 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     /// `Z1[o,i,j] = (sum over c, a, b of Xpad[c, i s + a, j s + b] F1[o,c,a,b]) + B1[o]`.
     fn z1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
         let (d, inp) = (self.d, self.inputs);
-        build(arith, Step::Z1, shape, |a, ix| {
+        build(arith, Step::Z1, shape, |a, ix, _| {
             let (o, i, j) = (ix[0], ix[1], ix[2]);
-            let mut terms = Vec::with_capacity(d.c_in * d.kh * d.kw);
+            let mut sum = a.zero();
             for c in 0..d.c_in {
                 for r in 0..d.kh {
                     for q in 0..d.kw {
                         let x = &inp.x_padded[(c, i * d.stride + r, j * d.stride + q)];
-                        terms.push(a.mul(x, &inp.f1[(o, c, r, q)]));
+                        let t = a.mul(x, &inp.f1[(o, c, r, q)]);
+                        sum = a.add(&sum, &t);
                     }
                 }
             }
-            let sum = a.sum_from_zero(&terms);
             a.add(&sum, &inp.b1[o])
         })
     }
@@ -453,8 +498,9 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         let z1 = self.get(Step::Z1);
         let act = self.problem.activation;
         let slope = &self.inputs.leaky_slope;
-        build(arith, Step::A1, shape, |a, ix| {
-            let z = &z1[ix];
+        let z1 = flat(z1);
+        build(arith, Step::A1, shape, |a, _, k| {
+            let z = &z1[k];
             match act {
                 Activation::Relu => a.relu(z),
                 Activation::LeakyRelu if *z > a.zero() => z.clone(),
@@ -469,7 +515,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     fn p1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
         let a1 = view3(self.get(Step::A1));
         let pool = self.d.pool;
-        build(arith, Step::P1, shape, |a, ix| {
+        build(arith, Step::P1, shape, |a, ix, _| {
             let map = a1.index_axis(Axis(0), ix[0]);
             match pool.kind {
                 PoolKind::Max => map[argmax(map, ix[1], ix[2], pool)].clone(),
@@ -489,7 +535,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
             .into_dimensionality()
             .expect("invariant: S is 1-D");
         let (w2, b2) = (&self.inputs.w2, &self.inputs.b2);
-        build(arith, Step::Z2, shape, |a, ix| {
+        build(arith, Step::Z2, shape, |a, ix, _| {
             let dot = a.dot(w2.row(ix[0]), s);
             a.add(&dot, &b2[ix[0]])
         })
@@ -499,16 +545,18 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         let (z2, y_hat) = (&self.get(Step::Z2)[[0]], &self.get(Step::YHat)[[0]]);
         let inp = self.inputs;
         let reference = self.reference;
-        build(arith, Step::Loss, shape, |a, _| match self.problem.loss {
-            Loss::Bce => a.bce(z2, y_hat, inp.y).unwrap_or_else(|| {
-                // ln(0) of a shown y_hat: the exact loss, rounded (see the module docs).
-                let exact = reference.map_or(f64::NAN, |r| *r.scalar(Step::Loss));
-                a.given(exact)
-            }),
-            Loss::Mse => {
-                let error = a.sub(y_hat, &inp.y_value);
-                let square = a.mul(&error, &error);
-                a.mul(&inp.half, &square)
+        build(arith, Step::Loss, shape, |a, _, _| {
+            match self.problem.loss {
+                Loss::Bce => a.bce(z2, y_hat, inp.y).unwrap_or_else(|| {
+                    // ln(0) of a shown y_hat: the exact loss, rounded (see the module docs).
+                    let exact = reference.map_or(f64::NAN, |r| *r.scalar(Step::Loss));
+                    a.given(exact)
+                }),
+                Loss::Mse => {
+                    let error = a.sub(y_hat, &inp.y_value);
+                    let square = a.mul(&error, &error);
+                    a.mul(&inp.half, &square)
+                }
             }
         })
     }
@@ -517,8 +565,9 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     fn d_z2<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
         let y_hat = self.get(Step::YHat);
         let inp = self.inputs;
-        build(arith, Step::DZ2, shape, |a, ix| {
-            let y_hat = &y_hat[ix];
+        let y_hat = flat(y_hat);
+        build(arith, Step::DZ2, shape, |a, _, k| {
+            let y_hat = &y_hat[k];
             let error = a.sub(y_hat, &inp.y_value);
             match self.problem.loss {
                 Loss::Bce => error,
@@ -536,10 +585,11 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         let d_z2 = self.get(Step::DZ2);
         let w2 = &self.inputs.w2;
         let k = self.d.k;
-        build(arith, Step::DS, shape, |a, ix| {
-            let mut total = a.mul(&w2[(0, ix[0])], &d_z2[[0]]);
+        let d_z2 = flat(d_z2);
+        build(arith, Step::DS, shape, |a, ix, _| {
+            let mut total = a.mul(&w2[(0, ix[0])], &d_z2[0]);
             for out in 1..k {
-                let t = a.mul(&w2[(out, ix[0])], &d_z2[[out]]);
+                let t = a.mul(&w2[(out, ix[0])], &d_z2[out]);
                 total = a.add(&total, &t);
             }
             total
@@ -564,7 +614,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
             PoolKind::Avg => Some(d_p1.map(|g| arith.share(g, pool.size * pool.size))),
             PoolKind::Max => None,
         };
-        build(arith, Step::DA1, shape, |a, ix| {
+        build(arith, Step::DA1, shape, |a, ix, _| {
             let (o, r, c) = (ix[0], ix[1], ix[2]);
             let mut parts = Vec::new();
             for i in 0..d.ph {
@@ -595,9 +645,10 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         let act = self.problem.activation;
         let pieces =
             piecewise_derivative(act).map(|(up, down)| (arith.given(up), arith.given(down)));
-        build(arith, Step::ActGrad, shape, |a, ix| {
+        let (z1, a1) = (flat(z1), flat(a1));
+        build(arith, Step::ActGrad, shape, |a, _, k| {
             if let Some((up, down)) = &pieces {
-                return if z1[ix] > a.zero() {
+                return if z1[k] > a.zero() {
                     up.clone()
                 } else {
                     down.clone()
@@ -608,11 +659,11 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
                     unreachable!("invariant: piecewise_derivative covers ReLU and leaky ReLU")
                 }
                 Activation::Sigmoid => {
-                    let rest = a.sub(&inp.one, &a1[ix]);
-                    a.mul(&a1[ix], &rest)
+                    let rest = a.sub(&inp.one, &a1[k]);
+                    a.mul(&a1[k], &rest)
                 }
                 Activation::Tanh => {
-                    let square = a.mul(&a1[ix], &a1[ix]);
+                    let square = a.mul(&a1[k], &a1[k]);
                     a.sub(&inp.one, &square)
                 }
             }
@@ -625,16 +676,17 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         let d = self.d;
         let d_z1 = view3(self.get(Step::DZ1));
         let x = &self.inputs.x_padded;
-        build(arith, Step::DF1, shape, |a, ix| {
+        build(arith, Step::DF1, shape, |a, ix, _| {
             let (o, c, r, q) = (ix[0], ix[1], ix[2], ix[3]);
-            let mut terms = Vec::with_capacity(d.oh * d.ow);
+            let mut sum = a.zero();
             for i in 0..d.oh {
                 for j in 0..d.ow {
                     let g = &d_z1[(o, i, j)];
-                    terms.push(a.mul(&x[(c, i * d.stride + r, j * d.stride + q)], g));
+                    let t = a.mul(&x[(c, i * d.stride + r, j * d.stride + q)], g);
+                    sum = a.add(&sum, &t);
                 }
             }
-            a.sum_from_zero(&terms)
+            sum
         })
     }
 
@@ -653,47 +705,57 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         let d = self.d;
         let d_z1 = view3(self.get(Step::DZ1));
         let f1 = &self.inputs.f1;
-        build(arith, step, shape, |a, ix| {
+        let p = d.padding;
+        // Over the padded input, the entries inside it are dC/dP0's, already computed.
+        let inner = (step == Step::DP0Padded).then(|| view3(self.get(Step::DP0)));
+        build(arith, step, shape, |a, ix, _| {
             let (c, r, q) = (ix[0], ix[1] + crop, ix[2] + crop);
-            let mut terms = Vec::new();
+            if let Some(inner) = &inner {
+                if (p..p + d.h).contains(&r) && (p..p + d.w).contains(&q) {
+                    return inner[(c, r - p, q - p)].clone();
+                }
+            }
+            let mut sum = a.zero();
             for o in 0..d.c_out {
                 for i in 0..d.oh {
                     for j in 0..d.ow {
                         let (tr, tq) = (r.checked_sub(i * d.stride), q.checked_sub(j * d.stride));
                         if let (Some(tr), Some(tq)) = (tr, tq) {
                             if tr < d.kh && tq < d.kw {
-                                terms.push(a.mul(&f1[(o, c, tr, tq)], &d_z1[(o, i, j)]));
+                                let t = a.mul(&f1[(o, c, tr, tq)], &d_z1[(o, i, j)]);
+                                sum = a.add(&sum, &t);
                             }
                         }
                     }
                 }
             }
-            a.sum_from_zero(&terms)
+            sum
         })
     }
 
-    /// `theta - lr dC/dtheta`, every gradient taken at the original parameters.
+    /// `theta - lr dC/dtheta`, every gradient taken at the original parameters. `theta`: the
+    /// parameter's entries in row-major order.
     fn update<A: Arith<N = N>>(
         &self,
         arith: &mut A,
         step: Step,
         shape: Vec<usize>,
-        theta: &ndarray::ArrayViewD<'_, N>,
+        theta: &[N],
         gradient: Step,
     ) -> ArrayD<N> {
-        let g = self.get(gradient);
+        let g = flat(self.get(gradient));
         let lr = &self.inputs.lr;
         // Vectors and matrices are updated as `theta - g lr`, scalars as `theta - lr g`: the
         // order the exact solver has always multiplied in (f64 products commute, but the
         // historical bits are kept on purpose).
         let scalar_parameter = matches!(step, Step::B2New | Step::B1New);
-        build(arith, step, shape, |a, ix| {
+        build(arith, step, shape, |a, _, k| {
             let step_size = if scalar_parameter {
-                a.mul(lr, &g[ix])
+                a.mul(lr, &g[k])
             } else {
-                a.mul(&g[ix], lr)
+                a.mul(&g[k], lr)
             };
-            a.sub(&theta[ix], &step_size)
+            a.sub(&theta[k], &step_size)
         })
     }
 }

@@ -129,7 +129,7 @@ impl Solution {
 /// Solves a validated problem exactly (in f64). Fails, naming the step, when a value is not a
 /// finite number.
 pub fn solve(problem: &Problem) -> Result<Solution> {
-    let values = exact_until(problem, Step::B1New)?;
+    let values = chain::evaluate(problem, &mut arith::Exact, None, Step::B1New)?;
     Ok(Solution {
         problem: problem.clone(),
         forward: Forward {
@@ -169,8 +169,20 @@ pub fn solve(problem: &Problem) -> Result<Solution> {
     })
 }
 
-/// The exact values of every step up to and including `last`: what the generator's rules need
-/// (the forward pass alone is cheaper than the whole chain).
-pub fn exact_until(problem: &Problem, last: Step) -> Result<Values<f64>> {
-    chain::evaluate(problem, &mut arith::Exact, None, last)
+/// The exact values of a problem's chain, evaluated only as far as asked: the generator's rules
+/// check the convolution before they pay for the rest.
+pub struct Partial<'a>(chain::Evaluation<'a, f64>);
+
+impl<'a> Partial<'a> {
+    /// Nothing evaluated yet.
+    pub fn new(problem: &'a Problem) -> Self {
+        Partial(chain::Evaluation::new(problem, &mut arith::Exact, None))
+    }
+
+    /// The exact values of every step up to and including `last`. Fails, naming the step,
+    /// when a value is not a finite number.
+    pub fn until(&mut self, last: Step) -> Result<&Values<f64>> {
+        self.0.advance(&mut arith::Exact, last)?;
+        Ok(self.0.values())
+    }
 }

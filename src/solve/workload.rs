@@ -140,13 +140,42 @@ impl PartialOrd for Counted {
 #[derive(Debug, Default)]
 pub(crate) struct Count {
     at: Option<Place>,
-    counted: BTreeMap<Place, Ops>,
+    /// Per step (by index): the work shared by its entries, then each entry's.
+    counted: Vec<(Ops, Vec<Ops>)>,
 }
 
 impl Count {
     fn count(&mut self, ops: Ops) {
-        let place = self.at.expect("invariant: the chain says where it is");
-        self.counted.entry(place).or_default().add(ops);
+        let (step, entry) = self.at.expect("invariant: the chain says where it is");
+        if self.counted.len() <= step.index() {
+            self.counted.resize(step.index() + 1, Default::default());
+        }
+        let (shared, entries) = &mut self.counted[step.index()];
+        match entry {
+            None => shared.add(ops),
+            Some(k) => {
+                if entries.len() <= k {
+                    entries.resize(k + 1, Ops::default());
+                }
+                entries[k].add(ops);
+            }
+        }
+    }
+
+    /// Every place that was counted, with its work.
+    fn places(&self) -> impl Iterator<Item = (Place, Ops)> + '_ {
+        self.counted
+            .iter()
+            .enumerate()
+            .flat_map(|(i, (shared, entries))| {
+                let step = Step::ALL[i];
+                std::iter::once(((step, None), *shared)).chain(
+                    entries
+                        .iter()
+                        .enumerate()
+                        .map(move |(k, ops)| ((step, Some(k)), *ops)),
+                )
+            })
     }
 
     fn multiplication(&mut self) {
@@ -293,10 +322,10 @@ pub fn estimate(solution: &Solution, knobs: &Knobs) -> Workload {
         }
     };
     let mut per_part: BTreeMap<PartName, Ops> = BTreeMap::new();
-    for (&(step, entry), ops) in &count.counted {
+    for ((step, entry), ops) in count.places() {
         if let Some(part) = step.part() {
             if asked(step, entry) {
-                per_part.entry(part).or_default().add(*ops);
+                per_part.entry(part).or_default().add(ops);
             }
         }
     }
@@ -366,7 +395,7 @@ mod tests {
         let sum = count.sum_from_zero(&products);
         let z = count.add(&sum, &Counted::of(-1.0));
         assert_eq!(z.value, -2.0);
-        let ops = count.counted[&(Step::Z1, Some(0))];
+        let ops = count.counted[Step::Z1.index()].1[0];
         assert_eq!((ops.multiplications, ops.additions), (2, 2));
     }
 
@@ -381,7 +410,7 @@ mod tests {
         let sum = count.sum_from_zero(&products);
         let z = count.add(&sum, &Counted::of(-1.0));
         assert_eq!((sum.value, z.value), (0.0, -1.0));
-        let ops = count.counted[&(Step::Z1, Some(0))];
+        let ops = count.counted[Step::Z1.index()].1[0];
         assert_eq!((ops.multiplications, ops.additions), (2, 2));
     }
 
