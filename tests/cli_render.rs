@@ -168,6 +168,12 @@ fn eject_writes_every_template_and_refuses_to_overwrite() {
             "{name}"
         );
     }
+    // The guide to the templates comes along, so an editor has it beside them.
+    let guide = std::fs::read_to_string(out.join("README.md")).unwrap();
+    assert!(
+        guide.contains("Delimiters") || guide.contains("delimiter"),
+        "{guide}"
+    );
     nnexam()
         .args(["templates", "eject"])
         .arg(&out)

@@ -7,11 +7,12 @@ use super::write_stdout;
 use crate::error::{Error, Result};
 use crate::render;
 
-/// Writes every built-in template below `dir`; refuses (before writing anything) when one
-/// exists, unless `force`.
+/// Writes every built-in template below `dir`, with the guide to them (`README.md`); refuses
+/// (before writing anything) when one exists, unless `force`.
 pub(super) fn execute_eject(dir: &Path, force: bool, out: &mut dyn Write) -> Result<()> {
     let targets: Vec<(PathBuf, &str)> = render::BUILTIN
         .iter()
+        .chain(std::iter::once(&render::GUIDE))
         .map(|(name, text)| (dir.join(name), *text))
         .collect();
     if !force {

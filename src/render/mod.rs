@@ -106,6 +106,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// The guide to the templates (delimiters, escaping, filters, every template's context), written
+/// beside them by `templates eject`: `(file name, text)`.
+pub const GUIDE: (&str, &str) = ("README.md", include_str!("../../templates/README.md"));
+
 /// File endings read from a user's template folder; everything else there is ignored.
 const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml", "tera"];
 
