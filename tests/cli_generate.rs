@@ -88,6 +88,54 @@ fn fixed_seeds_reproduce_the_golden_files_byte_for_byte() {
     }
 }
 
+/// Version 0.2 made the bundled presets stricter, which changed some exercises. The 0.1
+/// configs in exercises/compat reproduce every exercise 0.1 handed out: the files 0.1 wrote
+/// (tests/golden/generate/v0.1-*), byte for byte but for the header's command line, which now
+/// names the config.
+#[test]
+fn the_compat_configs_reproduce_version_0_1_s_exercises() {
+    let dir = temp();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let golden = root.join("tests/golden/generate");
+    for (seed, config, file) in [
+        ("7", "v0.1-default", "v0.1-default-7.toml"),
+        (
+            "ML2026/exam1/A",
+            "v0.1-default",
+            "v0.1-default-ML2026-exam1-A.toml",
+        ),
+        ("7", "v0.1-wide", "v0.1-wide-7.toml"),
+        (
+            "ML2026/exam1/B",
+            "v0.1-leaky",
+            "v0.1-leaky-ML2026-exam1-B.toml",
+        ),
+    ] {
+        let config = root.join(format!("exercises/compat/{config}.toml"));
+        let expected = std::fs::read_to_string(golden.join(file)).expect("golden file exists");
+        let output = generate(
+            dir.path(),
+            &[
+                "--seed",
+                seed,
+                "--config",
+                config.to_str().expect("UTF-8 path"),
+            ],
+        );
+        let without_command = |text: &str| -> Vec<String> {
+            text.lines()
+                .filter(|l| !l.starts_with("#   nnexam generate"))
+                .map(String::from)
+                .collect()
+        };
+        assert_eq!(
+            without_command(&stdout_text(&output)),
+            without_command(&expected),
+            "{file}"
+        );
+    }
+}
+
 #[test]
 fn same_seed_gives_identical_bytes_in_separate_processes() {
     let dir = temp();

@@ -71,6 +71,7 @@ zero_percent = 100
 f1_min_positive = 2
 f1_min_negative = 1
 max_abs_z1 = 8
+b1_nonzero = false
 "#;
 
 fn configs() -> Vec<(&'static str, GeneratorConfig)> {
@@ -201,7 +202,124 @@ fn check_rules(config: &GeneratorConfig, p: &Problem, sol: &Solution) -> Result<
     if rules.d_f1_nonzero && sol.backward.d_f1.iter().all(|v| v.abs() <= TOL) {
         return Err("dC/dF1 is all zero".into());
     }
+    check_readable_rules(rules, p, sol)
+}
+
+/// The rules of version 0.2, checked on the solution's JSON contract: the exact values, and the
+/// `shown` strings a stepwise sheet prints at `rules.decimals`.
+fn check_readable_rules(
+    rules: &nnexam::generate::config::Rules,
+    p: &Problem,
+    sol: &Solution,
+) -> Result<(), String> {
+    if rules.f1_full_lines {
+        let zero_row = p.f1.rows().into_iter().any(|r| r.iter().all(|&v| v == 0.0));
+        let zero_col =
+            p.f1.columns()
+                .into_iter()
+                .any(|c| c.iter().all(|&v| v == 0.0));
+        if zero_row || zero_col {
+            return Err(format!("F1 has an all-zero line: {}", p.f1));
+        }
+    }
+    if rules.b1_nonzero && p.b1 == 0.0 {
+        return Err("B1 = 0".into());
+    }
+    let d = rules.decimals;
+    let shown =
+        solve::shown::shown(sol, d, solve::shown::Rounding::Stepwise).map_err(|e| e.to_string())?;
+    let contract: serde_json::Value =
+        serde_json::from_str(&solve::shown::contract_json(sol, &shown)).expect("JSON");
+    let half_unit = 0.5 * 10f64.powi(-(d as i32));
+    if rules.readable_values {
+        // Every exact value the sheet shows, against its shown text.
+        for group in ["forward", "backward", "update"] {
+            let exact = &contract[group];
+            let printed = &contract["shown"][group];
+            for (key, value) in exact.as_object().expect("an object") {
+                if key == "conv_matrix" {
+                    continue;
+                }
+                for (e, t) in numbers(value).iter().zip(strings(&printed[key])) {
+                    if *e != 0.0 && (e.abs() < half_unit || t == "0") {
+                        return Err(format!("{group}.{key}: {e} prints as {t}"));
+                    }
+                }
+            }
+        }
+    }
+    if rules.distinct_from_skipped {
+        let shown_f64 = |group: &str, key: &str| -> Vec<f64> {
+            strings(&contract["shown"][group][key])
+                .iter()
+                .map(|t| t.parse().expect("a number"))
+                .collect()
+        };
+        let checks: [(&str, &str, Vec<f64>); 5] = [
+            ("forward", "y_hat", vec![0.5]),
+            ("update", "w2", p.w2.to_vec()),
+            ("update", "b2", vec![p.b2]),
+            ("update", "f1", p.f1.iter().copied().collect()),
+            ("update", "b1", vec![p.b1]),
+        ];
+        for (group, key, skipped) in checks {
+            let exact = numbers(&contract[group][key]);
+            for ((e, s), k) in exact.iter().zip(shown_f64(group, key)).zip(skipped) {
+                // The key's rule, written out: 10^-D plus the stepwise drift, rounded up to two
+                // significant digits (here: up to a whole 1e-6, which is never less).
+                let tol = 10f64.powi(-(d as i32)) + (s - e).abs();
+                let tol = (tol * 1e6).ceil() / 1e6;
+                if (e - k).abs() <= 2.0 * tol {
+                    return Err(format!(
+                        "{group}.{key}: {e} is within 2 x {tol} of the skipped value {k}"
+                    ));
+                }
+            }
+        }
+    }
     Ok(())
+}
+
+/// Every number in a JSON value (a number, or nested lists), in order.
+fn numbers(value: &serde_json::Value) -> Vec<f64> {
+    match value {
+        serde_json::Value::Number(n) => vec![n.as_f64().expect("f64")],
+        serde_json::Value::Array(items) => items.iter().flat_map(numbers).collect(),
+        other => panic!("not a number: {other}"),
+    }
+}
+
+/// Every string in a JSON value (a string, or nested lists), in order.
+fn strings(value: &serde_json::Value) -> Vec<String> {
+    match value {
+        serde_json::Value::String(t) => vec![t.clone()],
+        serde_json::Value::Array(items) => items.iter().flat_map(strings).collect(),
+        other => panic!("not a string: {other}"),
+    }
+}
+
+#[test]
+fn every_bundled_preset_keeps_every_rule_over_a_thousand_seeds() {
+    for (preset, _) in generate::PRESETS {
+        let config = generate::preset(preset).expect("bundled preset");
+        let mut d_b1_min = f64::INFINITY;
+        for k in 0..1000 {
+            let seed = format!("rules/{k}");
+            let p = generate::sample_problem(&config, &seed)
+                .expect("samples")
+                .problem;
+            let sol = solve::solve(&p).expect("solves");
+            if let Err(why) = check_rules(&config, &p, &sol) {
+                panic!("{preset}, seed {seed}: {why}");
+            }
+            d_b1_min = d_b1_min.min(sol.backward.d_b1.abs());
+        }
+        // |dC/dB1| >= 10^-D follows from the B1 update's distance from B1 (lr <= 1 here).
+        assert!(
+            d_b1_min >= 10f64.powi(-(config.rules.decimals as i32)),
+            "{preset}: |dC/dB1| down to {d_b1_min}"
+        );
+    }
 }
 
 /// Seed texts: decimal numbers (the common case) and free text.

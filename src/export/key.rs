@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::solve::shown::{self, Shown};
 use crate::solve::step::Step;
+pub use crate::solve::tolerance::Tolerance;
 use crate::solve::{Solution, Values};
 
 /// One graded answer: a stable column name, the exact value and the accepted absolute error.
@@ -62,44 +63,6 @@ pub fn answers_for(solution: &Solution, stepwise: &Shown, policy: Tolerance) -> 
         &graded_values(&stepwise.values, shown::to_f64),
         policy,
     )
-}
-
-/// How much error a grader accepts.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Tolerance {
-    /// The same absolute tolerance for every answer (`--tolerance`).
-    Fixed(f64),
-    /// Derived from the sheet's rounding rule (the default): `10^-D + |stepwise - exact|`.
-    /// A student who rounds the exact answer to D decimals is within half of `10^-D`; one who
-    /// carries rounded intermediates, as the stepwise worked solution does, lands near the
-    /// stepwise value and within half of `10^-D` of it. Both are accepted, with margin.
-    FromRounding {
-        /// The decimals the sheet shows.
-        decimals: usize,
-    },
-}
-
-impl Tolerance {
-    fn for_answer(self, exact: f64, stepwise: f64) -> f64 {
-        match self {
-            Tolerance::Fixed(t) => t,
-            Tolerance::FromRounding { decimals } => {
-                round_up_two_digits(10f64.powi(-(decimals as i32)) + (stepwise - exact).abs())
-            }
-        }
-    }
-}
-
-/// `t` rounded *up* to two significant digits (0.0010255 -> 0.0011), so a key reads cleanly and
-/// never accepts less than the rule says.
-fn round_up_two_digits(t: f64) -> f64 {
-    let exponent = t.log10().floor() as i32 - 1;
-    let scaled = t / 10f64.powi(exponent);
-    // Division noise (0.0011 / 1e-4 = 11.000000000000002) must not bump the digit.
-    let digits = (scaled - 1e-9).ceil();
-    format!("{}e{exponent}", digits)
-        .parse()
-        .expect("invariant: digits and an exponent parse as a float")
 }
 
 /// The graded answers named `names`: `exact` values, tolerances by `policy`, where `stepwise`
@@ -203,15 +166,6 @@ mod tests {
         // 0.001 + 0.000343 rounds up to 0.0014; 0.001 + 0.004 = 0.005.
         assert_eq!(answers[0].tolerance, 0.0014);
         assert_eq!(answers[1].tolerance, 0.005);
-    }
-
-    #[test]
-    fn tolerances_round_up_to_two_digits() {
-        assert_eq!(round_up_two_digits(0.0010255), 0.0011);
-        assert_eq!(round_up_two_digits(0.0011), 0.0011);
-        assert_eq!(round_up_two_digits(0.001), 0.001);
-        assert_eq!(round_up_two_digits(0.01887), 0.019);
-        assert_eq!(round_up_two_digits(1.234), 1.3);
     }
 
     #[test]

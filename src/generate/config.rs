@@ -25,6 +25,8 @@ const MAX_SIZE: usize = 32;
 const MAX_COMBINATIONS: usize = 10_000;
 /// Most values one parameter's range may hold (its length in steps).
 const MAX_GRID_VALUES: i64 = 1_000_000;
+/// Most decimals the rules may read numbers at: `--decimals` allows as many.
+const MAX_RULE_DECIMALS: usize = 10;
 /// Largest |min|, |max| and learning rate: keeps every value printable as a plain decimal.
 const MAX_MAGNITUDE: f64 = 1e6;
 
@@ -187,9 +189,9 @@ impl Values {
         Values::new(-1.0, 1.0, 0.5, None)
     }
 
-    /// An integer in [-2, 1].
+    /// A non-zero integer in [-2, 1].
     pub fn default_b1() -> Self {
-        Values::new(-2.0, 1.0, 1.0, None)
+        Values::new(-2.0, 1.0, 1.0, Some(0))
     }
 
     /// Non-zero multiples of 0.1 in [-1, 1].
@@ -232,6 +234,19 @@ pub struct Rules {
     pub d_z1_nonzero: bool,
     /// dC/dF1 has a non-zero entry.
     pub d_f1_nonzero: bool,
+    /// The decimals the sheets show, for the rules below that read numbers as printed (the
+    /// default `--decimals`).
+    pub decimals: usize,
+    /// No row or column of F1 is all zero (a filter line that reads nothing).
+    pub f1_full_lines: bool,
+    /// B1 is not 0 (no "+ 0" on the sheet).
+    pub b1_nonzero: bool,
+    /// Every computed number is exactly 0 or at least half a unit of the last printed decimal,
+    /// so that it never prints as 0.
+    pub readable_values: bool,
+    /// Every graded answer is more than twice the key's tolerance away from the value a student
+    /// gets by skipping its step: an updated parameter from the un-updated one, y_hat from 0.5.
+    pub distinct_from_skipped: bool,
 }
 
 impl Default for Rules {
@@ -248,6 +263,11 @@ impl Default for Rules {
             min_abs_error: 0.1,
             d_z1_nonzero: true,
             d_f1_nonzero: true,
+            decimals: 3,
+            f1_full_lines: true,
+            b1_nonzero: true,
+            readable_values: true,
+            distinct_from_skipped: true,
         }
     }
 }
@@ -649,6 +669,13 @@ impl Rules {
                     "use a positive bound, or inf for none",
                 ));
             }
+        }
+        if self.decimals > MAX_RULE_DECIMALS {
+            return Err(Error::invalid(
+                "rules.decimals",
+                format!("{} decimals", self.decimals),
+                format!("use at most {MAX_RULE_DECIMALS}, as --decimals does"),
+            ));
         }
         if !(0.0..1.0).contains(&self.min_abs_error) {
             return Err(Error::invalid(

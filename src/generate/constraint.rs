@@ -7,7 +7,9 @@ use std::fmt;
 use ndarray::{Array2, ArrayView2};
 
 use super::config::Rules;
+use crate::solve::shown::{self, Rounding};
 use crate::solve::step::Step;
+use crate::solve::tolerance::Tolerance;
 use crate::solve::{self, argmax, window_origin};
 use crate::spec::{PoolKind, Problem};
 
@@ -20,6 +22,10 @@ const TOLERANCE: f64 = 1e-9;
 pub enum Rule {
     /// F1 has enough positive and negative entries.
     F1Signs,
+    /// No row or column of F1 is all zero.
+    F1FullLines,
+    /// B1 is not 0.
+    B1Nonzero,
     /// Every |Z1| entry is small.
     Z1Bound,
     /// Z1 has enough negative and positive entries.
@@ -36,12 +42,18 @@ pub enum Rule {
     DZ1Nonzero,
     /// dC/dF1 is not all zero.
     DF1Nonzero,
+    /// Every computed number shows as non-zero unless it is exactly 0.
+    ReadableValues,
+    /// Every graded answer differs clearly from the value of skipping its step.
+    DistinctFromSkipped,
 }
 
 impl Rule {
     /// Every rule, in checking order.
-    pub const ALL: [Rule; 9] = [
+    pub const ALL: [Rule; 13] = [
         Rule::F1Signs,
+        Rule::F1FullLines,
+        Rule::B1Nonzero,
         Rule::Z1Bound,
         Rule::Z1Signs,
         Rule::PoolUniqueMax,
@@ -50,6 +62,8 @@ impl Rule {
         Rule::OutputError,
         Rule::DZ1Nonzero,
         Rule::DF1Nonzero,
+        Rule::ReadableValues,
+        Rule::DistinctFromSkipped,
     ];
 
     /// The rule's name in statistics and messages.
@@ -64,6 +78,10 @@ impl Rule {
             Rule::OutputError => "output_error",
             Rule::DZ1Nonzero => "d_z1_nonzero",
             Rule::DF1Nonzero => "d_f1_nonzero",
+            Rule::F1FullLines => "f1_full_lines",
+            Rule::B1Nonzero => "b1_nonzero",
+            Rule::ReadableValues => "readable_values",
+            Rule::DistinctFromSkipped => "distinct_from_skipped",
         }
     }
 
@@ -87,6 +105,17 @@ impl Rule {
             Rule::OutputError => format!("|y_hat - y| is at least {}", rules.min_abs_error),
             Rule::DZ1Nonzero => "dC/dZ1 is not all zero".into(),
             Rule::DF1Nonzero => "dC/dF1 is not all zero".into(),
+            Rule::F1FullLines => "no row or column of F1 is all zero".into(),
+            Rule::B1Nonzero => "B1 is not 0".into(),
+            Rule::ReadableValues => format!(
+                "every computed number is 0 exactly or shows as non-zero at {} decimals",
+                rules.decimals
+            ),
+            Rule::DistinctFromSkipped => format!(
+                "every graded answer is more than twice the key's tolerance (at {} decimals) \
+                 from the value of skipping its step",
+                rules.decimals
+            ),
         }
     }
 
@@ -118,6 +147,16 @@ impl Rule {
                 "raise rules.z1_min_positive_percent, or set rules.d_z1_nonzero = false"
             }
             Rule::DF1Nonzero => "lower x.zero_percent, or set rules.d_f1_nonzero = false",
+            Rule::F1FullLines => "narrow [f1] away from 0, or set rules.f1_full_lines = false",
+            Rule::B1Nonzero => "give [b1] a range without 0, or set rules.b1_nonzero = false",
+            Rule::ReadableValues => {
+                "use coarser steps or larger ranges so no gradient is tiny, raise \
+                 rules.decimals, or set rules.readable_values = false"
+            }
+            Rule::DistinctFromSkipped => {
+                "raise the learning rate or rules.min_abs_error, lower x.zero_percent, or set \
+                 rules.distinct_from_skipped = false"
+            }
         }
     }
 }
@@ -133,6 +172,12 @@ impl fmt::Display for Rule {
 pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
     if !f1_signs_ok(&problem.f1, rules) {
         return Some(Rule::F1Signs);
+    }
+    if rules.f1_full_lines && has_zero_line(&problem.f1) {
+        return Some(Rule::F1FullLines);
+    }
+    if rules.b1_nonzero && problem.b1 == 0.0 {
+        return Some(Rule::B1Nonzero);
     }
     // A value that is not a finite number means numbers far too large: rejected as such.
     let mut chain = solve::Partial::new(problem);
@@ -174,7 +219,105 @@ pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
             return Some(Rule::DF1Nonzero);
         }
     }
+    if rules.readable_values || rules.distinct_from_skipped {
+        // The whole chain, and the sheet's stepwise numbers: the dearest checks come last.
+        let Ok(solution) = chain.into_solution() else {
+            return Some(Rule::Z1Bound);
+        };
+        let d = rules.decimals;
+        if rules.readable_values && has_unreadable_value(&solution.values, d) {
+            return Some(Rule::ReadableValues);
+        }
+        if rules.distinct_from_skipped && too_close_to_skipped(&solution, d) {
+            return Some(Rule::DistinctFromSkipped);
+        }
+        // The stepwise sheet's numbers last: they cost most.
+        let Ok(stepwise) = shown::shown(&solution, d, Rounding::Stepwise) else {
+            return Some(Rule::ReadableValues);
+        };
+        if rules.readable_values && prints_a_value_as_zero(&solution.values, &stepwise) {
+            return Some(Rule::ReadableValues);
+        }
+        if rules.distinct_from_skipped && !distinct_from_skipped(&solution, &stepwise) {
+            return Some(Rule::DistinctFromSkipped);
+        }
+    }
     None
+}
+
+/// True when a row or a column of `f1` is all zero.
+fn has_zero_line(f1: &Array2<f64>) -> bool {
+    f1.rows().into_iter().any(|r| r.iter().all(|v| *v == 0.0))
+        || f1
+            .columns()
+            .into_iter()
+            .any(|c| c.iter().all(|v| *v == 0.0))
+}
+
+/// True when an exact value of the chain is not 0 but would print as 0 at `decimals`.
+fn has_unreadable_value(values: &solve::Values<f64>, decimals: usize) -> bool {
+    let half_unit = 0.5 * 10f64.powi(-(decimals as i32));
+    Step::ALL.iter().any(|&step| {
+        values
+            .get(step)
+            .iter()
+            .any(|&v| v != 0.0 && v.abs() < half_unit - TOLERANCE * half_unit)
+    })
+}
+
+/// Each graded answer's step and the values a student gets by skipping that step: the
+/// parameter itself for an update, 0.5 for y_hat.
+fn skipped_values(p: &Problem) -> [(Step, Vec<f64>); 5] {
+    [
+        (Step::YHat, vec![0.5]),
+        (Step::W2New, p.w2.to_vec()),
+        (Step::B2New, vec![p.b2]),
+        (Step::F1New, p.f1.iter().copied().collect()),
+        (Step::B1New, vec![p.b1]),
+    ]
+}
+
+/// True when a graded answer lies within twice 10^-D of the value of skipping its step: the
+/// key's tolerance is never below 10^-D, so such an answer fails the rule without the (dearer)
+/// stepwise values.
+fn too_close_to_skipped(solution: &solve::Solution, decimals: usize) -> bool {
+    let unit = 10f64.powi(-(decimals as i32));
+    skipped_values(&solution.problem)
+        .iter()
+        .any(|(step, skip)| {
+            let exact = solution.values.get(*step).iter();
+            exact.zip(skip).any(|(&e, &k)| (e - k).abs() <= 2.0 * unit)
+        })
+}
+
+/// True when a value that is not exactly 0 prints as 0 on the stepwise sheet.
+fn prints_a_value_as_zero(exact: &solve::Values<f64>, stepwise: &shown::Shown) -> bool {
+    Step::ALL.iter().any(|&step| {
+        let printed = stepwise.values.get(step).iter();
+        exact
+            .get(step)
+            .iter()
+            .zip(printed)
+            .any(|(&e, s)| e != 0.0 && s.is_zero())
+    })
+}
+
+/// True when every graded answer lies more than twice its tolerance (the key's rule, with the
+/// `stepwise` sheet's values) from the value of skipping its step.
+fn distinct_from_skipped(solution: &solve::Solution, stepwise: &shown::Shown) -> bool {
+    let policy = Tolerance::FromRounding {
+        decimals: stepwise.decimals,
+    };
+    skipped_values(&solution.problem)
+        .iter()
+        .all(|(step, skip)| {
+            let exact = solution.values.get(*step).iter();
+            let shown = stepwise.values.get(*step).iter().map(shown::to_f64);
+            exact
+                .zip(shown)
+                .zip(skip)
+                .all(|((&e, s), &k)| (e - k).abs() > 2.0 * policy.for_answer(e, s))
+        })
 }
 
 fn f1_signs_ok(f1: &Array2<f64>, rules: &Rules) -> bool {
@@ -268,10 +411,19 @@ mod tests {
     }
 
     #[test]
-    fn task_3_1_is_nice() {
+    fn task_3_1_is_nice_but_for_its_unchanged_filter_entry() {
         // Z1 is in [-4, 3], half negative, every window's maximum is positive and unique,
-        // z2 = -0.6: the original passes every rule.
-        assert_eq!(violation(&task("b1 = -1", "b1 = -1")), None);
+        // z2 = -0.6: the original passes every rule of the first version. But its dC/dF1_11
+        // is 0 (every X entry it reads meets a zero of dC/dZ1), so the "updated" F1_11 keeps 0.5
+        // there: a student who skips the update gets that entry right, which the new rule
+        // `distinct_from_skipped` refuses.
+        let p = task("b1 = -1", "b1 = -1");
+        assert_eq!(violation(&p), Some(Rule::DistinctFromSkipped));
+        let v01 = Rules {
+            distinct_from_skipped: false,
+            ..Rules::default()
+        };
+        assert_eq!(first_violation(&p, &v01), None);
     }
 
     #[test]

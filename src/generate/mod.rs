@@ -117,10 +117,22 @@ impl Stats {
             acceptance_percent: 100.0 * self.acceptance_rate(),
             rejected: Rule::ALL
                 .iter()
-                .map(|rule| RuleCount {
-                    rule: rule.name(),
-                    requirement: rule.requirement(&config.rules),
-                    count: self.rejected.get(rule).copied().unwrap_or(0),
+                .scan(self.attempts, |reaching, rule| {
+                    // Rules are checked in order: a draw reaches a rule when it passed the ones
+                    // before it.
+                    let reached = *reaching;
+                    let count = self.rejected.get(rule).copied().unwrap_or(0);
+                    *reaching -= count;
+                    Some(RuleCount {
+                        rule: rule.name(),
+                        requirement: rule.requirement(&config.rules),
+                        count,
+                        reached,
+                        pass_percent: match reached {
+                            0 => 100.0,
+                            _ => 100.0 * (reached - count) as f64 / reached as f64,
+                        },
+                    })
                 })
                 .collect(),
         }
@@ -149,6 +161,10 @@ pub struct RuleCount {
     pub requirement: String,
     /// Draws it rejected first.
     pub count: u64,
+    /// Draws that passed every rule before it.
+    pub reached: u64,
+    /// Share of the draws reaching it that it accepts, in percent.
+    pub pass_percent: f64,
 }
 
 /// Samples the exercise of `seed_text` under `config`: the first draw that passes every rule.

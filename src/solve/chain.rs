@@ -14,7 +14,8 @@
 //! falls back to the exact loss when a shown y_hat of exactly 0 or 1 leaves ln(0).
 
 use ndarray::{
-    s, Array1, Array2, Array3, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView3, Axis, IxDyn,
+    s, Array1, Array2, Array3, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView3, Axis, Dimension,
+    IxDyn,
 };
 
 use super::arith::Arith;
@@ -83,24 +84,23 @@ impl Dims {
     }
 
     /// The shape of a step's value.
-    fn shape(&self, step: Step) -> Vec<usize> {
-        let map = vec![self.c_out, self.oh, self.ow];
-        let padded = vec![
-            self.c_in,
-            self.h + 2 * self.padding,
-            self.w + 2 * self.padding,
-        ];
+    fn shape(&self, step: Step) -> IxDyn {
+        let map = [self.c_out, self.oh, self.ow];
         match step {
-            Step::Z1 | Step::A1 | Step::DA1 | Step::ActGrad | Step::DZ1 => map,
-            Step::P1 | Step::DP1 => vec![self.c_out, self.ph, self.pw],
-            Step::S | Step::DS => vec![self.n()],
-            Step::Z2 | Step::YHat | Step::DZ2 | Step::DB2 | Step::B2New => vec![self.k],
-            Step::Loss => vec![],
-            Step::DW2 | Step::W2New => vec![self.k, self.n()],
-            Step::DF1 | Step::F1New => vec![self.c_out, self.c_in, self.kh, self.kw],
-            Step::DB1 | Step::B1New => vec![self.c_out],
-            Step::DP0 => vec![self.c_in, self.h, self.w],
-            Step::DP0Padded => padded,
+            Step::Z1 | Step::A1 | Step::DA1 | Step::ActGrad | Step::DZ1 => IxDyn(&map),
+            Step::P1 | Step::DP1 => IxDyn(&[self.c_out, self.ph, self.pw]),
+            Step::S | Step::DS => IxDyn(&[self.n()]),
+            Step::Z2 | Step::YHat | Step::DZ2 | Step::DB2 | Step::B2New => IxDyn(&[self.k]),
+            Step::Loss => IxDyn(&[]),
+            Step::DW2 | Step::W2New => IxDyn(&[self.k, self.n()]),
+            Step::DF1 | Step::F1New => IxDyn(&[self.c_out, self.c_in, self.kh, self.kw]),
+            Step::DB1 | Step::B1New => IxDyn(&[self.c_out]),
+            Step::DP0 => IxDyn(&[self.c_in, self.h, self.w]),
+            Step::DP0Padded => IxDyn(&[
+                self.c_in,
+                self.h + 2 * self.padding,
+                self.w + 2 * self.padding,
+            ]),
         }
     }
 }
@@ -320,6 +320,16 @@ impl<'a, N: Clone + PartialOrd> Evaluation<'a, N> {
     pub(crate) fn values(&self) -> &Values<N> {
         &self.values
     }
+
+    /// The values evaluated so far, owned.
+    pub(crate) fn into_values(self) -> Values<N> {
+        self.values
+    }
+
+    /// The problem evaluated.
+    pub(crate) fn problem(&self) -> &'a Problem {
+        self.problem
+    }
 }
 
 /// What one step's formula may read.
@@ -339,16 +349,16 @@ type Ix = [usize; 4];
 fn build<A: Arith>(
     arith: &mut A,
     step: Step,
-    shape: Vec<usize>,
+    shape: IxDyn,
     mut entry: impl FnMut(&mut A, Ix, usize) -> A::N,
 ) -> ArrayD<A::N> {
-    let count: usize = shape.iter().product();
+    let count = shape.size();
     let mut values = Vec::with_capacity(count);
     let mut ix: Ix = [0; 4];
     for flat in 0..count {
         arith.at(step, Some(flat));
         values.push(entry(arith, ix, flat));
-        for axis in (0..shape.len()).rev() {
+        for axis in (0..shape.ndim()).rev() {
             ix[axis] += 1;
             if ix[axis] < shape[axis] {
                 break;
@@ -356,7 +366,7 @@ fn build<A: Arith>(
             ix[axis] = 0;
         }
     }
-    ArrayD::from_shape_vec(IxDyn(&shape), values).expect("invariant: one value per entry")
+    ArrayD::from_shape_vec(shape, values).expect("invariant: one value per entry")
 }
 
 /// A tensor's entries in row-major order (every step's value is built in standard layout).
@@ -470,13 +480,13 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     }
 
     /// The same entries in a new shape (flatten P1, reshape dC/dS, dC/dB2 = dC/dz2).
-    fn reshape(&self, from: Step, shape: Vec<usize>) -> ArrayD<N> {
+    fn reshape(&self, from: Step, shape: IxDyn) -> ArrayD<N> {
         let entries: Vec<N> = self.get(from).iter().cloned().collect();
-        ArrayD::from_shape_vec(IxDyn(&shape), entries).expect("invariant: as many entries")
+        ArrayD::from_shape_vec(shape, entries).expect("invariant: as many entries")
     }
 
     /// `Z1[o,i,j] = (sum over c, a, b of Xpad[c, i s + a, j s + b] F1[o,c,a,b]) + B1[o]`.
-    fn z1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn z1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let (d, inp) = (self.d, self.inputs);
         build(arith, Step::Z1, shape, |a, ix, _| {
             let (o, i, j) = (ix[0], ix[1], ix[2]);
@@ -494,7 +504,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         })
     }
 
-    fn a1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn a1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let z1 = self.get(Step::Z1);
         let act = self.problem.activation;
         let slope = &self.inputs.leaky_slope;
@@ -512,7 +522,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     }
 
     /// Max: the window's maximum; average: its mean.
-    fn p1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn p1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let a1 = view3(self.get(Step::A1));
         let pool = self.d.pool;
         build(arith, Step::P1, shape, |a, ix, _| {
@@ -528,7 +538,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     }
 
     /// `z2[k] = W2[k] . S + B2[k]`.
-    fn z2<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn z2<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let s = self
             .get(Step::S)
             .view()
@@ -541,7 +551,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         })
     }
 
-    fn loss<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn loss<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let (z2, y_hat) = (&self.get(Step::Z2)[[0]], &self.get(Step::YHat)[[0]]);
         let inp = self.inputs;
         let reference = self.reference;
@@ -562,7 +572,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     }
 
     /// BCE: `y_hat - y`; MSE: `(y_hat - y) y_hat (1 - y_hat)`.
-    fn d_z2<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn d_z2<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let y_hat = self.get(Step::YHat);
         let inp = self.inputs;
         let y_hat = flat(y_hat);
@@ -581,7 +591,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     }
 
     /// `dC/dS[i] = sum over k of W2[k,i] dC/dz2[k]` (one product for one output).
-    fn d_s<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn d_s<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let d_z2 = self.get(Step::DZ2);
         let w2 = &self.inputs.w2;
         let k = self.d.k;
@@ -599,7 +609,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     /// Max: each entry of dC/dP1 goes to its own window's (exact) arg-max; average: each entry,
     /// divided by the window size, to every entry of its window. Overlapping windows add up, in
     /// window order.
-    fn d_a1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn d_a1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let d = self.d;
         let pool = d.pool;
         let d_p1 = view3(self.get(Step::DP1));
@@ -639,7 +649,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     }
 
     /// ReLU and leaky ReLU by the sign of Z1; sigmoid as `A1 (1 - A1)`, tanh as `1 - A1^2`.
-    fn act_grad<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn act_grad<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let (z1, a1) = (self.get(Step::Z1), self.get(Step::A1));
         let inp = self.inputs;
         let act = self.problem.activation;
@@ -672,7 +682,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
 
     /// `dC/dF1[o,c,a,b] = sum over i, j of Xpad[c, i s + a, j s + b] dC/dZ1[o,i,j]`: only the
     /// rows and columns of the input that the forward pass read take part.
-    fn d_f1<A: Arith<N = N>>(&self, arith: &mut A, shape: Vec<usize>) -> ArrayD<N> {
+    fn d_f1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let d = self.d;
         let d_z1 = view3(self.get(Step::DZ1));
         let x = &self.inputs.x_padded;
@@ -699,7 +709,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         &self,
         arith: &mut A,
         step: Step,
-        shape: Vec<usize>,
+        shape: IxDyn,
         crop: usize,
     ) -> ArrayD<N> {
         let d = self.d;
@@ -739,7 +749,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         &self,
         arith: &mut A,
         step: Step,
-        shape: Vec<usize>,
+        shape: IxDyn,
         theta: &[N],
         gradient: Step,
     ) -> ArrayD<N> {

@@ -9,6 +9,7 @@ mod chain;
 pub mod conv;
 pub mod shown;
 pub mod step;
+pub mod tolerance;
 pub mod workload;
 
 use ndarray::{Array1, Array2};
@@ -130,7 +131,12 @@ impl Solution {
 /// finite number.
 pub fn solve(problem: &Problem) -> Result<Solution> {
     let values = chain::evaluate(problem, &mut arith::Exact, None, Step::B1New)?;
-    Ok(Solution {
+    Ok(solution_of(problem, values))
+}
+
+/// The solution with the exact `values` of every step of `problem`'s chain.
+fn solution_of(problem: &Problem, values: Values<f64>) -> Solution {
+    Solution {
         problem: problem.clone(),
         forward: Forward {
             z1: values.map0(Step::Z1).to_owned(),
@@ -166,7 +172,7 @@ pub fn solve(problem: &Problem) -> Result<Solution> {
             b1: *values.scalar(Step::B1New),
         },
         values,
-    })
+    }
 }
 
 /// The exact values of a problem's chain, evaluated only as far as asked: the generator's rules
@@ -184,5 +190,12 @@ impl<'a> Partial<'a> {
     pub fn until(&mut self, last: Step) -> Result<&Values<f64>> {
         self.0.advance(&mut arith::Exact, last)?;
         Ok(self.0.values())
+    }
+
+    /// The whole solution, evaluating what is left of the chain.
+    pub fn into_solution(mut self) -> Result<Solution> {
+        self.0.advance(&mut arith::Exact, Step::B1New)?;
+        let problem = self.0.problem();
+        Ok(solution_of(problem, self.0.into_values()))
     }
 }

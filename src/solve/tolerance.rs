@@ -1,0 +1,65 @@
+//! How much error a grader accepts: the key's tolerance rule, derived from the sheet's rounding.
+//! It lives with the shown values because it is a fact about them; the key, the Moodle gaps and
+//! the generator's rules (which keep every answer apart from the value of skipping its step)
+//! all read it here.
+
+/// How much error a grader accepts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Tolerance {
+    /// The same absolute tolerance for every answer (`--tolerance`).
+    Fixed(f64),
+    /// Derived from the sheet's rounding rule (the default): `10^-D + |stepwise - exact|`.
+    /// A student who rounds the exact answer to D decimals is within half of `10^-D`; one who
+    /// carries rounded intermediates, as the stepwise worked solution does, lands near the
+    /// stepwise value and within half of `10^-D` of it. Both are accepted, with margin.
+    FromRounding {
+        /// The decimals the sheet shows.
+        decimals: usize,
+    },
+}
+
+impl Tolerance {
+    /// The accepted absolute error of an answer whose exact value is `exact` and whose value in
+    /// the stepwise worked solution is `stepwise`.
+    pub fn for_answer(self, exact: f64, stepwise: f64) -> f64 {
+        match self {
+            Tolerance::Fixed(t) => t,
+            Tolerance::FromRounding { decimals } => {
+                round_up_two_digits(10f64.powi(-(decimals as i32)) + (stepwise - exact).abs())
+            }
+        }
+    }
+}
+
+/// `t` rounded *up* to two significant digits (0.0010255 -> 0.0011), so a key reads cleanly and
+/// never accepts less than the rule says.
+fn round_up_two_digits(t: f64) -> f64 {
+    let exponent = t.log10().floor() as i32 - 1;
+    let scaled = t / 10f64.powi(exponent);
+    // Division noise (0.0011 / 1e-4 = 11.000000000000002) must not bump the digit.
+    let digits = (scaled - 1e-9).ceil();
+    format!("{}e{exponent}", digits)
+        .parse()
+        .expect("invariant: digits and an exponent parse as a float")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tolerances_round_up_to_two_digits() {
+        assert_eq!(round_up_two_digits(0.0010255), 0.0011);
+        assert_eq!(round_up_two_digits(0.0011), 0.0011);
+        assert_eq!(round_up_two_digits(0.001), 0.001);
+        assert_eq!(round_up_two_digits(0.01887), 0.019);
+        assert_eq!(round_up_two_digits(1.234), 1.3);
+    }
+
+    #[test]
+    fn the_derived_tolerance_covers_the_stepwise_drift() {
+        let policy = Tolerance::FromRounding { decimals: 3 };
+        assert_eq!(policy.for_answer(0.746, 0.750), 0.005);
+        assert_eq!(Tolerance::Fixed(0.01).for_answer(0.746, 0.750), 0.01);
+    }
+}
