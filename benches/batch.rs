@@ -16,7 +16,7 @@ use std::time::Instant;
 use nnexam::export::key::Tolerance;
 use nnexam::export::roster;
 use nnexam::export::sheets::SheetPlan;
-use nnexam::generate::GeneratorConfig;
+use nnexam::generate::{ConfigSource, GeneratorConfig};
 use nnexam::render::{self, Format, RenderOptions};
 use nnexam::workflow::{self, BatchJob, Destination, Interrupt, NoProgress};
 
@@ -50,6 +50,8 @@ fn run_child(students: usize) {
         formats: vec![Format::Latex, Format::Markdown],
         options: RenderOptions::default(),
         tolerance: Tolerance::FromRounding { decimals: 3 },
+        config_source: ConfigSource::Default,
+        sheet_flags: "--decimals 3 --rounding stepwise".to_string(),
     };
     let tera = render::engine().expect("templates");
     let job = BatchJob {

@@ -352,6 +352,13 @@ pub struct RenderArgs {
     /// Points of the bonus question.
     #[arg(long, value_name = "N")]
     pub points_bonus: Option<u32>,
+    /// Add the instructor's note (the workload estimate per part) to the worked solution.
+    /// Students' copies never carry it.
+    #[arg(long)]
+    pub instructor: bool,
+    /// Leave room to work under every part of the question sheet.
+    #[arg(long)]
+    pub space: bool,
 }
 
 /// Output formats of `solve`.

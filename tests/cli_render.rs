@@ -29,10 +29,23 @@ fn latex_is_a_standalone_document_with_question_and_solution() {
     assert!(tex.starts_with("\\documentclass"), "{}", &tex[..80]);
     assert!(tex.trim_end().ends_with("\\end{document}"));
     assert!(tex.contains("\\section*{Exercise") && tex.contains("\\section*{Solution}"));
+    // The footer is the command that writes the document again, with the file's name: never
+    // where the file lies on the machine that rendered it.
     assert!(
-        tex.contains("nnexam: exercises/task-3-1.toml"),
+        tex.contains("nnexam render task-3-1.toml --decimals 3 --rounding stepwise --format latex"),
         "footer names the file"
     );
+    assert!(!tex.contains("exercises/"));
+    let absolute = std::fs::canonicalize("exercises/task-3-1.toml").unwrap();
+    let out = Command::cargo_bin("nnexam")
+        .unwrap()
+        .arg("render")
+        .arg(&absolute)
+        .output()
+        .unwrap();
+    let tex = String::from_utf8(out.stdout).unwrap();
+    assert!(!tex.contains(absolute.parent().unwrap().to_str().unwrap()));
+    assert!(tex.contains("\\qrcode[height=1.4cm]{nnexam render task-3-1.toml"));
 }
 
 #[test]
@@ -55,7 +68,7 @@ fn fragment_is_the_body_only() {
     assert!(tex.contains("\\setcounter{MaxMatrixCols}"));
     assert!(tex.contains("\\section*{Solution}") && !tex.contains("\\section*{Exercise"));
     assert!(
-        tex.contains("nnexam: exercises/task-3-1.toml"),
+        tex.contains("nnexam render task-3-1.toml"),
         "the key names its source"
     );
 }

@@ -131,6 +131,11 @@ fn option_cases(format: Format) -> Vec<Case> {
                     student_name: Some(
                         "\\input{/etc/passwd} O'Brien ~ $x^2$ Béla Łukasz 李华 Пётр".to_string(),
                     ),
+                    command: Some(
+                        "nnexam generate --seed 'seed 7 & #1_a 100% {x} ~^\\ <|> $y$' --config a_b#%.toml"
+                            .to_string(),
+                    ),
+                    config_fingerprint: Some("0123abcd".to_string()),
                 },
                 ..base()
             },

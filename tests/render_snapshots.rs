@@ -1,7 +1,8 @@
 //! Golden files of the rendered Task 3.1, reviewed as diffs (`cargo insta review`, or
 //! INSTA_UPDATE=always then `git diff`): question and worked solution in LaTeX and Markdown with
-//! the default options (standard preset, stepwise rounding, 3 decimals), and the short preset's
-//! question, which shows what the difficulty knobs give away.
+//! the default options (standard preset, stepwise rounding, 3 decimals; the solutions with the
+//! instructor's note, `--instructor`), and the short preset's question, which shows what the
+//! difficulty knobs give away.
 
 mod common;
 
@@ -13,6 +14,7 @@ fn task_3_1(format: Format, part: Part, preset: Preset) -> String {
     let options = RenderOptions {
         format,
         part,
+        instructor: part == Part::Solution,
         ..common::options(preset, Rounding::Stepwise)
     };
     common::render(&common::task_3_1(), &options)

@@ -35,7 +35,11 @@ fn context_of(entry: &str, render_with: impl FnOnce(&Tera) -> nnexam::Result<Str
 fn real_contexts() -> Vec<(&'static str, Value)> {
     let problem = common::task_3_1();
     let solution = nnexam::solve::solve(&problem).expect("solves");
-    let options = common::options(Preset::Standard, Rounding::Stepwise);
+    // With the instructor's note, so that its numbers are in the context too.
+    let options = RenderOptions {
+        instructor: true,
+        ..common::options(Preset::Standard, Rounding::Stepwise)
+    };
     let mut contexts = Vec::new();
     for format in [Format::Latex, Format::Markdown] {
         let options = RenderOptions {

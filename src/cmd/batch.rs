@@ -14,8 +14,9 @@ use crate::workflow::{self, BatchJob, Destination, Interrupt, Summary};
 
 /// Reads the roster and writes the class's folder.
 pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
-    let (config, _) = load_config(&args.run.config)?;
-    let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
+    let loaded = load_config(&args.run.config)?;
+    let plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
+    let config = loaded.0;
     let tera = engine(args.run.render.templates.as_deref())?;
     check_seed_text(&args.course_seed)?;
     let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {

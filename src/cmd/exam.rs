@@ -11,8 +11,9 @@ use crate::workflow::{self, ExamJob, Interrupt};
 
 /// Writes the exam folder of `args.variants`.
 pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
-    let (config, _) = load_config(&args.run.config)?;
-    let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
+    let loaded = load_config(&args.run.config)?;
+    let plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
+    let config = loaded.0;
     let tera = engine(args.run.render.templates.as_deref())?;
     check_seed_text(&args.seed)?;
     check_variant_labels(&args.variants)?;

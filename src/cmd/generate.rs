@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{engine, load_config, render_options, write_stdout, write_to};
+use super::{engine, generate_command, load_config, render_options, write_stdout, write_to};
 use crate::cli::{GenerateArgs, GenerateFormat};
 use crate::error::Result;
 use crate::render::{self, Format, Identity, RenderOptions};
@@ -24,6 +24,8 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
         Some(format) => {
             let identity = Identity {
                 seed: Some(args.seed.clone()),
+                command: Some(generate_command(&args.seed, &source, &args.render)),
+                config_fingerprint: source.fingerprint(),
                 ..Identity::default()
             };
             Some(RenderOptions {

@@ -44,10 +44,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
 /// The chosen config (file, preset, or the built-in default) and where it came from.
 fn load_config(args: &ConfigArgs) -> Result<(GeneratorConfig, ConfigSource)> {
     Ok(match (&args.config, &args.preset) {
-        (Some(path), _) => (
-            crate::generate::config::load(path)?,
-            ConfigSource::File(path.clone()),
-        ),
+        (Some(path), _) => {
+            let (config, fingerprint) = crate::generate::config::load_with_fingerprint(path)?;
+            let path = path.clone();
+            (config, ConfigSource::File { path, fingerprint })
+        }
         (None, Some(name)) => (
             crate::generate::preset(name)?,
             ConfigSource::Preset(name.clone()),
@@ -102,7 +103,76 @@ fn render_options(
         rounding: args.rounding,
         knobs: base.overlay(&difficulty_flags(args)).resolve()?,
         identity,
+        instructor: args.instructor,
+        space: args.space,
     })
+}
+
+/// A flag value as the command line spells it.
+fn word(value: &impl clap::ValueEnum) -> String {
+    value
+        .to_possible_value()
+        .expect("invariant: no value is hidden")
+        .get_name()
+        .to_string()
+}
+
+/// The sheet flags as they were given, for the command that regenerates a sheet: the knob
+/// flags in their order in `--help`, then the decimals and the rounding, always.
+fn sheet_flags(args: &RenderArgs) -> String {
+    let mut flags: Vec<String> = Vec::new();
+    let mut flag = |name: &str, value: Option<String>| {
+        flags.push(format!("--{name}"));
+        flags.extend(value);
+    };
+    if let Some(preset) = args.difficulty {
+        flag("difficulty", Some(word(&preset)));
+    }
+    if let Some(parts) = &args.parts {
+        let names: Vec<String> = parts.iter().map(word).collect();
+        flag("parts", Some(names.join(",")));
+    }
+    if args.give_z1 {
+        flag("give-z1", None);
+    }
+    if let Some(k) = args.give_d_w2 {
+        flag("give-d-w2", Some(k.to_string()));
+    }
+    if let Some(place) = args.transposed_conv {
+        flag("transposed-conv", Some(word(&place)));
+    }
+    if let Some(n) = args.give_f1_except {
+        flag("give-f1-except", Some(n.to_string()));
+    }
+    for (name, points) in [
+        ("points-a", args.points_a),
+        ("points-b", args.points_b),
+        ("points-c", args.points_c),
+        ("points-bonus", args.points_bonus),
+    ] {
+        if let Some(points) = points {
+            flag(name, Some(points.to_string()));
+        }
+    }
+    flag("decimals", Some(args.decimals.to_string()));
+    flag("rounding", Some(word(&args.rounding)));
+    if args.instructor {
+        flag("instructor", None);
+    }
+    if args.space {
+        flag("space", None);
+    }
+    flags.join(" ")
+}
+
+/// The command that regenerates a generated exercise's sheets: `nnexam generate` with the seed,
+/// the config and the sheet flags.
+fn generate_command(seed: &str, source: &ConfigSource, args: &RenderArgs) -> String {
+    format!(
+        "{} {}",
+        crate::generate::regenerate_command(seed, source),
+        sheet_flags(args)
+    )
 }
 
 /// Where a folder run writes, from its folder flags.
@@ -114,9 +184,10 @@ fn destination(folder: &FolderArgs) -> Destination {
     }
 }
 
-/// Sheet rendering shared by `batch` and `exam`: formats, options and the key's tolerance.
+/// Sheet rendering shared by `batch` and `exam`: formats, options, the key's tolerance and
+/// what regenerates a sheet.
 fn sheet_plan(
-    config: &GeneratorConfig,
+    (config, source): &(GeneratorConfig, ConfigSource),
     folder: &FolderArgs,
     render: &RenderArgs,
 ) -> Result<SheetPlan> {
@@ -137,6 +208,8 @@ fn sheet_plan(
             Identity::default(),
         )?,
         tolerance,
+        config_source: source.clone(),
+        sheet_flags: sheet_flags(render),
     })
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{engine, render_options, write_stdout};
+use super::{engine, render_options, sheet_flags, write_stdout};
 use crate::cli::RenderCommandArgs;
 use crate::error::Result;
 use crate::render::{self, Identity, RenderOptions};
@@ -12,8 +12,18 @@ use crate::{solve, spec};
 /// Renders `args.file` as the flags say.
 pub(super) fn execute(args: &RenderCommandArgs, out: &mut dyn Write) -> Result<()> {
     // Check the flags and templates before the file, so a typo is reported first.
+    // The file's name, not where it lies on this machine: the sheet is read elsewhere.
+    let name = args.file.file_name().map_or_else(
+        || args.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     let identity = Identity {
-        file: Some(args.file.display().to_string()),
+        command: Some(format!(
+            "nnexam render {} {}",
+            crate::generate::shell_quote(&name),
+            sheet_flags(&args.render)
+        )),
+        file: Some(name),
         ..Identity::default()
     };
     let options = RenderOptions {

@@ -9,6 +9,7 @@ use tera::Tera;
 
 use super::key::{self, KeyRow, Tolerance};
 use crate::error::Result;
+use crate::generate::{self, ConfigSource};
 use crate::render::{self, Format, Identity, Part, RenderOptions, SheetSpec};
 use crate::solve::{
     self,
@@ -38,6 +39,10 @@ pub struct SheetPlan {
     pub options: RenderOptions,
     /// The key's tolerance policy.
     pub tolerance: Tolerance,
+    /// Where the generator config came from, for the command that regenerates a sheet.
+    pub config_source: ConfigSource,
+    /// The sheet flags of that command (see `nnexam generate --help`).
+    pub sheet_flags: String,
 }
 
 /// One rendered document.
@@ -68,9 +73,16 @@ pub fn extension(format: Format) -> &'static str {
     }
 }
 
-fn identity(person: &Person, seed: &str) -> Identity {
+fn identity(person: &Person, seed: &str, plan: &SheetPlan) -> Identity {
+    let command = format!(
+        "{} {}",
+        generate::regenerate_command(seed, &plan.config_source),
+        plan.sheet_flags
+    );
     let mut identity = Identity {
         seed: Some(seed.to_string()),
+        command: Some(command),
+        config_fingerprint: plan.config_source.fingerprint(),
         ..Identity::default()
     };
     if person.is_variant {
@@ -122,7 +134,7 @@ pub fn person_output(
 ) -> Result<PersonOutput> {
     let solution = solve::solve(problem)?;
     let options = RenderOptions {
-        identity: identity(person, seed),
+        identity: identity(person, seed, plan),
         ..plan.options.clone()
     };
     let decimals = options.decimals;

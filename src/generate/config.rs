@@ -488,12 +488,29 @@ impl GeneratorConfig {
 
 /// Reads, parses and validates a generator config file (TOML).
 pub fn load(path: &Path) -> Result<GeneratorConfig> {
+    load_with_fingerprint(path).map(|(config, _)| config)
+}
+
+/// [`load`], and the file's [`fingerprint`].
+pub fn load_with_fingerprint(path: &Path) -> Result<(GeneratorConfig, String)> {
     let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
         action: "read",
         path: path.to_path_buf(),
         source,
     })?;
-    GeneratorConfig::parse(&text, &path.display().to_string())
+    let config = GeneratorConfig::parse(&text, &path.display().to_string())?;
+    Ok((config, fingerprint(&text)))
+}
+
+/// The first 8 hex digits of the SHA-256 of a config's text: printed beside `--config NAME` on
+/// every sheet, so that two people can tell whether they hold the same file.
+pub fn fingerprint(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .take(4)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// `key` must list at least one option.

@@ -289,8 +289,24 @@ pub enum ConfigSource {
     Default,
     /// `--preset NAME`.
     Preset(String),
-    /// `--config FILE`.
-    File(PathBuf),
+    /// `--config FILE`, with the fingerprint of its text ([`config::fingerprint`]), so that a
+    /// TA can tell whether they hold the same file.
+    File {
+        /// The path as given.
+        path: PathBuf,
+        /// Short SHA-256 of the file's bytes.
+        fingerprint: String,
+    },
+}
+
+impl ConfigSource {
+    /// The config file's fingerprint, when the config is a file.
+    pub fn fingerprint(&self) -> Option<String> {
+        match self {
+            ConfigSource::File { fingerprint, .. } => Some(fingerprint.clone()),
+            _ => None,
+        }
+    }
 }
 
 /// The command line that regenerates an exercise, quoted for a POSIX shell and safe to put in a
@@ -303,7 +319,7 @@ pub fn regenerate_command(seed_text: &str, source: &ConfigSource) -> String {
             command.push_str(" --preset ");
             command.push_str(&shell_quote(name));
         }
-        ConfigSource::File(path) => {
+        ConfigSource::File { path, .. } => {
             command.push_str(" --config ");
             command.push_str(&shell_quote(&path.display().to_string()));
         }
@@ -315,7 +331,7 @@ pub fn regenerate_command(seed_text: &str, source: &ConfigSource) -> String {
 }
 
 /// `text` as one POSIX shell word: bare when it is plainly safe, else in single quotes.
-fn shell_quote(text: &str) -> String {
+pub fn shell_quote(text: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:,+=@%".contains(c);
     if !text.is_empty() && text.chars().all(plain) {
         text.to_string()
@@ -419,7 +435,10 @@ mod tests {
         assert_eq!(
             regenerate_command(
                 "ML2026/exam1/A",
-                &ConfigSource::File("my\nconf.toml".into())
+                &ConfigSource::File {
+                    path: "my\nconf.toml".into(),
+                    fingerprint: "0123abcd".into()
+                }
             ),
             "nnexam generate --seed ML2026/exam1/A --config 'my?conf.toml'"
         );

@@ -38,12 +38,16 @@ pub struct ExamContext {
     pub show_solution: bool,
     /// Seed or file (footer), variant and student (header); user text.
     pub identity: Identity,
+    /// The command that writes this document again (footer and QR code); user text.
+    pub command: Option<String>,
+    /// The solution carries the instructor's note (the workload estimate).
+    pub instructor: bool,
+    /// The question leaves room to work under every part.
+    pub space: bool,
     /// Decimals of every computed number.
     pub decimals: usize,
     /// Which numbers the worked solution shows.
     pub rounding: Rounding,
-    /// A number-shaped placeholder as wide as a typical answer, e.g. `-0.000`.
-    pub slot: String,
     /// Most columns of any matrix shown (LaTeX's amsmath needs `MaxMatrixCols` at least this).
     pub max_matrix_cols: usize,
     /// The network's settings.
@@ -164,6 +168,17 @@ pub struct WrittenSum {
     pub value: String,
 }
 
+/// A [`WrittenSum`] for one entry of a matrix, with its 1-based row and column.
+#[derive(Clone, Debug, Serialize)]
+pub struct IndexedSum {
+    /// 1-based row.
+    pub row: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// The entry's sum.
+    pub sum: WrittenSum,
+}
+
 /// Every shown step of the worked solution.
 #[derive(Clone, Debug, Serialize)]
 pub struct Steps {
@@ -213,6 +228,12 @@ pub struct Steps {
     pub d_z1_dilated: Rows,
     /// dC/dF1.
     pub d_f1: Rows,
+    /// One entry of dC/dF1 as a sum of products of the padded input and dC/dZ1 (the terms where
+    /// dC/dZ1 is not 0): the first (row-major) with the most non-zero products.
+    pub d_f1_entry: IndexedSum,
+    /// One entry of dC/dP0 as a sum of products of F1's taps and dC/dZ1: the first (row-major)
+    /// with the most non-zero terms.
+    pub d_p0_entry: IndexedSum,
     /// The non-zero entries of dC/dZ1 whose sum is dC/dB1, or `None` when too many.
     pub d_b1_terms: Option<Vec<String>>,
     /// dC/dB1.
@@ -300,18 +321,18 @@ pub fn build(solution: &Solution, shown: &Shown, options: &RenderOptions) -> Exa
         show_question: options.part.has_question(),
         show_solution: options.part.has_solution(),
         identity: options.identity.clone(),
+        command: None,
+        instructor: options.instructor,
+        space: options.space,
         decimals: options.decimals,
         rounding: options.rounding,
-        slot: slot(options.decimals),
         max_matrix_cols: max_matrix_cols(problem, &shapes),
         net: net(problem),
         layout: layout(&shapes),
         given: given(problem),
         answers: answers(&shown_text, knobs),
         asks: asks(knobs),
-        workload: options
-            .part
-            .has_solution()
+        workload: (options.part.has_solution() && options.instructor)
             .then(|| workload::estimate(solution, knobs)),
         knobs: knobs.clone(),
         shapes,
@@ -362,14 +383,6 @@ fn input_rows_few_values(m: ArrayView2<'_, f64>) -> Rows {
         .into_iter()
         .map(|r| r.iter().map(|&v| text(v)).collect())
         .collect()
-}
-
-fn slot(decimals: usize) -> String {
-    if decimals == 0 {
-        "-00".to_string()
-    } else {
-        format!("-0.{}", "0".repeat(decimals))
-    }
 }
 
 /// The network's settings as the templates print them.
@@ -482,6 +495,8 @@ fn steps(solution: &Solution, shown: &Values<Decimal>, text: &Values<String>) ->
         x_read: input_rows(x_read.view()),
         d_z1_dilated: rows(d_z1_dilated.view()),
         d_f1: rows(text.filter0(Step::DF1)),
+        d_f1_entry: d_f1_entry(problem, &padded, shown, text),
+        d_p0_entry: d_p0_entry(problem, shown, text),
         d_b1_terms: written_terms(shown.map0(Step::DZ1)),
         d_b1: one(Step::DB1),
         f1_new: rows(text.filter0(Step::F1New)),
@@ -507,6 +522,102 @@ fn z1_entry(problem: &Problem, padded: &Array2<f64>, text: &Values<String>) -> W
             .collect(),
         bias: Some(input(problem.b1)),
         value: text.map0(Step::Z1)[(0, 0)].clone(),
+    }
+}
+
+/// The entry of dC/dF1 with the most non-zero products (the first in row-major order on a
+/// tie), written out: the padded input under tap (a, b) of every window times that window's
+/// dC/dZ1, for the windows where dC/dZ1 is not 0.
+fn d_f1_entry(
+    problem: &Problem,
+    padded: &Array2<f64>,
+    shown: &Values<Decimal>,
+    text: &Values<String>,
+) -> IndexedSum {
+    let stride = problem.conv.stride;
+    let d_z1 = shown.map0(Step::DZ1);
+    let live: Vec<(usize, usize)> = d_z1
+        .indexed_iter()
+        .filter(|(_, g)| !g.is_zero())
+        .map(|(at, _)| at)
+        .collect();
+    let x_under =
+        |(a, b): (usize, usize), (i, j): (usize, usize)| padded[(i * stride + a, j * stride + b)];
+    let (kh, kw) = problem.f1.dim();
+    let mut best = ((0, 0), 0);
+    for a in 0..kh {
+        for b in 0..kw {
+            let products = live
+                .iter()
+                .filter(|&&at| x_under((a, b), at) != 0.0)
+                .count();
+            if products > best.1 {
+                best = ((a, b), products);
+            }
+        }
+    }
+    let (tap, _) = best;
+    let d_z1_text = text.map0(Step::DZ1);
+    IndexedSum {
+        row: tap.0 + 1,
+        col: tap.1 + 1,
+        sum: WrittenSum {
+            terms: live
+                .iter()
+                .map(|&at| [input(x_under(tap, at)), d_z1_text[at].clone()])
+                .collect(),
+            bias: None,
+            value: text.filter0(Step::DF1)[tap].clone(),
+        },
+    }
+}
+
+/// The non-zero terms of dC/dP0[r][c]: F1's tap at (r, c) in every window that covers it (in
+/// padded coordinates) times that window's dC/dZ1.
+fn d_p0_terms(
+    problem: &Problem,
+    d_z1: ArrayView2<'_, Decimal>,
+    (r, c): (usize, usize),
+) -> Vec<((usize, usize), (usize, usize))> {
+    let (kh, kw) = problem.f1.dim();
+    let (stride, p) = (problem.conv.stride, problem.conv.padding);
+    d_z1.indexed_iter()
+        .filter(|(_, g)| !g.is_zero())
+        .filter_map(|((i, j), _)| {
+            let a = (r + p).checked_sub(i * stride).filter(|&a| a < kh)?;
+            let b = (c + p).checked_sub(j * stride).filter(|&b| b < kw)?;
+            (problem.f1[(a, b)] != 0.0).then_some(((a, b), (i, j)))
+        })
+        .collect()
+}
+
+/// The entry of dC/dP0 with the most non-zero terms (the first in row-major order on a tie),
+/// written out.
+fn d_p0_entry(problem: &Problem, shown: &Values<Decimal>, text: &Values<String>) -> IndexedSum {
+    let d_z1 = shown.map0(Step::DZ1);
+    let (h, w) = problem.x.dim();
+    let mut best = ((0, 0), Vec::new());
+    for r in 0..h {
+        for c in 0..w {
+            let terms = d_p0_terms(problem, d_z1, (r, c));
+            if terms.len() > best.1.len() {
+                best = ((r, c), terms);
+            }
+        }
+    }
+    let ((r, c), terms) = best;
+    let d_z1_text = text.map0(Step::DZ1);
+    IndexedSum {
+        row: r + 1,
+        col: c + 1,
+        sum: WrittenSum {
+            terms: terms
+                .into_iter()
+                .map(|(tap, at)| [input(problem.f1[tap]), d_z1_text[at].clone()])
+                .collect(),
+            bias: None,
+            value: text.map0(Step::DP0)[(r, c)].clone(),
+        },
     }
 }
 

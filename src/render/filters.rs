@@ -29,6 +29,7 @@ pub fn register(tera: &mut Tera) {
     tera.register_filter("paren", paren);
     tera.register_filter("signed", signed);
     tera.register_filter("latex_escape", latex_escape);
+    tera.register_filter("qrcode_escape", qrcode_escape);
     tera.register_filter("markdown_escape", markdown_escape);
 }
 
@@ -322,6 +323,26 @@ pub fn latex_escape(value: &Value, _: &Args) -> tera::Result<Value> {
     Ok(Value::String(out))
 }
 
+/// `{{ command | qrcode_escape }}`: user text as the argument of the `qrcode` package's
+/// `\qrcode{...}`, which reads `# $ & ^ _ ~ % \ { }` only when escaped with a backslash. pdflatex
+/// cannot feed other than ASCII into the code, so anything else becomes `?` there (the text
+/// beside the code keeps it).
+pub fn qrcode_escape(value: &Value, _: &Args) -> tera::Result<Value> {
+    let text = text_arg("qrcode_escape", value)?;
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '#' | '$' | '&' | '^' | '_' | '~' | '%' | '\\' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_ascii_graphic() || c == ' ' => out.push(c),
+            _ => out.push('?'),
+        }
+    }
+    Ok(Value::String(out))
+}
+
 /// `{{ footer | markdown_escape }}`: user text that Markdown (and pandoc) prints literally:
 /// every ASCII punctuation character that could start markup is backslash-escaped, which
 /// CommonMark and pandoc both allow for any ASCII punctuation.
@@ -477,6 +498,15 @@ mod tests {
             &Args::new(),
         ));
         assert_eq!(out, "Béla Łukasz Zoë – “Ann” ?? ????");
+    }
+
+    #[test]
+    fn qrcode_escape_escapes_what_the_package_reads_and_keeps_ascii() {
+        let out = text(qrcode_escape(
+            &json!("nnexam generate --seed 'a#b_c%d' é\n"),
+            &Args::new(),
+        ));
+        assert_eq!(out, "nnexam generate --seed 'a\\#b\\_c\\%d' ??");
     }
 
     #[test]

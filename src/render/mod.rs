@@ -97,6 +97,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/shared/prose.tera"),
     ),
     (
+        "shared/mt-grid.tera",
+        include_str!("../../templates/shared/mt-grid.tera"),
+    ),
+    (
         "shared/question.tera",
         include_str!("../../templates/shared/question.tera"),
     ),
@@ -173,6 +177,11 @@ pub struct Identity {
     pub student_id: Option<String>,
     /// Student name of a per-student sheet.
     pub student_name: Option<String>,
+    /// The command that regenerates the exercise and this sheet's options (without the
+    /// format and part, which each document adds), for the footer and its QR code.
+    pub command: Option<String>,
+    /// The short SHA-256 of the generator config file the command names, if it names one.
+    pub config_fingerprint: Option<String>,
 }
 
 /// How to render one exercise.
@@ -193,6 +202,11 @@ pub struct RenderOptions {
     /// Who and what the sheet is for (seed or file in the footer, so a TA can regenerate the
     /// key; variant and student in the header). User text: templates escape it.
     pub identity: Identity,
+    /// The solution carries the instructor's note (the workload estimate): for teachers'
+    /// copies, never for students'.
+    pub instructor: bool,
+    /// The question leaves room to work under every part.
+    pub space: bool,
 }
 
 impl Default for RenderOptions {
@@ -205,6 +219,8 @@ impl Default for RenderOptions {
             rounding: Rounding::default(),
             knobs: Knobs::default(),
             identity: Identity::default(),
+            instructor: false,
+            space: false,
         }
     }
 }
@@ -355,8 +371,31 @@ pub fn render_exercise(
     tera: &Tera,
 ) -> Result<String> {
     let shown = shown::shown(solution, options.decimals, options.rounding)?;
-    let context = context::build(solution, &shown, options);
-    render(tera, options.format.entry_template(), &context)
+    let sheet = SheetSpec {
+        format: options.format,
+        part: options.part,
+        fragment: options.fragment,
+    };
+    render_sheets(solution, &shown, options, &[sheet], tera).map(|mut texts| texts.remove(0))
+}
+
+/// The command that writes one document again: the exercise's command (`base`) with the
+/// document's format, part and fragment flags.
+fn sheet_command(base: &str, sheet: SheetSpec) -> String {
+    let format = match sheet.format {
+        Format::Latex => "latex",
+        Format::Markdown => "markdown",
+    };
+    let mut command = format!("{base} --format {format}");
+    match sheet.part {
+        Part::Question => command.push_str(" --part question"),
+        Part::Solution => command.push_str(" --part solution"),
+        Part::Both => {}
+    }
+    if sheet.fragment {
+        command.push_str(" --fragment");
+    }
+    command
 }
 
 /// One document of an exercise: its format, which parts, and whether it is a fragment.
@@ -393,6 +432,12 @@ pub fn render_sheets(
             context.insert("fragment", &sheet.fragment);
             context.insert("show_question", &sheet.part.has_question());
             context.insert("show_solution", &sheet.part.has_solution());
+            let command = options
+                .identity
+                .command
+                .as_deref()
+                .map(|base| sheet_command(base, *sheet));
+            context.insert("command", &command);
             tera.render(sheet.format.entry_template(), &context)
                 .map_err(template_error)
         })
