@@ -242,6 +242,28 @@ fn bad_rosters_are_rejected_with_the_line_and_no_output() {
 }
 
 #[test]
+fn keys_that_cannot_tell_a_skipped_step_from_an_answer_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let roster = write_roster(dir.path(), "id,name\n1,Ada\n2,Bob\n");
+    // A fixed tolerance below half a unit of the decimals would reject correct answers.
+    let out = run_batch(dir.path(), &roster, "tight", &["--tolerance", "0.000001"]).code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("--tolerance") && err.contains("0.0005"),
+        "{err}"
+    );
+    // With no decimals, the tolerance (at least 1) accepts y_hat = 0.5, what skipping the
+    // forward pass gives, for every exercise.
+    let out = run_batch(dir.path(), &roster, "whole", &["--decimals", "0"]).code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        err.contains("--decimals") && err.contains("y_hat") && err.contains("student 1"),
+        "{err}"
+    );
+    assert!(!dir.path().join("tight").exists() && !dir.path().join("whole").exists());
+}
+
+#[test]
 fn byte_order_mark_is_fine() {
     let tmp = tempfile::tempdir().unwrap();
     let roster = write_roster(tmp.path(), "\u{feff}id,name\n7,Ada\n");

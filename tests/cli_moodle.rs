@@ -237,19 +237,29 @@ fn names_sort_in_variant_order_and_variants_are_distinct() {
 
 #[test]
 fn decimals_and_preset_set_the_derived_tolerance_and_the_exercises() {
+    // At 2 decimals the answers must be told apart at 2 decimals: the wide preset with its
+    // rules read at 2 decimals.
+    let (_, wide) = generate::PRESETS
+        .iter()
+        .find(|(n, _)| *n == "wide")
+        .unwrap();
+    let text = wide.replace("[rules]\n", "[rules]\ndecimals = 2\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("wide2.toml");
+    std::fs::write(&path, &text).unwrap();
     let xml = moodle(&[
         "--count",
         "3",
         "--seed",
         "W",
-        "--preset",
-        "wide",
+        "--config",
+        path.to_str().unwrap(),
         "--decimals",
         "2",
     ]);
     let questions = cloze(parse_quiz(&xml));
     assert!(questions[0].html.contains("to 2 decimal places"));
-    let config = generate::preset("wide").unwrap();
+    let config = generate::GeneratorConfig::parse(&text, "wide2").unwrap();
     check_against_solve(&questions, &config, 2, |e, s| 1e-2 + (s - e).abs());
 }
 
@@ -264,6 +274,17 @@ fn tolerance_flag_overrides_every_gap() {
         "0.01",
     ])));
     check_against_solve(&questions, &GeneratorConfig::default(), 3, |_, _| 0.01);
+}
+
+#[test]
+fn quizzes_that_cannot_tell_a_skipped_step_from_an_answer_are_refused() {
+    let err = moodle_fails(&["--count", "2", "--seed", "S", "--decimals", "0"]);
+    assert!(err.contains("--decimals") && err.contains("y_hat"), "{err}");
+    let err = moodle_fails(&["--count", "2", "--seed", "S", "--tolerance", "0.0001"]);
+    assert!(
+        err.contains("--tolerance") && err.contains("0.0005"),
+        "{err}"
+    );
 }
 
 #[test]

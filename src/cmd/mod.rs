@@ -197,6 +197,7 @@ fn sheet_plan(
             decimals: usize::from(render.decimals),
         },
     };
+    crate::export::key::check_tolerance_fits_decimals(tolerance, usize::from(render.decimals))?;
     let mut formats = folder.format.clone();
     formats.dedup();
     Ok(SheetPlan {

@@ -4,8 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
 use crate::solve::shown::{self, Shown};
 use crate::solve::step::Step;
+use crate::solve::tolerance::skipped_values;
 pub use crate::solve::tolerance::Tolerance;
 use crate::solve::{Solution, Values};
 
@@ -63,6 +65,78 @@ pub fn answers_for(solution: &Solution, stepwise: &Shown, policy: Tolerance) -> 
         &graded_values(&stepwise.values, shown::to_f64),
         policy,
     )
+}
+
+/// Refuses a key that would grade a skipped step as right: every answer must lie more than twice
+/// its tolerance from the value a student gets by skipping its step (an un-updated parameter, a
+/// y_hat of 0.5). `who` names the student or variant in the error.
+pub fn check_distinct(
+    solution: &Solution,
+    answers: &[GradedAnswer],
+    policy: Tolerance,
+    who: &str,
+) -> Result<()> {
+    // The answers come in GRADED order, as many per step as the step has entries.
+    let mut by_step = Vec::new();
+    let mut rest = answers;
+    for step in GRADED {
+        let (these, after) = rest.split_at(solution.values.get(step).len());
+        by_step.push((step, these));
+        rest = after;
+    }
+    let pairs = skipped_values(&solution.problem)
+        .into_iter()
+        .flat_map(|(step, skips)| {
+            let (_, these) = by_step
+                .iter()
+                .find(|(s, _)| *s == step)
+                .expect("invariant: every skippable step is graded");
+            these.iter().zip(skips).collect::<Vec<_>>()
+        })
+        .collect::<Vec<_>>();
+    for (answer, skip) in pairs {
+        if (answer.value - skip).abs() > 2.0 * answer.tolerance {
+            continue;
+        }
+        let (flag, fix) = match policy {
+            Tolerance::Fixed(_) => ("--tolerance", "give a smaller --tolerance".to_string()),
+            Tolerance::FromRounding { decimals } => (
+                "--decimals",
+                format!(
+                    "give more --decimals, or sample with a generator config that sets \
+                     rules.decimals = {decimals} (its rule distinct_from_skipped then keeps \
+                     every answer apart at {decimals} decimals)"
+                ),
+            ),
+        };
+        return Err(Error::invalid(
+            flag,
+            format!(
+                "{who}: the answer {} = {} lies within twice its tolerance {} of {}, the value of \
+                 skipping its step, so the key could not tell a skipped step from a right answer",
+                answer.key, answer.value, answer.tolerance, skip
+            ),
+            fix,
+        ));
+    }
+    Ok(())
+}
+
+/// A fixed tolerance must not be below half a unit of the decimals asked for: a correctly
+/// rounded answer is that far from the exact value.
+pub fn check_tolerance_fits_decimals(policy: Tolerance, decimals: usize) -> Result<()> {
+    let half_unit = 0.5 * 10f64.powi(-(decimals as i32));
+    match policy {
+        Tolerance::Fixed(t) if t < half_unit => Err(Error::invalid(
+            "--tolerance",
+            format!(
+                "{t} is below {half_unit}, half a unit of the {decimals} decimals asked for: \
+                 correctly rounded answers would be marked wrong"
+            ),
+            format!("give a tolerance of at least {half_unit}, or leave it out to derive it"),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// The graded answers named `names`: `exact` values, tolerances by `policy`, where `stepwise`
@@ -150,6 +224,31 @@ mod tests {
         assert!(keys.contains(&"f1_new_2_1") && keys.contains(&"b1_new"));
         assert_eq!(answers[0].value, sol.forward.y_hat);
         assert_eq!(answers[11].value, sol.update.b1);
+    }
+
+    #[test]
+    fn a_key_that_grades_a_skipped_update_as_right_is_refused_naming_the_answer() {
+        // Task 3.1's dC/dF1_11 is 0: its "updated" F1_11 is the old 0.5.
+        let sol = solve(&task_3_1()).unwrap();
+        let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
+        let policy = Tolerance::FromRounding { decimals: 3 };
+        let answers = answers_for(&sol, &stepwise, policy);
+        let err = check_distinct(&sol, &answers, policy, "student 1")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("student 1") && err.contains("f1_new_1_1") && err.contains("of 0.5"),
+            "{err}"
+        );
+        // A generated exercise (its rules keep every answer apart) passes.
+        let config = crate::generate::GeneratorConfig::default();
+        let problem = crate::generate::sample_problem(&config, "7")
+            .unwrap()
+            .problem;
+        let sol = solve(&problem).unwrap();
+        let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
+        let answers = answers_for(&sol, &stepwise, policy);
+        assert!(check_distinct(&sol, &answers, policy, "student 7").is_ok());
     }
 
     #[test]

@@ -272,7 +272,8 @@ fn check(seed: &str, count: usize, options: &QuizOptions) -> Result<()> {
             format!("ask for at most {MAX_DECIMALS} decimals"),
         ));
     }
-    options.tolerance.map_or(Ok(()), check_tolerance)
+    options.tolerance.map_or(Ok(()), check_tolerance)?;
+    key::check_tolerance_fits_decimals(options.policy(), options.decimals)
 }
 
 /// A fixed tolerance must be finite and at least [`MIN_TOLERANCE`].
@@ -309,6 +310,9 @@ pub fn quiz(
                 seed: &a.seed,
                 solution: &solution,
             };
+            let who = format!("question {name} (seed {})", a.seed);
+            let answers = graded_answers(&variant, options)?;
+            key::check_distinct(&solution, &answers, options.policy(), &who)?;
             cloze_question(&variant, options, tera)
         })
         .collect::<Result<Vec<_>>>()?;

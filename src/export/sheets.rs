@@ -151,6 +151,11 @@ pub fn person_output(
         .map(|(&spec, text)| Sheet { spec, text })
         .collect();
     let answers = key::answers_for(&solution, &stepwise, plan.tolerance);
+    let who = match person.is_variant {
+        true => format!("variant {} (seed {seed})", person.id),
+        false => format!("student {} (seed {seed})", person.id),
+    };
+    key::check_distinct(&solution, &answers, plan.tolerance, &who)?;
     Ok(PersonOutput {
         sheets,
         exercise_json: solution.to_json(),

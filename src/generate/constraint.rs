@@ -9,7 +9,7 @@ use ndarray::{Array2, ArrayView2};
 use super::config::Rules;
 use crate::solve::shown::{self, Rounding};
 use crate::solve::step::Step;
-use crate::solve::tolerance::Tolerance;
+use crate::solve::tolerance::{skipped_values, Tolerance};
 use crate::solve::{self, argmax, window_origin};
 use crate::spec::{PoolKind, Problem};
 
@@ -263,18 +263,6 @@ fn has_unreadable_value(values: &solve::Values<f64>, decimals: usize) -> bool {
             .iter()
             .any(|&v| v != 0.0 && v.abs() < half_unit - TOLERANCE * half_unit)
     })
-}
-
-/// Each graded answer's step and the values a student gets by skipping that step: the
-/// parameter itself for an update, 0.5 for y_hat.
-fn skipped_values(p: &Problem) -> [(Step, Vec<f64>); 5] {
-    [
-        (Step::YHat, vec![0.5]),
-        (Step::W2New, p.w2.to_vec()),
-        (Step::B2New, vec![p.b2]),
-        (Step::F1New, p.f1.iter().copied().collect()),
-        (Step::B1New, vec![p.b1]),
-    ]
 }
 
 /// True when a graded answer lies within twice 10^-D of the value of skipping its step: the

@@ -3,6 +3,9 @@
 //! the generator's rules (which keep every answer apart from the value of skipping its step)
 //! all read it here.
 
+use super::step::Step;
+use crate::spec::Problem;
+
 /// How much error a grader accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Tolerance {
@@ -41,6 +44,19 @@ fn round_up_two_digits(t: f64) -> f64 {
     format!("{}e{exponent}", digits)
         .parse()
         .expect("invariant: digits and an exponent parse as a float")
+}
+
+/// Each graded step and the values a student gets by skipping it: the parameter itself for an
+/// updated parameter (W2, B2, F1, B1, entries row-major), 0.5 (z2 = 0) for y_hat. A key that
+/// cannot tell an answer from its skipped value grades a skipped step as right.
+pub fn skipped_values(problem: &Problem) -> [(Step, Vec<f64>); 5] {
+    [
+        (Step::YHat, vec![0.5]),
+        (Step::W2New, problem.w2.to_vec()),
+        (Step::B2New, vec![problem.b2]),
+        (Step::F1New, problem.f1.iter().copied().collect()),
+        (Step::B1New, vec![problem.b1]),
+    ]
 }
 
 #[cfg(test)]
