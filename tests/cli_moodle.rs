@@ -1,8 +1,10 @@
 //! `nnexam moodle` end to end: the quiz XML is parsed back with quick-xml and every gap is checked
-//! against `solve` on the exercise its question's idnumber regenerates, with tolerances
-//! recomputed independently from the stepwise worked solution. Also: names sort, `--tolerance`
-//! overrides, bad flags fail with exit 2 and nothing on stdout, output is deterministic, and
-//! special characters in the seed survive HTML and XML escaping.
+//! against `solve` on the exercise its question's idnumber regenerates: its value is the number
+//! the stepwise worked solution prints, its tolerance (recomputed independently) accepts the
+//! exact value and never the value of skipping the step, every gap of a question has the same
+//! input width and weights follow the points. Also: names sort, `--tolerance` overrides, bad
+//! flags fail with exit 2 and nothing on stdout, output is deterministic, long seeds fit
+//! Moodle's limits, and special characters in the seed survive HTML and XML escaping.
 
 mod common;
 
@@ -43,6 +45,7 @@ struct Question {
     name: String,
     category: String,
     html: String,
+    feedback: String,
     idnumber: String,
 }
 
@@ -85,6 +88,7 @@ fn parse_quiz(xml: &str) -> Vec<Question> {
                     ["text", "name"] => &mut q.name,
                     ["text", "category"] => &mut q.category,
                     ["text", "questiontext"] => &mut q.html,
+                    ["text", "generalfeedback"] => &mut q.feedback,
                     ["idnumber", ..] => &mut q.idnumber,
                     _ => continue,
                 };
@@ -98,14 +102,37 @@ fn parse_quiz(xml: &str) -> Vec<Question> {
     questions
 }
 
-/// The (value, tolerance) of every `{1:NUMERICAL:=value:tolerance}` gap, in order.
-fn gaps(html: &str) -> Vec<(f64, f64)> {
-    html.split("{1:NUMERICAL:=")
-        .skip(1)
-        .map(|rest| {
-            let gap = &rest[..rest.find('}').expect("gap is closed")];
-            let (value, tolerance) = gap.split_once(':').expect("value:tolerance");
-            (value.parse().unwrap(), tolerance.parse().unwrap())
+/// One `{weight:NUMERICAL:=value:tolerance~%0%padding:0}` gap.
+#[derive(Debug)]
+struct Gap {
+    weight: u32,
+    /// The right answer as written.
+    text: String,
+    value: f64,
+    tolerance: f64,
+    /// The never-right answer that sets the input width.
+    padding: String,
+}
+
+/// Every gap of `html`, in order.
+fn gaps(html: &str) -> Vec<Gap> {
+    html.match_indices(":NUMERICAL:=")
+        .map(|(at, _)| {
+            let start = html[..at].rfind('{').expect("gap is opened");
+            let end = at + html[at..].find('}').expect("gap is closed");
+            let weight = html[start + 1..at].parse().expect("whole weight");
+            let answers = &html[at + ":NUMERICAL:=".len()..end];
+            let (right, wrong) = answers.split_once("~%0%").expect("a 0 % answer");
+            let (text, tolerance) = right.split_once(':').expect("value:tolerance");
+            let (padding, zero) = wrong.split_once(':').expect("padding:0");
+            assert_eq!(zero, "0");
+            Gap {
+                weight,
+                text: text.to_string(),
+                value: text.parse().unwrap(),
+                tolerance: tolerance.parse().unwrap(),
+                padding: padding.to_string(),
+            }
         })
         .collect()
 }
@@ -148,8 +175,22 @@ fn stepwise_values(solution: &Solution, decimals: usize) -> Vec<f64> {
     )
 }
 
-/// Every cloze question regenerates (from its idnumber, with `config`) an exercise whose exact
-/// values equal the gaps, with tolerances `tolerance(exact, stepwise)`.
+/// The values of skipping each graded step, in key order: y_hat of z2 = 0, the un-updated
+/// parameters.
+fn skipped_values(problem: &nnexam::spec::Problem) -> Vec<f64> {
+    graded(
+        0.5,
+        f64::NAN, // the loss has no skipped value
+        &problem.w2,
+        problem.b2,
+        &problem.f1,
+        problem.b1,
+    )
+}
+
+/// Every cloze question regenerates (from its idnumber, with `config`) an exercise whose gaps
+/// hold the stepwise worked solution's values with tolerances `tolerance(exact, stepwise)`,
+/// accept the exact value and never the value of skipping a step, and are all equally wide.
 fn check_against_solve(
     questions: &[Question],
     config: &GeneratorConfig,
@@ -163,23 +204,44 @@ fn check_against_solve(
         let solution = solve::solve(&problem).unwrap();
         let exact = exact_values(&solution);
         let stepwise = stepwise_values(&solution, decimals);
+        let skipped = skipped_values(&problem);
         let gaps = gaps(&q.html);
         assert_eq!(gaps.len(), exact.len(), "{}: one gap per answer", q.name);
-        for (i, ((value, tol), (e, s))) in gaps.iter().zip(exact.iter().zip(&stepwise)).enumerate()
-        {
+        let width = gaps.iter().map(|g| g.text.len()).max().unwrap().max(12);
+        for (i, gap) in gaps.iter().enumerate() {
+            let (e, s, k) = (exact[i], stepwise[i], skipped[i]);
+            let (value, tol) = (gap.value, gap.tolerance);
+            // Moodle shows the number the sheet prints: the stepwise value, written in at most
+            // `decimals` decimals, never in exponent form.
             assert!(
-                (value - e).abs() <= 1e-9,
-                "{} gap {i}: {value} vs {e}",
+                (value - s).abs() <= 1e-12,
+                "{} gap {i}: {gap:?} vs {s}",
                 q.name
             );
-            // The rule's value, rounded up to two significant digits: never less, at most 10%
-            // more.
-            let expected = tolerance(*e, *s);
+            let written = gap.text.split_once('.').map_or(0, |(_, d)| d.len());
             assert!(
-                *tol >= expected - 1e-12 && *tol <= expected * 1.1 + 1e-12,
+                written <= decimals && !gap.text.contains(['e', 'E']),
+                "{gap:?}"
+            );
+            // The rule's value, rounded up to two significant digits: never less, at most 10%
+            // more; it accepts the exact value, never the skipped one.
+            let expected = tolerance(e, s);
+            assert!(
+                tol >= expected - 1e-12 && tol <= expected * 1.1 + 1e-12,
                 "{} gap {i}: tolerance {tol} vs {expected}",
                 q.name
             );
+            assert!(
+                (value - e).abs() <= tol,
+                "{} gap {i}: exact {e} refused",
+                q.name
+            );
+            assert!(
+                k.is_nan() || (value - k).abs() > tol,
+                "{} gap {i}: skipped {k} accepted",
+                q.name
+            );
+            assert_eq!(gap.padding.len(), width, "{} gap {i}: {gap:?}", q.name);
         }
         // The question shows that exercise: its input's first row, with HTML-escaped `&`.
         let first_row: Vec<String> = problem.x.row(0).iter().map(f64::to_string).collect();
@@ -273,7 +335,96 @@ fn tolerance_flag_overrides_every_gap() {
         "--tolerance",
         "0.01",
     ])));
-    check_against_solve(&questions, &GeneratorConfig::default(), 3, |_, _| 0.01);
+    // Centred on the printed value, widened so everything within 0.01 of the exact value is in.
+    check_against_solve(&questions, &GeneratorConfig::default(), 3, |e, s| {
+        0.01 + (s - e).abs()
+    });
+}
+
+#[test]
+fn wide_preset_gaps_never_accept_an_un_updated_parameter() {
+    // Version 0.1 graded 116 of 750 wide-preset gaps at 2 decimals right when left un-updated;
+    // check_against_solve checks every gap against the value of skipping its step.
+    let xml = moodle(&["--count", "30", "--seed", "W", "--preset", "wide"]);
+    let questions = cloze(parse_quiz(&xml));
+    assert_eq!(questions.len(), 30);
+    let config = generate::preset("wide").unwrap();
+    check_against_solve(&questions, &config, 3, |e, s| 1e-3 + (s - e).abs());
+}
+
+#[test]
+fn weights_follow_the_points_of_parts_a_and_b() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("points.toml");
+    let (_, default) = generate::PRESETS
+        .iter()
+        .find(|(n, _)| *n == "default")
+        .unwrap();
+    std::fs::write(
+        &path,
+        format!("{default}\n[difficulty]\npoints = {{ a = 3, b = 5 }}\n"),
+    )
+    .unwrap();
+    let xml = moodle(&[
+        "--count",
+        "1",
+        "--seed",
+        "P",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    let custom = gaps(&cloze(parse_quiz(&xml))[0].html);
+    // 3 points over y_hat and C, 5 over the 10 updated parameters: 1.5 and 0.5 per gap.
+    let weights: Vec<u32> = custom.iter().map(|g| g.weight).collect();
+    assert_eq!(weights[..2], [3, 3]);
+    assert!(weights[2..].iter().all(|&w| w == 1), "{weights:?}");
+    // The default 4 and 8 points: 2 and 0.8 per gap.
+    let default = gaps(&cloze(parse_quiz(&moodle(&["--count", "1", "--seed", "P"])))[0].html);
+    let total: u32 = default.iter().map(|g| g.weight).sum();
+    assert_eq!(default[0].weight * 12, 2 * total);
+    assert_eq!(default[2].weight * 12 * 10, 8 * total);
+    assert!(
+        cloze(parse_quiz(&xml))[0]
+            .html
+            .contains("with a decimal point"),
+        "the question says to use a decimal point"
+    );
+}
+
+#[test]
+fn the_general_feedback_is_the_worked_solution() {
+    let questions = cloze(parse_quiz(&moodle(&["--count", "2", "--seed", "F"])));
+    for q in &questions {
+        let gaps = gaps(&q.html);
+        assert!(
+            q.feedback.contains("<h2>b) Backward pass</h2>"),
+            "{}",
+            q.feedback
+        );
+        // The worked solution ends part a with the loss the gap asks for.
+        assert!(
+            q.feedback.contains(&format!("= {}.", gaps[1].text)),
+            "{}",
+            q.feedback
+        );
+    }
+}
+
+#[test]
+fn seeds_too_long_for_moodle_are_shortened_with_a_hash() {
+    let seed = format!("course-{}", "x".repeat(300));
+    let questions = parse_quiz(&moodle(&["--count", "3", "--seed", &seed]));
+    assert!(questions[0].category.chars().count() <= "$course$/".len() + 255);
+    let cloze = cloze(questions);
+    let mut ids: Vec<&str> = cloze.iter().map(|q| q.idnumber.as_str()).collect();
+    for q in &cloze {
+        assert!(q.idnumber.chars().count() <= 100, "{}", q.idnumber);
+        assert!(q.name.chars().count() <= 255, "{}", q.name);
+        assert!(q.idnumber.starts_with("course-xxx"), "{}", q.idnumber);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 3, "shortened idnumbers stay distinct");
 }
 
 #[test]
@@ -348,7 +499,7 @@ fn template_in_the_templates_folder_wins_over_the_builtin() {
     let questions = cloze(parse_quiz(&xml));
     assert!(questions[0]
         .html
-        .starts_with("<p>A tiny CNN.</p> {1:NUMERICAL:="));
+        .starts_with("<p>A tiny CNN.</p> {10:NUMERICAL:="));
     let missing = dir.path().join("missing");
     let err = moodle_fails(&[
         "--count",
@@ -367,6 +518,7 @@ fn every_exercise_of_the_family_makes_a_question_with_one_gap_per_answer() {
     let options = QuizOptions {
         decimals: 3,
         tolerance: None,
+        points: nnexam::spec::difficulty::Knobs::default().points,
     };
     for (name, problem) in common::problems() {
         let solution = solve::solve(&problem).unwrap();
@@ -378,11 +530,14 @@ fn every_exercise_of_the_family_makes_a_question_with_one_gap_per_answer() {
         let question = moodle::cloze_question(&variant, &options, &tera).unwrap();
         let xml = moodle::quiz_xml("family", std::slice::from_ref(&question));
         let back = cloze(parse_quiz(&xml));
-        let values: Vec<f64> = gaps(&back[0].html).iter().map(|g| g.0).collect();
+        let gaps = gaps(&back[0].html);
         let exact = exact_values(&solution);
-        assert_eq!(values.len(), exact.len(), "{name}");
-        for (v, e) in values.iter().zip(&exact) {
-            assert!((v - e).abs() <= 1e-9, "{name}: {v} vs {e}");
+        assert_eq!(gaps.len(), exact.len(), "{name}");
+        for (gap, e) in gaps.iter().zip(&exact) {
+            assert!(
+                (gap.value - e).abs() <= gap.tolerance,
+                "{name}: {gap:?} vs {e}"
+            );
         }
     }
 }

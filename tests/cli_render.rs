@@ -56,7 +56,13 @@ fn latex_is_the_default_format() {
 #[test]
 fn markdown_has_both_sheets_and_no_latex_preamble() {
     let md = render(&["--format", "markdown"]);
-    assert!(md.starts_with("# Exercise"), "{}", &md[..40]);
+    // A YAML block for pandoc (the page title and a style), then the sheet.
+    assert!(
+        md.starts_with("---\npagetitle: \"Exercise"),
+        "{}",
+        &md[..40]
+    );
+    assert!(md.contains("\n---\n\n# Exercise"), "{}", &md[..300]);
     assert!(md.contains("\n# Solution\n"));
     assert!(!md.contains("\\documentclass") && !md.contains("nnexamfit"));
 }

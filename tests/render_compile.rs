@@ -49,6 +49,9 @@ fn cases(format: Format) -> Vec<Case> {
         for preset in PRESETS {
             let mut options = common::options(preset, MODES[k % 2]);
             options.format = format;
+            // Working space and the instructor's note on some of them.
+            options.space = k % 3 == 0;
+            options.instructor = k % 2 == 1;
             out.push(Case {
                 name: format!("{name}-{preset:?}"),
                 problem: problem.clone(),

@@ -9,12 +9,13 @@ use crate::export::moodle::{self, QuizOptions};
 
 /// Writes the quiz of `args.count` variants.
 pub(super) fn execute(args: &MoodleArgs, out: &mut dyn Write) -> Result<()> {
+    let (config, _) = load_config(&args.config)?;
     let options = QuizOptions {
         decimals: usize::from(args.decimals),
         tolerance: args.tolerance,
+        points: config.difficulty.resolve()?.points,
     };
     let tera = engine(args.templates.as_deref())?;
-    let (config, _) = load_config(&args.config)?;
     let count = usize::try_from(args.count).expect("invariant: clap limits --count to 10000");
     let xml = moodle::quiz(&config, &args.seed, count, &options, &tera)?;
     write_stdout(out, &xml)

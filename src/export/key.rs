@@ -10,6 +10,7 @@ use crate::solve::step::Step;
 use crate::solve::tolerance::skipped_values;
 pub use crate::solve::tolerance::Tolerance;
 use crate::solve::{Solution, Values};
+use crate::spec::difficulty::PartName;
 
 /// One graded answer: a stable column name, the exact value and the accepted absolute error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -33,11 +34,24 @@ const GRADED: [Step; 6] = [
     Step::B1New,
 ];
 
-/// The graded steps' values of one evaluation of the chain, in key order (entries row-major).
-pub fn graded_values<N>(values: &Values<N>, to_f64: impl Fn(&N) -> f64) -> Vec<f64> {
+/// The part (a or b) each graded answer belongs to, in key order.
+pub fn graded_parts(solution: &Solution) -> Vec<PartName> {
     GRADED
         .iter()
-        .flat_map(|&step| values.get(step).iter().map(&to_f64).collect::<Vec<_>>())
+        .flat_map(|&step| {
+            let part = step
+                .part()
+                .expect("invariant: every graded step is in a part");
+            std::iter::repeat_n(part, solution.values.get(step).len())
+        })
+        .collect()
+}
+
+/// The graded steps' values of one evaluation of the chain, in key order (entries row-major).
+pub fn graded_values<N, T>(values: &Values<N>, convert: impl Fn(&N) -> T) -> Vec<T> {
+    GRADED
+        .iter()
+        .flat_map(|&step| values.get(step).iter().map(&convert).collect::<Vec<_>>())
         .collect()
 }
 
@@ -76,6 +90,32 @@ pub fn check_distinct(
     policy: Tolerance,
     who: &str,
 ) -> Result<()> {
+    check_apart(solution, answers, policy, who, Apart::TwiceTheTolerance)
+}
+
+/// How far from the value of skipping its step an answer must lie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Apart {
+    /// More than twice its tolerance: the key's rule ([`check_distinct`]).
+    TwiceTheTolerance,
+    /// Outside its tolerance: a grader that accepts exactly that interval (a Moodle gap centred
+    /// on the printed value) never accepts the skipped value.
+    OutsideTheTolerance,
+}
+
+/// Refuses `answers` (in key order, one per entry of the graded steps) that do not lie `apart`
+/// from the values of skipping their steps; `who` names the student or variant in the error.
+pub fn check_apart(
+    solution: &Solution,
+    answers: &[GradedAnswer],
+    policy: Tolerance,
+    who: &str,
+    apart: Apart,
+) -> Result<()> {
+    let (factor, within) = match apart {
+        Apart::TwiceTheTolerance => (2.0, "within twice its tolerance"),
+        Apart::OutsideTheTolerance => (1.0, "within its tolerance"),
+    };
     // The answers come in GRADED order, as many per step as the step has entries.
     let mut by_step = Vec::new();
     let mut rest = answers;
@@ -95,7 +135,7 @@ pub fn check_distinct(
         })
         .collect::<Vec<_>>();
     for (answer, skip) in pairs {
-        if (answer.value - skip).abs() > 2.0 * answer.tolerance {
+        if (answer.value - skip).abs() > factor * answer.tolerance {
             continue;
         }
         let (flag, fix) = match policy {
@@ -112,8 +152,8 @@ pub fn check_distinct(
         return Err(Error::invalid(
             flag,
             format!(
-                "{who}: the answer {} = {} lies within twice its tolerance {} of {}, the value of \
-                 skipping its step, so the key could not tell a skipped step from a right answer",
+                "{who}: the answer {} = {} lies {within} {} of {}, the value of skipping its \
+                 step, so the key could not tell a skipped step from a right answer",
                 answer.key, answer.value, answer.tolerance, skip
             ),
             fix,

@@ -9,12 +9,27 @@
 //!   [`assign::assign_distinct`] (so a variant may use `S/k#2`). Its question is named `S k`
 //!   (same padding, so names sort in variant order) and its `idnumber` is the seed text actually
 //!   used: `nnexam generate --seed "<idnumber>"` (with the same config) regenerates it.
-//! - Gaps: one `{1:NUMERICAL:=value:tolerance}` per graded answer (y_hat, the loss, the updated
-//!   W2, B2, F1 and B1), `value` the solver's exact value.
-//! - Tolerance (absolute): by default `10^-D + |stepwise - exact|`, D the decimals the question
-//!   asks for and `stepwise` the value of the worked solution that rounds every step to D
-//!   decimals; so both a student who rounds only the final answer and one who rounds as they go
-//!   are accepted ([`Tolerance::FromRounding`]). `--tolerance T` uses T for every gap instead.
+//! - Moodle's limits: an idnumber has at most 100 characters, a question's or a category's name
+//!   at most 255. A longer text keeps its first characters, then `~` and 16 hex digits of the
+//!   SHA-256 of the whole text ([`fit`]): names stay distinct and sorted by variant, and
+//!   `nnexam moodle` with the same seed and count regenerates every question.
+//! - Gaps: one `{w:NUMERICAL:=value:tolerance~%0%-99..9:0}` per graded answer (y_hat, the loss,
+//!   the updated W2, B2, F1 and B1). `value` is the number the stepwise worked solution prints
+//!   (what Moodle shows as the right answer in review). The 0 % answer `-99..9` is never
+//!   right: it pads every gap to the same input width ([`gap_width`]), so the width gives
+//!   nothing away.
+//! - Tolerance (absolute), centred on the printed value: the rule's margin (10^-D by default,
+//!   D the decimals the question asks for; `--tolerance T` instead) plus the distance to the
+//!   exact value ([`Tolerance::around_stepwise`]); so the exact value, a student who rounds only
+//!   the final answer and one who rounds as they go are all accepted. A quiz whose gap would
+//!   accept the value of skipping its step is refused ([`key::check_apart`]).
+//! - Weights: part a's points (y_hat, the loss) split evenly over its gaps, part b's over the
+//!   updated parameters, times the smallest whole number that makes every weight whole (Cloze
+//!   weights are whole numbers): with the default 4 and 8 points, y_hat and C weigh 10 each and
+//!   each of the 10 updated parameters 4, 60 in all. Moodle scales the question to the mark the
+//!   quiz gives it.
+//! - General feedback: the worked solution, stepwise at the question's decimals
+//!   ([`render::moodle_feedback`]), as R/exams' `exams2moodle` does.
 //! - Escaping: the template HTML-escapes every value it prints (Tera autoescapes `.html`) and
 //!   quick-xml escapes the whole HTML once more for the XML file.
 //!
@@ -25,16 +40,18 @@ use std::collections::BTreeMap;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use tera::Tera;
 
 use super::assign;
-use super::key::{self, GradedAnswer, Tolerance};
+use super::key::{self, Apart, GradedAnswer, Tolerance};
 use crate::error::{Error, Result};
 use crate::generate::{seed::check_seed_text, GeneratorConfig};
-use crate::number::format_number;
+use crate::number::{decimal_text, format_number};
 use crate::render;
 use crate::solve::shown::{self, Rounding};
 use crate::solve::{self, Solution};
+use crate::spec::difficulty::{PartName, Points};
 
 /// Most variants in one quiz.
 pub const MAX_COUNT: usize = 10_000;
@@ -48,7 +65,17 @@ pub const MAX_DECIMALS: u8 = 6;
 /// "exactly").
 pub const MIN_TOLERANCE: f64 = 1e-6;
 
-/// One Cloze question: its sortable name, a stable id number and the HTML text with gaps.
+/// Most characters of a question's idnumber in Moodle.
+pub const MAX_IDNUMBER: usize = 100;
+
+/// Most characters of a question's name, and of a category's name, in Moodle.
+pub const MAX_NAME: usize = 255;
+
+/// Narrowest input box of a gap, in characters.
+pub const MIN_GAP_WIDTH: usize = 12;
+
+/// One Cloze question: its sortable name, a stable id number, the HTML text with gaps and the
+/// worked solution as general feedback.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ClozeQuestion {
     /// Question name, sortable (`SEED k`).
@@ -57,19 +84,46 @@ pub struct ClozeQuestion {
     pub idnumber: String,
     /// The question text with its Cloze gaps.
     pub html: String,
+    /// The general feedback (HTML), shown after the attempt.
+    pub feedback: String,
 }
 
-/// Digits kept in a gap's value and tolerance: far finer than any tolerance we derive.
+/// Digits kept in a gap's tolerance: far finer than any tolerance we derive.
 const GAP_DECIMALS: usize = 9;
 
-/// A numerical Cloze gap worth one mark: `{1:NUMERICAL:=value:tolerance}`; Moodle accepts any
-/// answer within `tolerance` (absolute) of `value`.
-pub fn numerical_gap(value: f64, tolerance: f64) -> String {
+/// One numerical Cloze gap: `{weight:NUMERICAL:=value:tolerance~%0%-99..9:0}`. Moodle accepts
+/// any answer within `tolerance` (absolute) of `value`; the never-right 0 % answer, `width`
+/// characters long, sets the input box's width (Moodle sizes it to the longest answer).
+pub fn numerical_gap(weight: u32, value: &str, tolerance: f64, width: usize) -> String {
+    let padding = format!("-{}", "9".repeat(width.saturating_sub(1)));
     format!(
-        "{{1:NUMERICAL:={}:{}}}",
-        format_number(value, GAP_DECIMALS),
+        "{{{weight}:NUMERICAL:={value}:{}~%0%{padding}:0}}",
         format_number(tolerance, GAP_DECIMALS)
     )
+}
+
+/// The input width of every gap of a question whose values print as `values`: the longest,
+/// and at least [`MIN_GAP_WIDTH`].
+pub fn gap_width<'a>(values: impl IntoIterator<Item = &'a str>) -> usize {
+    values
+        .into_iter()
+        .map(|v| v.chars().count())
+        .fold(MIN_GAP_WIDTH, usize::max)
+}
+
+/// `text` if it has at most `max` characters (`max` > 17); otherwise its first `max - 17`
+/// characters, `~` and the first 16 hex digits of the SHA-256 of the whole `text`.
+pub fn fit(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let hash: String = Sha256::digest(text.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let kept: String = text.chars().take(max - 17).collect();
+    format!("{kept}~{hash}")
 }
 
 fn write_text_element(w: &mut Writer<Vec<u8>>, tag: &str, text: &str) -> std::io::Result<()> {
@@ -100,7 +154,7 @@ fn write_question(w: &mut Writer<Vec<u8>>, q: &ClozeQuestion) -> std::io::Result
     w.write_event(Event::Start(start))?;
     write_wrapped_text(w, "name", false, &q.name)?;
     write_wrapped_text(w, "questiontext", true, &q.html)?;
-    write_wrapped_text(w, "generalfeedback", true, "")?;
+    write_wrapped_text(w, "generalfeedback", true, &q.feedback)?;
     write_text_element(w, "penalty", "0.3333333")?;
     write_text_element(w, "hidden", "0")?;
     write_text_element(w, "idnumber", &q.idnumber)?;
@@ -136,6 +190,8 @@ pub struct QuizOptions {
     pub decimals: usize,
     /// One absolute tolerance for every gap; `None` derives it from the rounding rule.
     pub tolerance: Option<f64>,
+    /// Points of part a (y_hat, the loss) and part b (the updated parameters); both at least 1.
+    pub points: Points,
 }
 
 impl QuizOptions {
@@ -169,14 +225,18 @@ pub fn variant_seeds(seed: &str, count: usize) -> Vec<String> {
         .collect()
 }
 
-/// The name of question `k` (1-based) of `count`: `seed k`, zero-padded so names sort in order.
+/// The name of question `k` (1-based) of `count`: `seed k`, zero-padded so names sort in order;
+/// a seed too long for [`MAX_NAME`] is [`fit`] to it.
 pub fn question_name(seed: &str, k: usize, count: usize) -> String {
-    format!("{seed} {}", padded(k, count))
+    let number = padded(k, count);
+    format!("{} {number}", fit(seed, MAX_NAME - 1 - number.len()))
 }
 
-/// The question category of a quiz (Moodle reads `/` as a subcategory).
+/// The question category of a quiz (Moodle reads `/` as a subcategory); a seed too long for
+/// [`MAX_NAME`] is [`fit`] to it.
 pub fn category(seed: &str) -> String {
-    format!("nnexam/{seed}")
+    const PREFIX: &str = "nnexam/";
+    format!("{PREFIX}{}", fit(seed, MAX_NAME - PREFIX.len()))
 }
 
 fn padded(k: usize, count: usize) -> String {
@@ -197,12 +257,16 @@ pub struct Gaps {
 }
 
 impl Gaps {
-    /// The gaps of `answers` (from [`key::graded_answers`]) for a problem with `w2_len` weights
-    /// and a `f1_shape` filter, looked up by the key's answer names.
-    fn new(answers: &[GradedAnswer], w2_len: usize, f1_shape: (usize, usize)) -> Gaps {
+    /// The gaps of `answers` (from [`gap_answers`]) for a problem with `w2_len` weights and a
+    /// `f1_shape` filter, looked up by the key's answer names.
+    fn new(answers: &[GapAnswer], w2_len: usize, f1_shape: (usize, usize)) -> Gaps {
+        let width = gap_width(answers.iter().map(|a| a.text.as_str()));
         let gaps: BTreeMap<&str, String> = answers
             .iter()
-            .map(|a| (a.key.as_str(), numerical_gap(a.value, a.tolerance)))
+            .map(|a| {
+                let gap = numerical_gap(a.weight, &a.text, a.answer.tolerance, width);
+                (a.answer.key.as_str(), gap)
+            })
             .collect();
         let gap = |name: &str| -> String {
             gaps.get(name)
@@ -226,7 +290,40 @@ impl Gaps {
     }
 }
 
-/// The graded answers of `variant`: exact values, tolerances by `options`.
+/// One gap's answer: centred on the printed value, with its tolerance and weight.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GapAnswer {
+    /// The key's name, the printed value (as f64) and the tolerance around it.
+    pub answer: GradedAnswer,
+    /// The printed value, as the stepwise worked solution prints it.
+    pub text: String,
+    /// The gap's whole-number weight.
+    pub weight: u32,
+}
+
+/// Whole-number Cloze weights of one part-a gap and one part-b gap: each part's points split
+/// evenly over its `gaps_a` and `gaps_b` gaps, times the smallest whole number that makes both
+/// whole.
+pub fn gap_weights(points: Points, gaps_a: u32, gaps_b: u32) -> (u32, u32) {
+    fn gcd(a: u32, b: u32) -> u32 {
+        if b == 0 {
+            a
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    // points / gaps = (points / g) / (gaps / g); the multiplier must clear both denominators.
+    let denominator = |p: u32, n: u32| n / gcd(p, n);
+    let (da, db) = (denominator(points.a, gaps_a), denominator(points.b, gaps_b));
+    let multiplier = da / gcd(da, db) * db;
+    (
+        multiplier * points.a / gaps_a,
+        multiplier * points.b / gaps_b,
+    )
+}
+
+/// The graded answers of `variant` as the key grades them: exact values, tolerances by
+/// `options` around them.
 pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<GradedAnswer>> {
     let stepwise = shown::shown(variant.solution, options.decimals, Rounding::Stepwise)?;
     Ok(key::answers_for(
@@ -236,22 +333,65 @@ pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Ve
     ))
 }
 
-/// One variant as a Cloze question, its text rendered by [`render::moodle_question`].
+/// The gaps' answers of `variant`: the stepwise printed values, tolerances by `options` around
+/// them ([`Tolerance::around_stepwise`]) and weights by the points ([`gap_weights`]).
+pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<GapAnswer>> {
+    let solution = variant.solution;
+    let stepwise = shown::shown(solution, options.decimals, Rounding::Stepwise)?;
+    let texts = key::graded_values(&stepwise.values, decimal_text);
+    let exact = key::graded_values(&solution.values, |x| *x);
+    let parts = key::graded_parts(solution);
+    let count = |part| parts.iter().filter(|&&p| p == part).count() as u32;
+    let (weight_a, weight_b) = gap_weights(options.points, count(PartName::A), count(PartName::B));
+    let names = key::answer_names(solution.problem.w2.len(), solution.problem.f1.dim());
+    let policy = options.policy();
+    Ok(names
+        .into_iter()
+        .zip(texts)
+        .zip(exact.iter().zip(&parts))
+        .map(|((key, text), (&exact, &part))| {
+            let value = text.parse().expect("invariant: decimal text parses as f64");
+            GapAnswer {
+                answer: GradedAnswer {
+                    key,
+                    value,
+                    tolerance: policy.around_stepwise(exact, value),
+                },
+                text,
+                weight: if part == PartName::A {
+                    weight_a
+                } else {
+                    weight_b
+                },
+            }
+        })
+        .collect())
+}
+
+/// One variant as a Cloze question, its text rendered by [`render::moodle_question`] and its
+/// feedback by [`render::moodle_feedback`].
 pub fn cloze_question(
     variant: &Variant<'_>,
     options: &QuizOptions,
     tera: &Tera,
 ) -> Result<ClozeQuestion> {
+    question_with_gaps(variant, &gap_answers(variant, options)?, options, tera)
+}
+
+/// [`cloze_question`] with the gaps' answers already computed.
+fn question_with_gaps(
+    variant: &Variant<'_>,
+    answers: &[GapAnswer],
+    options: &QuizOptions,
+    tera: &Tera,
+) -> Result<ClozeQuestion> {
     let problem = &variant.solution.problem;
-    let gaps = Gaps::new(
-        &graded_answers(variant, options)?,
-        problem.w2.len(),
-        problem.f1.dim(),
-    );
+    let gaps = Gaps::new(answers, problem.w2.len(), problem.f1.dim());
     Ok(ClozeQuestion {
         name: variant.name.to_string(),
-        idnumber: variant.seed.to_string(),
+        idnumber: fit(variant.seed, MAX_IDNUMBER),
         html: render::moodle_question(tera, problem, options.decimals, &gaps)?,
+        feedback: render::moodle_feedback(variant.solution, options.decimals, tera)?,
     })
 }
 
@@ -270,6 +410,16 @@ fn check(seed: &str, count: usize, options: &QuizOptions) -> Result<()> {
             "decimals",
             format!("{} decimals", options.decimals),
             format!("ask for at most {MAX_DECIMALS} decimals"),
+        ));
+    }
+    if options.points.a == 0 || options.points.b == 0 {
+        return Err(Error::invalid(
+            "points",
+            format!(
+                "part a has {} points and part b {}: a Moodle gap needs a weight of at least 1",
+                options.points.a, options.points.b
+            ),
+            "give parts a and b at least 1 point each in the config's [difficulty] points",
         ));
     }
     options.tolerance.map_or(Ok(()), check_tolerance)?;
@@ -313,7 +463,11 @@ pub fn quiz(
             let who = format!("question {name} (seed {})", a.seed);
             let answers = graded_answers(&variant, options)?;
             key::check_distinct(&solution, &answers, options.policy(), &who)?;
-            cloze_question(&variant, options, tera)
+            let gaps = gap_answers(&variant, options)?;
+            let centred: Vec<GradedAnswer> = gaps.iter().map(|g| g.answer.clone()).collect();
+            let apart = Apart::OutsideTheTolerance;
+            key::check_apart(&solution, &centred, options.policy(), &who, apart)?;
+            question_with_gaps(&variant, &gaps, options, tera)
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(quiz_xml(&category(seed), &questions))
@@ -327,12 +481,53 @@ mod tests {
     use quick_xml::Reader;
 
     #[test]
-    fn gap_uses_moodle_numerical_syntax() {
+    fn gap_uses_moodle_numerical_syntax_padded_to_its_width() {
         assert_eq!(
-            numerical_gap(0.3543436937, 0.001),
-            "{1:NUMERICAL:=0.354343694:0.001}"
+            numerical_gap(10, "0.354", 0.0014, 12),
+            "{10:NUMERICAL:=0.354:0.0014~%0%-99999999999:0}"
         );
-        assert_eq!(numerical_gap(-2.0, 0.0005), "{1:NUMERICAL:=-2:0.0005}");
+        assert_eq!(
+            numerical_gap(4, "-2", 0.0005, 3),
+            "{4:NUMERICAL:=-2:0.0005~%0%-99:0}"
+        );
+        assert_eq!(gap_width(["0.5", "-12.125"]), MIN_GAP_WIDTH);
+        assert_eq!(gap_width(["-1234567.12345"]), 14);
+    }
+
+    #[test]
+    fn weights_are_the_points_per_gap_made_whole() {
+        let points = |a, b| Points {
+            a,
+            b,
+            c: 0,
+            bonus: 0,
+        };
+        // 4 points over 2 gaps, 8 over 10: 2 and 0.8 per gap, times 5.
+        assert_eq!(gap_weights(points(4, 8), 2, 10), (10, 4));
+        // Whole already: kept as they are.
+        assert_eq!(gap_weights(points(4, 10), 2, 10), (2, 1));
+        // 1/2 and 3/7 per gap: times 14.
+        assert_eq!(gap_weights(points(1, 3), 2, 7), (7, 6));
+    }
+
+    #[test]
+    fn long_texts_are_fit_to_moodle_s_limits_and_stay_distinct() {
+        assert_eq!(fit("short", 100), "short");
+        let long_a = format!("{}a", "x".repeat(300));
+        let long_b = format!("{}b", "x".repeat(300));
+        let (a, b) = (fit(&long_a, MAX_IDNUMBER), fit(&long_b, MAX_IDNUMBER));
+        assert_eq!(a.chars().count(), MAX_IDNUMBER);
+        assert_ne!(a, b);
+        assert!(a.starts_with(&"x".repeat(MAX_IDNUMBER - 17)) && a.contains('~'));
+        // Multi-byte characters are counted as characters.
+        assert_eq!(fit(&"é".repeat(101), 100).chars().count(), 100);
+        let seed = "s".repeat(400);
+        let names: Vec<String> = (1..=12).map(|k| question_name(&seed, k, 12)).collect();
+        assert!(names.iter().all(|n| n.chars().count() <= MAX_NAME));
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(sorted, names);
+        assert!(category(&seed).chars().count() <= MAX_NAME);
     }
 
     #[test]
@@ -341,6 +536,7 @@ mod tests {
             name: "Q <1> & \"A\"".into(),
             idnumber: "x".into(),
             html: "<p>a & b < c</p> \\( x \\)".into(),
+            feedback: "<p>x &gt; 0</p>".into(),
         };
         let xml = quiz_xml("nnexam/test", std::slice::from_ref(&q));
         let mut reader = Reader::from_str(&xml);
@@ -354,11 +550,12 @@ mod tests {
         }
         assert!(texts.contains(&q.name), "{texts:?}");
         assert!(texts.contains(&q.html), "{texts:?}");
+        assert!(texts.contains(&q.feedback), "{texts:?}");
         assert!(texts.contains(&"$course$/nnexam/test".to_string()));
     }
 
-    /// Task 3.1's question under `options`, and its graded answers.
-    fn task_question(options: &QuizOptions) -> (ClozeQuestion, Vec<GradedAnswer>) {
+    /// Task 3.1's question under `options`, and its gaps' answers.
+    fn task_question(options: &QuizOptions) -> (ClozeQuestion, Vec<GapAnswer>) {
         let problem = task_3_1();
         let solution = solve::solve(&problem).unwrap();
         let variant = Variant {
@@ -368,19 +565,26 @@ mod tests {
         };
         let tera = render::engine().unwrap();
         let question = cloze_question(&variant, options, &tera).unwrap();
-        (question, graded_answers(&variant, options).unwrap())
+        (question, gap_answers(&variant, options).unwrap())
     }
 
     const DEFAULT: QuizOptions = QuizOptions {
         decimals: 3,
         tolerance: None,
+        points: Points {
+            a: 4,
+            b: 8,
+            c: 4,
+            bonus: 2,
+        },
     };
 
-    /// Every `{1:NUMERICAL:...}` gap of `html`, in order.
+    /// Every `{w:NUMERICAL:...}` gap of `html`, in order.
     fn gaps_of(html: &str) -> Vec<&str> {
-        html.match_indices("{1:NUMERICAL:")
-            .map(|(start, _)| {
-                let end = start + html[start..].find('}').unwrap();
+        html.match_indices(":NUMERICAL:")
+            .map(|(at, _)| {
+                let start = html[..at].rfind('{').unwrap();
+                let end = at + html[at..].find('}').unwrap();
                 &html[start..=end]
             })
             .collect()
@@ -429,19 +633,73 @@ mod tests {
         }
         assert!(check_tolerance(MIN_TOLERANCE).is_ok());
         assert!(check("s", MAX_COUNT, &DEFAULT).is_ok());
+        let no_points = QuizOptions {
+            points: Points {
+                b: 0,
+                ..DEFAULT.points
+            },
+            ..DEFAULT
+        };
+        let err = check("s", 1, &no_points).unwrap_err().to_string();
+        assert!(err.contains("points"), "{err}");
     }
 
     #[test]
     fn question_has_one_gap_per_graded_answer_in_key_order() {
         let (question, answers) = task_question(&DEFAULT);
-        let expected: Vec<String> = answers
-            .iter()
-            .map(|a| numerical_gap(a.value, a.tolerance))
-            .collect();
-        assert_eq!(gaps_of(&question.html), expected);
+        let gaps = gaps_of(&question.html);
+        // y_hat, C, 4 weights, B2, 4 filter entries, B1.
+        assert_eq!((gaps.len(), answers.len()), (12, 12));
+        let solution = solve::solve(&task_3_1()).unwrap();
+        let exact = key::graded_values(&solution.values, |x| *x);
+        for (i, (gap, e)) in gaps.iter().zip(&exact).enumerate() {
+            // `{w:NUMERICAL:=value:tolerance~%0%padding:0}`
+            let (weight, rest) = gap[1..].split_once(":NUMERICAL:=").unwrap();
+            let (right, wrong) = rest.split_once("~%0%").unwrap();
+            let (text, tolerance) = right.split_once(':').unwrap();
+            let (value, tolerance): (f64, f64) =
+                (text.parse().unwrap(), tolerance.parse().unwrap());
+            // Part a (y_hat, C): 4 points over 2 gaps; part b: 8 over 10; times 5.
+            assert_eq!(weight, if i < 2 { "10" } else { "4" }, "{gap}");
+            // The printed value has at most 3 decimals; the exact value and the exact value
+            // rounded are both accepted.
+            let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(decimals <= 3, "{gap}");
+            assert!((value - e).abs() <= tolerance, "{gap} vs {e}");
+            assert!(
+                (value - (e * 1000.0).round() / 1000.0).abs() <= tolerance,
+                "{gap}"
+            );
+            // Every gap is padded to the same width.
+            assert_eq!(
+                wrong,
+                format!("-{}:0}}", "9".repeat(MIN_GAP_WIDTH - 1)),
+                "{gap}"
+            );
+        }
         assert_eq!(
             (question.name.as_str(), question.idnumber.as_str()),
             ("t 1", "t/1")
+        );
+    }
+
+    #[test]
+    fn the_general_feedback_is_the_worked_solution_in_moodle_s_math_delimiters() {
+        let (question, answers) = task_question(&DEFAULT);
+        let feedback = &question.feedback;
+        assert!(feedback.contains("<h2>a) Forward pass</h2>"), "{feedback}");
+        assert!(
+            feedback.contains("\\[") && !feedback.contains("$$"),
+            "{feedback}"
+        );
+        // It shows y_hat as the gap prints it, and no transposed convolution matrix.
+        assert!(
+            feedback.contains(&format!("= {}.", answers[0].text)),
+            "{feedback}"
+        );
+        assert!(
+            !feedback.contains("transposed convolution matrix"),
+            "{feedback}"
         );
     }
 
@@ -481,7 +739,7 @@ mod tests {
     fn gaps_stay_outside_math() {
         let (question, _) = task_question(&DEFAULT);
         let html = &question.html;
-        for (at, _) in html.match_indices("{1:NUMERICAL:") {
+        for (at, _) in html.match_indices(":NUMERICAL:") {
             let before = &html[..at];
             assert_eq!(
                 before.matches("\\(").count(),

@@ -19,7 +19,7 @@ use tera::{Context, Tera};
 use crate::error::{Error, Result};
 use crate::solve::shown::{self, Rounding, Shown};
 use crate::solve::Solution;
-use crate::spec::difficulty::Knobs;
+use crate::spec::difficulty::{Knobs, TransposedConv};
 use crate::spec::Problem;
 
 /// Built-in templates: (name, text). Names are the paths below `templates/`.
@@ -361,6 +361,39 @@ pub fn moodle_question<G: Serialize>(
         gaps,
     };
     render(tera, "moodle/question.html", &question)
+}
+
+/// The worked solution as Moodle shows it in a question's general feedback: the Markdown
+/// solution (a fragment, stepwise at `decimals`, without the transposed convolution matrix the
+/// Cloze question does not ask) as HTML, its math in MathJax's `\( \)` and `\[ \]` (Moodle's MathJax filter
+/// does not read `$`), HTML-escaped like the question text.
+pub fn moodle_feedback(solution: &Solution, decimals: usize, tera: &Tera) -> Result<String> {
+    use pulldown_cmark::{html, Event, Options, Parser};
+    let options = RenderOptions {
+        format: Format::Markdown,
+        part: Part::Solution,
+        fragment: true,
+        decimals,
+        rounding: Rounding::Stepwise,
+        knobs: Knobs {
+            transposed_conv: TransposedConv::Omit,
+            ..Knobs::default()
+        },
+        ..RenderOptions::default()
+    };
+    let markdown = render_exercise(solution, &options, tera)?;
+    let escape = tera::escape_html;
+    let events =
+        Parser::new_ext(&markdown, Options::ENABLE_MATH | Options::ENABLE_TABLES).map(|event| {
+            match event {
+                Event::InlineMath(tex) => Event::Html(format!("\\({}\\)", escape(&tex)).into()),
+                Event::DisplayMath(tex) => Event::Html(format!("\\[{}\\]", escape(&tex)).into()),
+                other => other,
+            }
+        });
+    let mut out = String::with_capacity(markdown.len() * 2);
+    html::push_html(&mut out, events);
+    Ok(out)
 }
 
 /// Renders the question sheet and/or worked solution of one solved exercise as `options` say;

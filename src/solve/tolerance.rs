@@ -27,10 +27,21 @@ impl Tolerance {
     pub fn for_answer(self, exact: f64, stepwise: f64) -> f64 {
         match self {
             Tolerance::Fixed(t) => t,
-            Tolerance::FromRounding { decimals } => {
-                round_up_two_digits(10f64.powi(-(decimals as i32)) + (stepwise - exact).abs())
-            }
+            Tolerance::FromRounding { .. } => self.around_stepwise(exact, stepwise),
         }
+    }
+
+    /// The accepted absolute error around the *stepwise* value, for a grader centred on the
+    /// number the sheet prints (a Moodle gap): the rule's margin (10^-D, or the fixed T) plus
+    /// the distance to the exact value, so every answer within that margin of the exact value
+    /// is still accepted. For [`Tolerance::FromRounding`] it is the same number as
+    /// [`Tolerance::for_answer`].
+    pub fn around_stepwise(self, exact: f64, stepwise: f64) -> f64 {
+        let margin = match self {
+            Tolerance::Fixed(t) => t,
+            Tolerance::FromRounding { decimals } => 10f64.powi(-(decimals as i32)),
+        };
+        round_up_two_digits(margin + (stepwise - exact).abs())
     }
 }
 
@@ -77,5 +88,13 @@ mod tests {
         let policy = Tolerance::FromRounding { decimals: 3 };
         assert_eq!(policy.for_answer(0.746, 0.750), 0.005);
         assert_eq!(Tolerance::Fixed(0.01).for_answer(0.746, 0.750), 0.01);
+    }
+
+    #[test]
+    fn around_the_stepwise_value_the_margin_of_the_exact_value_is_kept() {
+        let policy = Tolerance::FromRounding { decimals: 3 };
+        assert_eq!(policy.around_stepwise(0.746, 0.750), 0.005);
+        // 0.01 around the exact 0.746 is inside 0.014 around the printed 0.750.
+        assert_eq!(Tolerance::Fixed(0.01).around_stepwise(0.746, 0.750), 0.014);
     }
 }
