@@ -158,6 +158,63 @@ impl Arith for Exact {
     }
 }
 
+/// f64 arithmetic as a grader recomputes a student's chain from their own numbers: [`Exact`],
+/// except that the loss reads y_hat (as the step does on paper), because a student's y_hat need
+/// not be sigmoid(z2). Exact reads z2 for a loss that never overflows.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Regraded;
+
+impl Arith for Regraded {
+    type N = f64;
+
+    fn given(&mut self, x: f64) -> f64 {
+        Exact.given(x)
+    }
+    fn zero(&self) -> f64 {
+        Exact.zero()
+    }
+    fn add(&mut self, a: &f64, b: &f64) -> f64 {
+        Exact.add(a, b)
+    }
+    fn sub(&mut self, a: &f64, b: &f64) -> f64 {
+        Exact.sub(a, b)
+    }
+    fn mul(&mut self, a: &f64, b: &f64) -> f64 {
+        Exact.mul(a, b)
+    }
+    fn dot(&mut self, a: ArrayView1<'_, f64>, b: ArrayView1<'_, f64>) -> f64 {
+        Exact.dot(a, b)
+    }
+    fn sum(&mut self, a: &[f64]) -> f64 {
+        Exact.sum(a)
+    }
+    fn mean(&mut self, window: ArrayView2<'_, f64>) -> f64 {
+        Exact.mean(window)
+    }
+    fn share(&mut self, a: &f64, n: usize) -> f64 {
+        Exact.share(a, n)
+    }
+    fn relu(&mut self, z: &f64) -> f64 {
+        Exact.relu(z)
+    }
+    fn sigmoid(&mut self, z: &f64) -> f64 {
+        Exact.sigmoid(z)
+    }
+    fn tanh(&mut self, z: &f64) -> f64 {
+        Exact.tanh(z)
+    }
+    fn bce(&mut self, _: &f64, y_hat: &f64, y: u8) -> Option<f64> {
+        // Only the label's term: the other is 0 even where its logarithm is not finite.
+        Some(match y {
+            1 => -y_hat.ln(),
+            _ => -(1.0 - y_hat).ln(),
+        })
+    }
+    fn settle(&mut self, step: Step, values: &mut [f64]) -> Result<()> {
+        Exact.settle(step, values)
+    }
+}
+
 /// Exact decimal arithmetic, every finished step rounded to `decimals`: the stepwise worked
 /// solution.
 #[derive(Clone, Debug)]

@@ -19,6 +19,7 @@ use ndarray::{
 };
 
 use super::arith::Arith;
+use super::misconception::Misconception;
 use super::step::Step;
 use crate::error::Result;
 use crate::spec::{Activation, Loss, Pool, PoolKind, Problem};
@@ -301,6 +302,7 @@ impl<'a, N: Clone + PartialOrd> Evaluation<'a, N> {
                 inputs: &self.inputs,
                 values: &self.values,
                 reference: self.reference,
+                mistake: None,
             }
             .step(step, arith);
             arith.at(step, None);
@@ -332,6 +334,50 @@ impl<'a, N: Clone + PartialOrd> Evaluation<'a, N> {
     }
 }
 
+/// Evaluates `problem`'s chain in `arith` the way a grader follows a student: `mistake` (if
+/// any) is computed at its steps, and every `given` entry (step, row-major position, value)
+/// replaces the computed one once its step is done, so later steps read it. Returns each step's
+/// value *as computed* from what it read, before its own given entries replace it. Where `arith`
+/// refuses a value the evaluation stops, and that step and the later ones are left out.
+pub(crate) fn evaluate_departing<A: Arith>(
+    problem: &Problem,
+    arith: &mut A,
+    mistake: Option<Misconception>,
+    given: &[(Step, usize, A::N)],
+) -> Values<A::N> {
+    let d = Dims::of(problem);
+    let inputs = Inputs::of(problem, &d, arith);
+    let mut read = Values::empty();
+    let mut computed = Values::empty();
+    for step in Step::ALL {
+        let mut value = Eval {
+            d: &d,
+            problem,
+            inputs: &inputs,
+            values: &read,
+            reference: None,
+            mistake,
+        }
+        .step(step, arith);
+        let layout = "invariant: step values are built in standard layout";
+        if arith
+            .settle(step, value.as_slice_memory_order_mut().expect(layout))
+            .is_err()
+        {
+            break;
+        }
+        computed.steps[step.index()] = Some(value.clone());
+        let entries = value.as_slice_memory_order_mut().expect(layout);
+        for (_, k, v) in given.iter().filter(|(s, _, _)| *s == step) {
+            if let Some(entry) = entries.get_mut(*k) {
+                *entry = v.clone();
+            }
+        }
+        read.steps[step.index()] = Some(value);
+    }
+    computed
+}
+
 /// What one step's formula may read.
 struct Eval<'a, N> {
     d: &'a Dims,
@@ -339,6 +385,19 @@ struct Eval<'a, N> {
     inputs: &'a Inputs<N>,
     values: &'a Values<N>,
     reference: Option<&'a Values<f64>>,
+    /// A misconception computed at its steps in place of the right formula.
+    mistake: Option<Misconception>,
+}
+
+/// How an SGD step is taken: right, or one of the misconceptions about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sgd {
+    /// `theta - lr g`.
+    Downhill,
+    /// `theta + lr g`.
+    Uphill,
+    /// `theta - g`.
+    WithoutRate,
 }
 
 /// A multi-index into a tensor of up to four axes (unused trailing axes are 0).
@@ -426,8 +485,11 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
 
     fn step<A: Arith<N = N>>(&self, step: Step, arith: &mut A) -> ArrayD<N> {
         let shape = self.d.shape(step);
+        if let Some(mistake) = self.mistake.filter(|m| m.steps().contains(&step)) {
+            return self.mistaken(mistake, step, arith, shape);
+        }
         match step {
-            Step::Z1 => self.z1(arith, shape),
+            Step::Z1 => self.z1(arith, shape, false),
             Step::A1 => self.a1(arith, shape),
             Step::P1 => self.p1(arith, shape),
             Step::S => self.reshape(Step::P1, shape),
@@ -449,7 +511,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
             Step::DB2 => self.reshape(Step::DZ2, shape),
             Step::DS => self.d_s(arith, shape),
             Step::DP1 => self.reshape(Step::DS, shape),
-            Step::DA1 => self.d_a1(arith, shape),
+            Step::DA1 => self.d_a1(arith, shape, self.d.pool.kind),
             Step::ActGrad => self.act_grad(arith, shape),
             Step::DZ1 => {
                 let (d_a1, act_grad) = (self.get(Step::DA1), self.get(Step::ActGrad));
@@ -470,12 +532,61 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
                     a.sum(map.as_slice().expect("invariant: maps are contiguous"))
                 })
             }
-            Step::DP0 => self.d_p0(arith, step, shape, self.d.padding),
-            Step::DP0Padded => self.d_p0(arith, step, shape, 0),
-            Step::W2New => self.update(arith, step, shape, slice(&self.inputs.w2), Step::DW2),
-            Step::B2New => self.update(arith, step, shape, slice(&self.inputs.b2), Step::DB2),
-            Step::F1New => self.update(arith, step, shape, slice(&self.inputs.f1), Step::DF1),
-            Step::B1New => self.update(arith, step, shape, slice(&self.inputs.b1), Step::DB1),
+            Step::DP0 | Step::DP0Padded => self.d_p0(arith, step, shape, Step::DZ1, true),
+            Step::W2New | Step::B2New | Step::F1New | Step::B1New => {
+                self.update(arith, step, shape, Sgd::Downhill)
+            }
+        }
+    }
+
+    /// The step computed as `mistake` computes it (see [`Misconception`]).
+    fn mistaken<A: Arith<N = N>>(
+        &self,
+        mistake: Misconception,
+        step: Step,
+        arith: &mut A,
+        shape: IxDyn,
+    ) -> ArrayD<N> {
+        use Misconception as M;
+        match mistake {
+            M::FlippedKernel => self.z1(arith, shape, true),
+            M::Log10Loss => {
+                let loss = self.loss(arith, shape.clone());
+                let log10_e = arith.given(std::f64::consts::LOG10_E);
+                let loss = flat(&loss);
+                build(arith, step, shape, |a, _, k| a.mul(&loss[k], &log10_e))
+            }
+            M::SigmoidDerivativeTwice => {
+                let y_hat = flat(self.get(Step::YHat));
+                let y = &self.inputs.y_value;
+                build(arith, step, shape, |a, _, k| {
+                    self.output_error(a, Loss::Mse, &y_hat[k], y)
+                })
+            }
+            M::OutputInsteadOfError => {
+                // The "error" of each output with y_hat in place of y_hat - y.
+                let y_hat = flat(self.get(Step::YHat));
+                arith.at(step, None);
+                let zero = arith.zero();
+                let errors: Vec<N> = y_hat
+                    .iter()
+                    .map(|y_hat| self.output_error(arith, self.problem.loss, y_hat, &zero))
+                    .collect();
+                self.d_s_of(arith, shape, &errors)
+            }
+            M::PoolSpread => self.d_a1(arith, shape, PoolKind::Avg),
+            M::NoActivationDerivative => self.reshape(Step::DA1, shape),
+            M::BiasFromPooled => {
+                let d_p1 = view3(self.get(Step::DP1));
+                build(arith, step, shape, |a, ix, _| {
+                    let map = d_p1.index_axis(Axis(0), ix[0]);
+                    a.sum(map.as_slice().expect("invariant: maps are contiguous"))
+                })
+            }
+            M::UpdateSign => self.update(arith, step, shape, Sgd::Uphill),
+            M::NoLearningRate => self.update(arith, step, shape, Sgd::WithoutRate),
+            M::InputGradientFromZ1 => self.d_p0(arith, step, shape, Step::Z1, true),
+            M::InputGradientUnrotated => self.d_p0(arith, step, shape, Step::DZ1, false),
         }
     }
 
@@ -485,8 +596,9 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         ArrayD::from_shape_vec(shape, entries).expect("invariant: as many entries")
     }
 
-    /// `Z1[o,i,j] = (sum over c, a, b of Xpad[c, i s + a, j s + b] F1[o,c,a,b]) + B1[o]`.
-    fn z1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
+    /// `Z1[o,i,j] = (sum over c, a, b of Xpad[c, i s + a, j s + b] F1[o,c,a,b]) + B1[o]`; with
+    /// `flipped`, F1 rotated by 180 degrees (a true convolution, the misconception).
+    fn z1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn, flipped: bool) -> ArrayD<N> {
         let (d, inp) = (self.d, self.inputs);
         build(arith, Step::Z1, shape, |a, ix, _| {
             let (o, i, j) = (ix[0], ix[1], ix[2]);
@@ -495,7 +607,11 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
                 for r in 0..d.kh {
                     for q in 0..d.kw {
                         let x = &inp.x_padded[(c, i * d.stride + r, j * d.stride + q)];
-                        let t = a.mul(x, &inp.f1[(o, c, r, q)]);
+                        let tap = match flipped {
+                            false => (o, c, r, q),
+                            true => (o, c, d.kh - 1 - r, d.kw - 1 - q),
+                        };
+                        let t = a.mul(x, &inp.f1[tap]);
                         sum = a.add(&sum, &t);
                     }
                 }
@@ -571,31 +687,39 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         })
     }
 
-    /// BCE: `y_hat - y`; MSE: `(y_hat - y) y_hat (1 - y_hat)`.
+    /// dC/dz2 for each output.
     fn d_z2<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
-        let y_hat = self.get(Step::YHat);
-        let inp = self.inputs;
-        let y_hat = flat(y_hat);
+        let y_hat = flat(self.get(Step::YHat));
+        let y = &self.inputs.y_value;
         build(arith, Step::DZ2, shape, |a, _, k| {
-            let y_hat = &y_hat[k];
-            let error = a.sub(y_hat, &inp.y_value);
-            match self.problem.loss {
-                Loss::Bce => error,
-                Loss::Mse => {
-                    let scaled = a.mul(&error, y_hat);
-                    let rest = a.sub(&inp.one, y_hat);
-                    a.mul(&scaled, &rest)
-                }
-            }
+            self.output_error(a, self.problem.loss, &y_hat[k], y)
         })
+    }
+
+    /// dC/dz2 of one output under `loss` with label value `y`: BCE `y_hat - y`; MSE
+    /// `(y_hat - y) y_hat (1 - y_hat)`. (Misconceptions read it with another loss or y = 0.)
+    fn output_error<A: Arith<N = N>>(&self, a: &mut A, loss: Loss, y_hat: &N, y: &N) -> N {
+        let error = a.sub(y_hat, y);
+        match loss {
+            Loss::Bce => error,
+            Loss::Mse => {
+                let scaled = a.mul(&error, y_hat);
+                let rest = a.sub(&self.inputs.one, y_hat);
+                a.mul(&scaled, &rest)
+            }
+        }
     }
 
     /// `dC/dS[i] = sum over k of W2[k,i] dC/dz2[k]` (one product for one output).
     fn d_s<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
-        let d_z2 = self.get(Step::DZ2);
+        let d_z2 = flat(self.get(Step::DZ2));
+        self.d_s_of(arith, shape, d_z2)
+    }
+
+    /// `sum over k of W2[k,i] errors[k]`, dC/dS from the outputs' `errors`.
+    fn d_s_of<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn, d_z2: &[N]) -> ArrayD<N> {
         let w2 = &self.inputs.w2;
         let k = self.d.k;
-        let d_z2 = flat(d_z2);
         build(arith, Step::DS, shape, |a, ix, _| {
             let mut total = a.mul(&w2[(0, ix[0])], &d_z2[0]);
             for out in 1..k {
@@ -608,10 +732,10 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
 
     /// Max: each entry of dC/dP1 goes to its own window's (exact) arg-max; average: each entry,
     /// divided by the window size, to every entry of its window. Overlapping windows add up, in
-    /// window order.
-    fn d_a1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
+    /// window order. `kind` is the pooling's own, or average for the misconception.
+    fn d_a1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn, kind: PoolKind) -> ArrayD<N> {
         let d = self.d;
-        let pool = d.pool;
+        let pool = Pool { kind, ..d.pool };
         let d_p1 = view3(self.get(Step::DP1));
         let routes = match (pool.kind, self.reference) {
             (PoolKind::Avg, _) => None,
@@ -700,22 +824,26 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         })
     }
 
-    /// dC/dP0 (or, with `crop` 0, dC/d(padded X)) entry by entry: every output position whose
-    /// window covers the input entry contributes `F1[tap] dC/dZ1`, maps and positions in
-    /// row-major order. This is row `r` of the transposed convolution matrix times vec(dC/dZ1),
-    /// and equals the full convolution of the dilated, framed dC/dZ1 with F1 rotated by 180
-    /// degrees. `crop` is the padding to skip on every side.
+    /// dC/dP0 (or, for [`Step::DP0Padded`], dC/d(padded X)) entry by entry: every output
+    /// position whose window covers the input entry contributes `F1[tap] dC/dZ1`, maps and
+    /// positions in row-major order. This is row `r` of the transposed convolution matrix times
+    /// vec(dC/dZ1), and equals the full convolution of the dilated, framed dC/dZ1 with F1
+    /// rotated by 180 degrees. The misconceptions read `source` = Z1 in place of dC/dZ1, or the
+    /// filter not `rotated` (the tap mirrored).
     fn d_p0<A: Arith<N = N>>(
         &self,
         arith: &mut A,
         step: Step,
         shape: IxDyn,
-        crop: usize,
+        source: Step,
+        rotated: bool,
     ) -> ArrayD<N> {
         let d = self.d;
-        let d_z1 = view3(self.get(Step::DZ1));
+        let d_z1 = view3(self.get(source));
         let f1 = &self.inputs.f1;
         let p = d.padding;
+        // dC/dP0 skips the padding on every side.
+        let crop = if step == Step::DP0 { p } else { 0 };
         // Over the padded input, the entries inside it are dC/dP0's, already computed.
         let inner = (step == Step::DP0Padded).then(|| view3(self.get(Step::DP0)));
         build(arith, step, shape, |a, ix, _| {
@@ -732,7 +860,11 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
                         let (tr, tq) = (r.checked_sub(i * d.stride), q.checked_sub(j * d.stride));
                         if let (Some(tr), Some(tq)) = (tr, tq) {
                             if tr < d.kh && tq < d.kw {
-                                let t = a.mul(&f1[(o, c, tr, tq)], &d_z1[(o, i, j)]);
+                                let tap = match rotated {
+                                    true => (o, c, tr, tq),
+                                    false => (o, c, d.kh - 1 - tr, d.kw - 1 - tq),
+                                };
+                                let t = a.mul(&f1[tap], &d_z1[(o, i, j)]);
                                 sum = a.add(&sum, &t);
                             }
                         }
@@ -743,29 +875,39 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         })
     }
 
-    /// `theta - lr dC/dtheta`, every gradient taken at the original parameters. `theta`: the
-    /// parameter's entries in row-major order.
+    /// `theta - lr dC/dtheta`, every gradient taken at the original parameters (or as `sgd`
+    /// says for the misconceptions).
     fn update<A: Arith<N = N>>(
         &self,
         arith: &mut A,
         step: Step,
         shape: IxDyn,
-        theta: &[N],
-        gradient: Step,
+        sgd: Sgd,
     ) -> ArrayD<N> {
+        let inp = self.inputs;
+        // The parameter's entries in row-major order, and its gradient.
+        let (theta, gradient) = match step {
+            Step::W2New => (slice(&inp.w2), Step::DW2),
+            Step::B2New => (slice(&inp.b2), Step::DB2),
+            Step::F1New => (slice(&inp.f1), Step::DF1),
+            _ => (slice(&inp.b1), Step::DB1),
+        };
         let g = flat(self.get(gradient));
-        let lr = &self.inputs.lr;
+        let lr = &inp.lr;
         // Vectors and matrices are updated as `theta - g lr`, scalars as `theta - lr g`: the
         // order the exact solver has always multiplied in (f64 products commute, but the
         // historical bits are kept on purpose).
         let scalar_parameter = matches!(step, Step::B2New | Step::B1New);
         build(arith, step, shape, |a, _, k| {
-            let step_size = if scalar_parameter {
-                a.mul(lr, &g[k])
-            } else {
-                a.mul(&g[k], lr)
+            let step_size = match (sgd, scalar_parameter) {
+                (Sgd::WithoutRate, _) => g[k].clone(),
+                (_, true) => a.mul(lr, &g[k]),
+                (_, false) => a.mul(&g[k], lr),
             };
-            a.sub(&theta[k], &step_size)
+            match sgd {
+                Sgd::Uphill => a.add(&theta[k], &step_size),
+                Sgd::Downhill | Sgd::WithoutRate => a.sub(&theta[k], &step_size),
+            }
         })
     }
 }

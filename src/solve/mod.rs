@@ -7,6 +7,7 @@
 mod arith;
 mod chain;
 pub mod conv;
+pub mod misconception;
 pub mod shown;
 pub mod step;
 pub mod tolerance;
@@ -173,6 +174,19 @@ fn solution_of(problem: &Problem, values: Values<f64>) -> Solution {
         },
         values,
     }
+}
+
+/// The chain of `problem` as a grader follows a student's own numbers: `mistake` (if any)
+/// computed at its steps, every `given` entry (step, row-major position, value) put in place of
+/// the computed one once its step is done. Each step's value is the one computed from what it
+/// read, before its own given entries replace it; a step whose value is not a finite number, and
+/// every later one, is left out ([`Values::try_get`] gives `None`).
+pub fn follow(
+    problem: &Problem,
+    mistake: Option<misconception::Misconception>,
+    given: &[(Step, usize, f64)],
+) -> Values<f64> {
+    chain::evaluate_departing(problem, &mut arith::Regraded, mistake, given)
 }
 
 /// The exact values of a problem's chain, evaluated only as far as asked: the generator's rules

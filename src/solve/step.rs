@@ -142,6 +142,62 @@ impl Step {
         }
     }
 
+    /// How many trailing axes of the step's value its entries' names always index: 2 for maps
+    /// and filters (row, column), 1 for vectors, 0 for scalars.
+    fn named_axes(self) -> usize {
+        match self {
+            Step::Z1
+            | Step::A1
+            | Step::P1
+            | Step::DP1
+            | Step::DA1
+            | Step::ActGrad
+            | Step::DZ1
+            | Step::DF1
+            | Step::DP0
+            | Step::DP0Padded
+            | Step::F1New => 2,
+            Step::S | Step::DS | Step::DW2 | Step::W2New => 1,
+            Step::Z2
+            | Step::YHat
+            | Step::Loss
+            | Step::DZ2
+            | Step::DB2
+            | Step::DB1
+            | Step::B2New
+            | Step::B1New => 0,
+        }
+    }
+
+    /// The names of the entries of a value of this step with `shape`, in row-major order: the
+    /// step's name, then the 1-based index of every named axis and of every leading axis with
+    /// more than one entry, joined by `_` (`z1_2_3`, `w2_new_4`, `y_hat`). These are the answer
+    /// names of keys, grading and Moodle.
+    pub fn entry_names(self, shape: &[usize]) -> Vec<String> {
+        let named = self.named_axes().min(shape.len());
+        let leading = shape.len() - named;
+        let kept: Vec<usize> = (0..shape.len())
+            .filter(|&axis| axis >= leading || shape[axis] > 1)
+            .collect();
+        let count: usize = shape.iter().product();
+        (0..count)
+            .map(|flat| {
+                // The multi-index of `flat`, row-major.
+                let mut rest = flat;
+                let mut index = vec![0; shape.len()];
+                for axis in (0..shape.len()).rev() {
+                    index[axis] = rest % shape[axis];
+                    rest /= shape[axis];
+                }
+                let mut name = self.name().to_string();
+                for &axis in &kept {
+                    name.push_str(&format!("_{}", index[axis] + 1));
+                }
+                name
+            })
+            .collect()
+    }
+
     /// What the step's formula reads, in the stepwise worked solution: the exercise's inputs
     /// and the *shown* values of earlier steps. (Max-pool routing, a structural choice, follows
     /// the exact arg-max; see `chain`.)
@@ -201,6 +257,24 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), Step::ALL.len());
+    }
+
+    #[test]
+    fn entry_names_index_rows_and_columns_and_leading_axes_of_several() {
+        assert_eq!(Step::YHat.entry_names(&[1]), ["y_hat"]);
+        assert_eq!(Step::Loss.entry_names(&[]), ["loss"]);
+        assert_eq!(
+            Step::W2New.entry_names(&[1, 3]),
+            ["w2_new_1", "w2_new_2", "w2_new_3"]
+        );
+        assert_eq!(
+            Step::F1New.entry_names(&[1, 1, 2, 2]),
+            ["f1_new_1_1", "f1_new_1_2", "f1_new_2_1", "f1_new_2_2"]
+        );
+        // Two maps: the map's index leads.
+        assert_eq!(Step::Z1.entry_names(&[2, 1, 2])[3], "z1_2_1_2");
+        // Softmax over three classes.
+        assert_eq!(Step::YHat.entry_names(&[3])[2], "y_hat_3");
     }
 
     #[test]
