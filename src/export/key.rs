@@ -11,6 +11,7 @@ use crate::solve::tolerance::skipped_values;
 pub use crate::solve::tolerance::Tolerance;
 use crate::solve::{Solution, Values};
 use crate::spec::difficulty::PartName;
+use crate::spec::Shapes;
 
 /// One graded answer: a stable column name, the exact value and the accepted absolute error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,20 +24,22 @@ pub struct GradedAnswer {
     pub tolerance: f64,
 }
 
-/// The steps a key grades, in key order: y_hat, the loss, and the parameters after the SGD
-/// step (W2, B2, F1, B1).
-const GRADED: [Step; 6] = [
-    Step::YHat,
-    Step::Loss,
-    Step::W2New,
-    Step::B2New,
-    Step::F1New,
-    Step::B1New,
-];
+/// The steps a key grades, in key order: y_hat (every output of every sample), the loss (a
+/// mini-batch's cost), and the parameters after the SGD step (W2, B2, F1, B1).
+pub fn graded_steps(batch: bool) -> [Step; 6] {
+    [
+        Step::YHat,
+        if batch { Step::Cost } else { Step::Loss },
+        Step::W2New,
+        Step::B2New,
+        Step::F1New,
+        Step::B1New,
+    ]
+}
 
 /// The part (a or b) each graded answer belongs to, in key order.
 pub fn graded_parts(solution: &Solution) -> Vec<PartName> {
-    GRADED
+    graded_steps(solution.problem.written.batch)
         .iter()
         .flat_map(|&step| {
             let part = step
@@ -47,36 +50,48 @@ pub fn graded_parts(solution: &Solution) -> Vec<PartName> {
         .collect()
 }
 
-/// The graded steps' values of one evaluation of the chain, in key order (entries row-major).
-pub fn graded_values<N, T>(values: &Values<N>, convert: impl Fn(&N) -> T) -> Vec<T> {
-    GRADED
+/// The graded steps' values of one evaluation of the chain of a problem (`batch`: a
+/// mini-batch's), in key order (entries row-major).
+pub fn graded_values<N, T>(batch: bool, values: &Values<N>, convert: impl Fn(&N) -> T) -> Vec<T> {
+    graded_steps(batch)
         .iter()
         .flat_map(|&step| values.get(step).iter().map(&convert).collect::<Vec<_>>())
         .collect()
 }
 
-/// The graded answers' names for `w2_len` weights and an `f1` filter, in key order: `y_hat`,
-/// `loss`, `w2_new_1`.., `b2_new`, `f1_new_1_1`.. (row-major), `b1_new`. 1-based like the
-/// exercise's notation (Z1_11).
-pub fn answer_names(w2_len: usize, f1: (usize, usize)) -> Vec<String> {
-    let mut names: Vec<String> = vec!["y_hat".into(), "loss".into()];
-    names.extend((1..=w2_len).map(|k| format!("w2_new_{k}")));
-    names.push("b2_new".into());
-    for r in 1..=f1.0 {
-        names.extend((1..=f1.1).map(|c| format!("f1_new_{r}_{c}")));
-    }
-    names.push("b1_new".into());
-    names
+/// The graded answers' names for a network of `shapes` (`batch`: a mini-batch), in key order,
+/// by [`Step::entry_names`]: `y_hat`, `loss`, `w2_new_1`.., `b2_new`, `f1_new_1_1`..
+/// (row-major), `b1_new` for one channel, filter, output and sample; `y_hat_2`, `w2_new_2_3`,
+/// `f1_new_2_1_1_1`, `s2_y_hat`, `cost` in the wider family. 1-based like the exercise's
+/// notation (Z1_11).
+pub fn answer_names(shapes: &Shapes, batch: bool) -> Vec<String> {
+    let (n, c_in, c_out, k) = (shapes.samples, shapes.channels, shapes.maps, shapes.classes);
+    graded_steps(batch)
+        .iter()
+        .flat_map(|&step| {
+            let shape: Vec<usize> = match step {
+                Step::YHat => vec![n, k],
+                Step::Loss => vec![n],
+                Step::W2New => vec![k, shapes.s],
+                Step::B2New => vec![k],
+                Step::F1New => vec![c_out, c_in, shapes.f1.0, shapes.f1.1],
+                Step::B1New => vec![c_out],
+                _ => vec![],
+            };
+            step.entry_names(&shape)
+        })
+        .collect()
 }
 
 /// The graded answers of `solution`: exact values, tolerances by `policy` against `stepwise`,
 /// the stepwise worked solution's shown values at the sheet's decimals.
 pub fn answers_for(solution: &Solution, stepwise: &Shown, policy: Tolerance) -> Vec<GradedAnswer> {
-    let names = answer_names(solution.problem.w2.len(), solution.problem.f1.dim());
+    let batch = solution.problem.written.batch;
+    let names = answer_names(&solution.problem.shapes(), batch);
     graded_answers(
         names,
-        &graded_values(&solution.values, |x| *x),
-        &graded_values(&stepwise.values, shown::to_f64),
+        &graded_values(batch, &solution.values, |x| *x),
+        &graded_values(batch, &stepwise.values, shown::to_f64),
         policy,
     )
 }
@@ -116,10 +131,10 @@ pub fn check_apart(
         Apart::TwiceTheTolerance => (2.0, "within twice its tolerance"),
         Apart::OutsideTheTolerance => (1.0, "within its tolerance"),
     };
-    // The answers come in GRADED order, as many per step as the step has entries.
+    // The answers come in key order, as many per step as the step has entries.
     let mut by_step = Vec::new();
     let mut rest = answers;
-    for step in GRADED {
+    for step in graded_steps(solution.problem.written.batch) {
         let (these, after) = rest.split_at(solution.values.get(step).len());
         by_step.push((step, these));
         rest = after;

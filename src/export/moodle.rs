@@ -35,11 +35,10 @@
 //!
 //! [`key`]: super::key
 
-use std::collections::BTreeMap;
-
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use serde::Serialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tera::Tera;
 
@@ -50,6 +49,7 @@ use crate::generate::{seed::check_seed_text, GeneratorConfig};
 use crate::number::{decimal_text, format_number};
 use crate::render;
 use crate::solve::shown::{self, Rounding};
+use crate::solve::step::Step;
 use crate::solve::{self, Solution};
 use crate::spec::difficulty::{PartName, Points};
 
@@ -244,48 +244,47 @@ fn padded(k: usize, count: usize) -> String {
     format!("{k:0width$}")
 }
 
-/// The Cloze gaps of one exercise, in the shapes the template lays out.
+/// The Cloze gaps of one exercise, in the shapes the template lays out: each the written shape
+/// of its value in the JSON contract (a gap, a list, rows, a list per sample ...).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Gaps {
-    y_hat: String,
-    loss: String,
-    w2_new: Vec<String>,
-    b2_new: String,
-    /// Rows of the updated filter.
-    f1_new: Vec<Vec<String>>,
-    b1_new: String,
+    y_hat: Value,
+    /// The loss, or a mini-batch's cost.
+    loss: Value,
+    w2_new: Value,
+    b2_new: Value,
+    /// The updated filter(s).
+    f1_new: Value,
+    b1_new: Value,
 }
 
 impl Gaps {
-    /// The gaps of `answers` (from [`gap_answers`]) for a problem with `w2_len` weights and a
-    /// `f1_shape` filter, looked up by the key's answer names.
-    fn new(answers: &[GapAnswer], w2_len: usize, f1_shape: (usize, usize)) -> Gaps {
+    /// The gaps of `answers` (from [`gap_answers`], in key order) of `solution`, laid out in
+    /// the shapes of the graded steps.
+    fn new(answers: &[GapAnswer], solution: &Solution) -> Gaps {
         let width = gap_width(answers.iter().map(|a| a.text.as_str()));
-        let gaps: BTreeMap<&str, String> = answers
+        let problem = &solution.problem;
+        let steps = key::graded_steps(problem.written.batch);
+        let mut gaps = answers
             .iter()
-            .map(|a| {
-                let gap = numerical_gap(a.weight, &a.text, a.answer.tolerance, width);
-                (a.answer.key.as_str(), gap)
+            .map(|a| numerical_gap(a.weight, &a.text, a.answer.tolerance, width));
+        // The key's order is the graded steps' entries, row-major: the order `map_only` visits.
+        let laid_out = solution.values.map_only(&steps, |_| {
+            gaps.next()
+                .expect("invariant: key::graded_answers has one answer per graded entry")
+        });
+        let tree = |step| {
+            solve::step_json(problem, &laid_out, step, None, &|g: &String| {
+                Value::String(g.clone())
             })
-            .collect();
-        let gap = |name: &str| -> String {
-            gaps.get(name)
-                .cloned()
-                .expect("invariant: key::graded_answers names every updated parameter")
         };
         Gaps {
-            y_hat: gap("y_hat"),
-            loss: gap("loss"),
-            w2_new: (1..=w2_len).map(|k| gap(&format!("w2_new_{k}"))).collect(),
-            b2_new: gap("b2_new"),
-            f1_new: (1..=f1_shape.0)
-                .map(|r| {
-                    (1..=f1_shape.1)
-                        .map(|c| gap(&format!("f1_new_{r}_{c}")))
-                        .collect()
-                })
-                .collect(),
-            b1_new: gap("b1_new"),
+            y_hat: tree(Step::YHat),
+            loss: tree(steps[1]),
+            w2_new: tree(Step::W2New),
+            b2_new: tree(Step::B2New),
+            f1_new: tree(Step::F1New),
+            b1_new: tree(Step::B1New),
         }
     }
 }
@@ -338,12 +337,13 @@ pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Ve
 pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<GapAnswer>> {
     let solution = variant.solution;
     let stepwise = shown::shown(solution, options.decimals, Rounding::Stepwise)?;
-    let texts = key::graded_values(&stepwise.values, decimal_text);
-    let exact = key::graded_values(&solution.values, |x| *x);
+    let batch = solution.problem.written.batch;
+    let texts = key::graded_values(batch, &stepwise.values, decimal_text);
+    let exact = key::graded_values(batch, &solution.values, |x| *x);
     let parts = key::graded_parts(solution);
     let count = |part| parts.iter().filter(|&&p| p == part).count() as u32;
     let (weight_a, weight_b) = gap_weights(options.points, count(PartName::A), count(PartName::B));
-    let names = key::answer_names(solution.problem.w2.len(), solution.problem.f1.dim());
+    let names = key::answer_names(&solution.problem.shapes(), batch);
     let policy = options.policy();
     Ok(names
         .into_iter()
@@ -386,7 +386,7 @@ fn question_with_gaps(
     tera: &Tera,
 ) -> Result<ClozeQuestion> {
     let problem = &variant.solution.problem;
-    let gaps = Gaps::new(answers, problem.w2.len(), problem.f1.dim());
+    let gaps = Gaps::new(answers, variant.solution);
     Ok(ClozeQuestion {
         name: variant.name.to_string(),
         idnumber: fit(variant.seed, MAX_IDNUMBER),

@@ -16,11 +16,13 @@ use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Result};
 use crate::spec::difficulty::Difficulty;
-use crate::spec::{Activation, Conv, Loss, Pool, PoolKind, Shapes};
+use crate::spec::{Activation, Conv, Loss, Output, Pool, PoolKind, Shapes};
 
 /// Largest input, filter, stride or padding a config may ask for: nobody works a larger
 /// exercise by hand, and it keeps the shape check below cheap.
 const MAX_SIZE: usize = 32;
+/// Most channels, filters, classes or samples a config may ask for, for the same reason.
+const MAX_COUNT: usize = 8;
 /// Most architecture combinations (the product of the size lists) a config may allow.
 const MAX_COMBINATIONS: usize = 10_000;
 /// Most values one parameter's range may hold (its length in steps).
@@ -124,12 +126,23 @@ pub struct Architecture {
     pub pool_size: Choice<usize>,
     /// Pooling stride.
     pub pool_stride: Choice<usize>,
-    /// Loss on the sigmoid output.
+    /// Loss on a sigmoid output (a softmax output always takes `ce`).
     pub loss: Choice<Loss>,
-    /// Label, 0 or 1.
-    pub y: Choice<u8>,
+    /// Label: 0 or 1 for sigmoid, a class index below `classes` for softmax; drawn for every
+    /// sample.
+    pub y: Choice<usize>,
     /// Learning rate.
     pub lr: Choice<f64>,
+    /// Input channels C_in.
+    pub channels: Choice<usize>,
+    /// Filters C_out, one map of Z1 each.
+    pub filters: Choice<usize>,
+    /// Output layer.
+    pub output: Choice<Output>,
+    /// Classes K of a softmax output (drawn only when the output is softmax).
+    pub classes: Choice<usize>,
+    /// Samples N of the mini-batch (1: no mini-batch).
+    pub batch: Choice<usize>,
 }
 
 impl Default for Architecture {
@@ -146,6 +159,11 @@ impl Default for Architecture {
             loss: Choice::one(Loss::Bce),
             y: Choice::one(1),
             lr: Choice::one(0.5),
+            channels: Choice::one(1),
+            filters: Choice::one(1),
+            output: Choice::one(Output::Sigmoid),
+            classes: Choice::one(3),
+            batch: Choice::one(1),
         }
     }
 }
@@ -527,12 +545,17 @@ fn non_empty<T>(key: &str, choice: &Choice<T>) -> Result<()> {
 
 /// Every size knob's options, each at least `min` and at most [`MAX_SIZE`].
 fn check_sizes(key: &str, choice: &Choice<usize>, min: usize) -> Result<Vec<usize>> {
+    check_range(key, choice, min, MAX_SIZE)
+}
+
+/// Every option of a count knob, each in `min..=max`, distinct and sorted.
+fn check_range(key: &str, choice: &Choice<usize>, min: usize, max: usize) -> Result<Vec<usize>> {
     non_empty(key, choice)?;
-    if let Some(v) = choice.options().iter().find(|&&v| v < min || v > MAX_SIZE) {
+    if let Some(v) = choice.options().iter().find(|&&v| v < min || v > max) {
         return Err(Error::invalid(
             format!("architecture.{key}"),
-            format!("{v} is outside {min}..={MAX_SIZE}"),
-            format!("use values from {min} to {MAX_SIZE}"),
+            format!("{v} is outside {min}..={max}"),
+            format!("use values from {min} to {max}"),
         ));
     }
     let mut distinct = choice.options().to_vec();
@@ -547,10 +570,11 @@ impl Architecture {
     }
 
     /// The shapes of every combination of the size lists, in list order (input, filter,
-    /// stride, padding, pool size, pool stride), after checking every knob.
+    /// stride, padding, pool size, pool stride, channels, filters, outputs (1 for sigmoid, then
+    /// the classes of softmax), batch), after checking every knob.
     pub fn possible_shapes(&self) -> Result<Vec<Shapes>> {
         let inputs = check_sizes("input_size", &self.input_size, 1)?;
-        let filters = check_sizes("filter_size", &self.filter_size, 1)?;
+        let filter_sizes = check_sizes("filter_size", &self.filter_size, 1)?;
         let strides = check_sizes("stride", &self.stride, 1)?;
         let paddings = check_sizes("padding", &self.padding, 0)?;
         let pool_sizes = check_sizes("pool_size", &self.pool_size, 1)?;
@@ -560,11 +584,38 @@ impl Architecture {
         non_empty("loss", &self.loss)?;
         non_empty("y", &self.y)?;
         non_empty("lr", &self.lr)?;
-        if let Some(y) = self.y.options().iter().find(|&&y| y > 1) {
+        non_empty("output", &self.output)?;
+        let channels = check_range("channels", &self.channels, 1, MAX_COUNT)?;
+        let filters = check_range("filters", &self.filters, 1, MAX_COUNT)?;
+        let classes = check_range("classes", &self.classes, 2, MAX_COUNT)?;
+        let batches = check_range("batch", &self.batch, 1, MAX_COUNT)?;
+        let sigmoid = self.output.options().contains(&Output::Sigmoid);
+        let softmax = self.output.options().contains(&Output::Softmax);
+        if let Some(y) = self.y.options().iter().find(|&&y| sigmoid && y > 1) {
             return Err(Error::invalid(
                 "architecture.y",
-                format!("{y} is not a binary label"),
+                format!("{y} is not a binary label (the output can be sigmoid)"),
                 "use 0, 1 or [0, 1]",
+            ));
+        }
+        let fewest_classes = classes[0];
+        if let Some(y) = self
+            .y
+            .options()
+            .iter()
+            .find(|&&y| softmax && y >= fewest_classes)
+        {
+            return Err(Error::invalid(
+                "architecture.y",
+                format!("class {y} is not below classes = {fewest_classes}"),
+                format!("use class indices from 0 to {}", fewest_classes - 1),
+            ));
+        }
+        if sigmoid && self.loss.options().contains(&Loss::Ce) {
+            return Err(Error::invalid(
+                "architecture.loss",
+                "ce is the loss of a softmax output, but the output can be sigmoid",
+                "use bce or mse (a softmax output always takes ce)",
             ));
         }
         if let Some(lr) = self
@@ -597,7 +648,13 @@ impl Architecture {
                 })
             })
             .collect();
-        let combinations = inputs.len() * filters.len() * convs.len() * pools.len();
+        let outputs: Vec<usize> = [(sigmoid, vec![1]), (softmax, classes)]
+            .into_iter()
+            .filter(|(present, _)| *present)
+            .flat_map(|(_, k)| k)
+            .collect();
+        let layers = channels.len() * filters.len() * outputs.len() * batches.len();
+        let combinations = inputs.len() * filter_sizes.len() * convs.len() * pools.len() * layers;
         if combinations > MAX_COMBINATIONS {
             return Err(Error::invalid(
                 "architecture",
@@ -607,12 +664,20 @@ impl Architecture {
         }
         let mut shapes = Vec::with_capacity(combinations);
         for &n in &inputs {
-            for &k in &filters {
+            for &k in &filter_sizes {
                 for &conv in &convs {
                     for &pool in &pools {
                         let shape = Shapes::derive((n, n), (k, k), conv, pool)
                             .map_err(|e| shape_error(e, n, k, conv, pool))?;
-                        shapes.push(shape);
+                        for &c_in in &channels {
+                            for &c_out in &filters {
+                                for &k in &outputs {
+                                    for &batch in &batches {
+                                        shapes.push(shape.stacked(c_in, c_out, k, batch));
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -881,6 +946,12 @@ mod tests {
     fn empty_lists_and_bad_labels_are_rejected() {
         assert!(error_of("[architecture]\nloss = []\n").contains("`architecture.loss`"));
         assert!(error_of("[architecture]\ny = [0, 2]\n").contains("`architecture.y`"));
+        let softmax = "[architecture]\noutput = \"softmax\"\nclasses = [3, 4]\n";
+        assert!(parse(&format!("{softmax}y = [0, 2]\n")).is_ok());
+        assert!(error_of(&format!("{softmax}y = 3\n")).contains("not below classes = 3"));
+        assert!(error_of("[architecture]\nloss = \"ce\"\n").contains("`architecture.loss`"));
+        assert!(error_of("[architecture]\nchannels = 0\n").contains("`architecture.channels`"));
+        assert!(error_of("[architecture]\nclasses = 1\n").contains("`architecture.classes`"));
         assert!(error_of("[architecture]\nlr = -0.5\n").contains("`architecture.lr`"));
         assert!(error_of("[architecture]\nstride = 0\n").contains("`architecture.stride`"));
     }

@@ -4,14 +4,14 @@
 
 use std::fmt;
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{ArrayView2, ArrayView3, Axis};
 
 use super::config::Rules;
 use crate::solve::shown::{self, Rounding};
 use crate::solve::step::Step;
 use crate::solve::tolerance::{skipped_values, Tolerance};
 use crate::solve::{self, argmax, window_origin};
-use crate::spec::{PoolKind, Problem};
+use crate::spec::{Output, PoolKind, Problem};
 
 /// Slack for comparing computed values with decimal bounds: |z2| = 2.5000000000000004 is 2.5.
 const TOLERANCE: f64 = 1e-9;
@@ -168,15 +168,20 @@ impl fmt::Display for Rule {
 }
 
 /// The first rule `problem` breaks, in [`Rule::ALL`] order, or `None` when it is nice.
-/// The solver runs only as far as the rules need it.
+/// The solver runs only as far as the rules need it. In the wider family a rule's requirement
+/// (as [`Rule::requirement`] words it for one map) holds for every map of every sample, every
+/// filter (and each of its channels' matrices), every bias, every output and every sample;
+/// softmax's |y_hat - y| is 1 - y_hat of the true class.
 pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
-    if !f1_signs_ok(&problem.f1, rules) {
+    let shapes = problem.shapes();
+    let filters = || (0..shapes.maps).map(|o| problem.f1.index_axis(Axis(0), o));
+    if !filters().all(|f| f1_signs_ok(f, rules)) {
         return Some(Rule::F1Signs);
     }
-    if rules.f1_full_lines && has_zero_line(&problem.f1) {
+    if rules.f1_full_lines && filters().any(|f| f.outer_iter().any(|m| has_zero_line(m))) {
         return Some(Rule::F1FullLines);
     }
-    if rules.b1_nonzero && problem.b1 == 0.0 {
+    if rules.b1_nonzero && problem.b1.iter().any(|&b| b == 0.0) {
         return Some(Rule::B1Nonzero);
     }
     // A value that is not a finite number means numbers far too large: rejected as such.
@@ -184,38 +189,63 @@ pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
     let Ok(fwd) = chain.until(Step::Z1) else {
         return Some(Rule::Z1Bound);
     };
-    let z1 = fwd.map0(Step::Z1);
+    let maps = || (0..shapes.samples).flat_map(move |n| (0..shapes.maps).map(move |o| (n, o)));
+    let z1 = fwd.get(Step::Z1);
     if z1.iter().any(|z| z.abs() > rules.max_abs_z1 + TOLERANCE) {
         return Some(Rule::Z1Bound);
     }
-    if !z1_signs_ok(z1, rules) {
+    if !maps().all(|(n, o)| z1_signs_ok(fwd.map_of(Step::Z1, n, o), rules)) {
         return Some(Rule::Z1Signs);
     }
     let Ok(fwd) = chain.until(Step::Loss) else {
         return Some(Rule::Z1Bound);
     };
-    let (z1, a1) = (fwd.map0(Step::Z1), fwd.map0(Step::A1));
-    if rules.pool_unique_max && problem.pool.kind == PoolKind::Max && has_pool_tie(a1, problem) {
+    let map_pair = |n, o| (fwd.map_of(Step::Z1, n, o), fwd.map_of(Step::A1, n, o));
+    if rules.pool_unique_max
+        && problem.pool.kind == PoolKind::Max
+        && maps().any(|(n, o)| has_pool_tie(map_pair(n, o).1, problem))
+    {
         return Some(Rule::PoolUniqueMax);
     }
-    if rules.kink_free && gradient_meets_kink(problem, z1, a1) {
+    if rules.kink_free
+        && maps().any(|(n, o)| {
+            let (z1, a1) = map_pair(n, o);
+            gradient_meets_kink(problem, z1, a1)
+        })
+    {
         return Some(Rule::KinkFree);
     }
-    let (z2, y_hat) = (*fwd.scalar(Step::Z2), *fwd.scalar(Step::YHat));
-    if z2.abs() > rules.max_abs_z2 + TOLERANCE {
+    if fwd
+        .get(Step::Z2)
+        .iter()
+        .any(|z2| z2.abs() > rules.max_abs_z2 + TOLERANCE)
+    {
         return Some(Rule::Z2Bound);
     }
-    if (y_hat - problem.label()).abs() < rules.min_abs_error - TOLERANCE {
+    // The output of the true class (sigmoid: the one output) against its target.
+    let y_hat = fwd.get(Step::YHat);
+    let too_close = problem.samples.iter().enumerate().any(|(n, sample)| {
+        let (predicted, target) = match problem.output {
+            Output::Sigmoid => (y_hat[[n, 0]], sample.y as f64),
+            Output::Softmax => (y_hat[[n, sample.y]], 1.0),
+        };
+        (predicted - target).abs() < rules.min_abs_error - TOLERANCE
+    });
+    if too_close {
         return Some(Rule::OutputError);
     }
     if rules.d_z1_nonzero || rules.d_f1_nonzero {
         let Ok(back) = chain.until(Step::DF1) else {
             return Some(Rule::Z1Bound);
         };
-        if rules.d_z1_nonzero && all_zero(back.get(Step::DZ1).view()) {
+        let d_z1 = back.get(Step::DZ1);
+        let map_silent = |o: usize| all_zero(d_z1.slice(ndarray::s![.., o, .., ..]).into_dyn());
+        if rules.d_z1_nonzero && (0..shapes.maps).any(map_silent) {
             return Some(Rule::DZ1Nonzero);
         }
-        if rules.d_f1_nonzero && all_zero(back.get(Step::DF1).view()) {
+        let d_f1 = back.get(Step::DF1);
+        let filter_silent = |o: usize| all_zero(d_f1.index_axis(Axis(0), o));
+        if rules.d_f1_nonzero && (0..shapes.maps).any(filter_silent) {
             return Some(Rule::DF1Nonzero);
         }
     }
@@ -246,7 +276,7 @@ pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
 }
 
 /// True when a row or a column of `f1` is all zero.
-fn has_zero_line(f1: &Array2<f64>) -> bool {
+fn has_zero_line(f1: ArrayView2<'_, f64>) -> bool {
     f1.rows().into_iter().any(|r| r.iter().all(|v| *v == 0.0))
         || f1
             .columns()
@@ -308,7 +338,8 @@ fn distinct_from_skipped(solution: &solve::Solution, stepwise: &shown::Shown) ->
         })
 }
 
-fn f1_signs_ok(f1: &Array2<f64>, rules: &Rules) -> bool {
+/// One filter (all its channels) has enough positive and negative entries.
+fn f1_signs_ok(f1: ArrayView3<'_, f64>, rules: &Rules) -> bool {
     let positive = f1.iter().filter(|&&v| v > 0.0).count();
     let negative = f1.iter().filter(|&&v| v < 0.0).count();
     positive >= rules.f1_min_positive as usize && negative >= rules.f1_min_negative as usize
@@ -323,7 +354,7 @@ fn z1_signs_ok(z1: ArrayView2<'_, f64>, rules: &Rules) -> bool {
         && positive * 100 >= u64::from(rules.z1_min_positive_percent) * n
 }
 
-/// Every pooling window of `problem`, as (output row, output column).
+/// Every pooling window of a map of `problem`, as (output row, output column).
 fn windows(problem: &Problem) -> impl Iterator<Item = (usize, usize)> {
     let (ph, pw) = problem.shapes().p1;
     (0..ph).flat_map(move |i| (0..pw).map(move |j| (i, j)))

@@ -6,11 +6,15 @@
 //! 2. Each attempt draws, in this order, with the samplers of [`sampler`] (on raw `next_u32`
 //!    words, never rand's distributions): the `[architecture]` knobs in the order
 //!    input_size, filter_size, stride, padding, activation, pool_kind, pool_size, pool_stride,
-//!    loss, y, lr (a knob with one option draws nothing); then X, F1, B1, W2, B2. A value table
-//!    with `zero_percent` first picks the zero positions (the first steps of a Fisher-Yates
-//!    shuffle of the row-major positions), then draws each other entry, row-major, from its
-//!    non-zero values; without it, each entry is drawn from the whole range. A value is a whole
-//!    number k of steps, written k / n (step = 1/n), never a float sample.
+//!    loss, y, lr, channels, filters, output, classes (only for a softmax output, whose loss is
+//!    then ce whatever `loss` drew), batch, then the label y of every further sample (a knob
+//!    with one option draws nothing); then X (sample by sample, channel by channel), F1 (filter
+//!    by filter, channel by channel), B1, W2 (row by row), B2. Each matrix of X and F1 is drawn
+//!    on its own: a value table with `zero_percent` first picks the zero positions (the first
+//!    steps of a Fisher-Yates shuffle of the row-major positions), then draws each other entry,
+//!    row-major, from its non-zero values; without it, each entry is drawn from the whole range
+//!    (B1, W2 and B2 are drawn as one list each). A value is a whole number k of steps, written
+//!    k / n (step = 1/n), never a float sample.
 //! 3. [`constraint::first_violation`] checks every rule; the first draw that passes them all is
 //!    the exercise. After `sampling.max_attempts` failures the error names the rule that
 //!    rejected most draws and how to relax it.
@@ -25,12 +29,12 @@ pub mod seed;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, Array3, Array4};
 use rand_chacha::rand_core::Rng;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::spec::{Conv, Pool, Problem, Shapes};
+use crate::spec::{Conv, Loss, Output, Pool, Problem, Sample, Shapes, Written};
 pub use config::GeneratorConfig;
 use config::{Grid, Grids};
 use constraint::Rule;
@@ -230,25 +234,54 @@ fn draw_problem<R: Rng>(rng: &mut R, config: &GeneratorConfig, grids: &Grids) ->
     let loss = *pick(rng, a.loss.options());
     let y = *pick(rng, a.y.options());
     let lr = *pick(rng, a.lr.options());
+    let c_in = *pick(rng, a.channels.options());
+    let c_out = *pick(rng, a.filters.options());
+    let output = *pick(rng, a.output.options());
+    let (classes, loss) = match output {
+        Output::Sigmoid => (1, loss),
+        Output::Softmax => (*pick(rng, a.classes.options()), Loss::Ce),
+    };
+    let batch = *pick(rng, a.batch.options());
+    let labels: Vec<usize> = std::iter::once(y)
+        .chain((1..batch).map(|_| *pick(rng, a.y.options())))
+        .collect();
     let shapes = Shapes::derive((n, n), (k, k), conv, pool)
-        .expect("invariant: config validation checked every architecture combination");
-    let x = draw_values(rng, &grids.x, n * n);
-    let f1 = draw_values(rng, &grids.f1, k * k);
-    let b1 = draw_values(rng, &grids.b1, 1)[0];
-    let w2 = draw_values(rng, &grids.w2, shapes.s);
-    let b2 = draw_values(rng, &grids.b2, 1)[0];
+        .expect("invariant: config validation checked every architecture combination")
+        .stacked(c_in, c_out, classes, batch);
+    let samples = labels
+        .into_iter()
+        .map(|y| {
+            let channels: Vec<f64> = (0..c_in)
+                .flat_map(|_| draw_values(rng, &grids.x, n * n))
+                .collect();
+            Sample {
+                x: Array3::from_shape_vec((c_in, n, n), channels)
+                    .expect("invariant: c_in * n * n values drawn"),
+                y,
+            }
+        })
+        .collect();
+    let f1: Vec<f64> = (0..c_out * c_in)
+        .flat_map(|_| draw_values(rng, &grids.f1, k * k))
+        .collect();
+    let b1 = draw_values(rng, &grids.b1, c_out);
+    let w2 = draw_values(rng, &grids.w2, classes * shapes.s);
+    let b2 = draw_values(rng, &grids.b2, classes);
     Problem {
-        x: Array2::from_shape_vec((n, n), x).expect("invariant: n * n values drawn"),
-        f1: Array2::from_shape_vec((k, k), f1).expect("invariant: k * k values drawn"),
-        b1,
-        w2: Array1::from_vec(w2),
-        b2,
-        y,
+        samples,
+        f1: Array4::from_shape_vec((c_out, c_in, k, k), f1)
+            .expect("invariant: c_out * c_in * k * k values drawn"),
+        b1: Array1::from_vec(b1),
+        w2: Array2::from_shape_vec((classes, shapes.s), w2)
+            .expect("invariant: classes * s values drawn"),
+        b2: Array1::from_vec(b2),
         lr,
         activation,
+        output,
         loss,
         conv,
         pool,
+        written: Written::plainest(c_in, c_out, batch),
     }
 }
 

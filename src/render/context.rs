@@ -445,14 +445,14 @@ fn shape_view(problem: &Problem) -> ShapeView {
 /// The exercise's inputs, printed in full.
 pub fn given(problem: &Problem) -> Given {
     Given {
-        x: input_rows(problem.x.view()),
-        x_padded: input_rows(conv::pad(problem.x.view(), problem.conv.padding, 0.0).view()),
-        f1: input_rows(problem.f1.view()),
-        f1_rot: input_rows(conv::rotate_180(problem.f1.view()).view()),
-        b1: input(problem.b1),
-        w2: problem.w2.iter().map(|&w| input(w)).collect(),
-        b2: input(problem.b2),
-        y: problem.y.to_string(),
+        x: input_rows(problem.x(0, 0)),
+        x_padded: input_rows(conv::pad(problem.x(0, 0), problem.conv.padding, 0.0).view()),
+        f1: input_rows(problem.filter(0, 0)),
+        f1_rot: input_rows(conv::rotate_180(problem.filter(0, 0)).view()),
+        b1: input(problem.b1[0]),
+        w2: problem.w2.row(0).iter().map(|&w| input(w)).collect(),
+        b2: input(problem.b2[0]),
+        y: problem.samples[0].y.to_string(),
         lr: input(problem.lr),
     }
 }
@@ -461,16 +461,16 @@ fn steps(solution: &Solution, shown: &Values<Decimal>, text: &Values<String>) ->
     let problem = &solution.problem;
     let stride = problem.conv.stride;
     let zero = || "0".to_string();
-    let d_z1 = text.map0(Step::DZ1);
+    let d_z1 = text.map_of0(Step::DZ1);
     let d_z1_dilated = conv::dilate(d_z1, stride, zero());
-    let (kh, kw) = problem.f1.dim();
+    let (kh, kw) = problem.filter(0, 0).dim();
     let (dh, dw) = d_z1_dilated.dim();
-    let padded = conv::pad(problem.x.view(), problem.conv.padding, 0.0);
+    let padded = conv::pad(problem.x(0, 0), problem.conv.padding, 0.0);
     let x_read = padded.slice(s![..dh + kh - 1, ..dw + kw - 1]).to_owned();
-    let mt = solution.backward.conv_matrix.t().to_owned();
-    let list = |step| text.vector(step).to_vec();
+    let mt = solution.conv_matrix.t().to_owned();
+    let list = |step| text.vector0(step).to_vec();
     let one = |step| text.scalar(step).clone();
-    let map = |step| rows(text.map0(step));
+    let map = |step| rows(text.map_of0(step));
     Steps {
         z1_entry: z1_entry(problem, &padded, text),
         z1: map(Step::Z1),
@@ -494,34 +494,34 @@ fn steps(solution: &Solution, shown: &Values<Decimal>, text: &Values<String>) ->
         d_z1: rows(d_z1),
         x_read: input_rows(x_read.view()),
         d_z1_dilated: rows(d_z1_dilated.view()),
-        d_f1: rows(text.filter0(Step::DF1)),
+        d_f1: rows(text.filter(Step::DF1, 0, 0)),
         d_f1_entry: d_f1_entry(problem, &padded, shown, text),
         d_p0_entry: d_p0_entry(problem, shown, text),
-        d_b1_terms: written_terms(shown.map0(Step::DZ1)),
+        d_b1_terms: written_terms(shown.map_of0(Step::DZ1)),
         d_b1: one(Step::DB1),
-        f1_new: rows(text.filter0(Step::F1New)),
+        f1_new: rows(text.filter(Step::F1New, 0, 0)),
         b1_new: one(Step::B1New),
         mt: input_rows_few_values(mt.view()),
         d_z1_framed: rows(conv::full_conv_frame(d_z1, (kh, kw), stride, zero()).view()),
         d_p0_padded: map(Step::DP0Padded),
         d_p0: map(Step::DP0),
         vec_d_z1: d_z1.iter().cloned().collect(),
-        vec_d_p0: text.map0(Step::DP0).iter().cloned().collect(),
+        vec_d_p0: text.map_of0(Step::DP0).iter().cloned().collect(),
     }
 }
 
 /// Z1's top-left entry: the first window of the padded input times F1, plus B1.
 fn z1_entry(problem: &Problem, padded: &Array2<f64>, text: &Values<String>) -> WrittenSum {
-    let (kh, kw) = problem.f1.dim();
+    let (kh, kw) = problem.filter(0, 0).dim();
     let window = padded.slice(s![..kh, ..kw]);
     WrittenSum {
         terms: window
             .iter()
-            .zip(problem.f1.iter())
+            .zip(problem.filter(0, 0).iter())
             .map(|(&x, &f)| [input(x), input(f)])
             .collect(),
-        bias: Some(input(problem.b1)),
-        value: text.map0(Step::Z1)[(0, 0)].clone(),
+        bias: Some(input(problem.b1[0])),
+        value: text.map_of0(Step::Z1)[(0, 0)].clone(),
     }
 }
 
@@ -535,7 +535,7 @@ fn d_f1_entry(
     text: &Values<String>,
 ) -> IndexedSum {
     let stride = problem.conv.stride;
-    let d_z1 = shown.map0(Step::DZ1);
+    let d_z1 = shown.map_of0(Step::DZ1);
     let live: Vec<(usize, usize)> = d_z1
         .indexed_iter()
         .filter(|(_, g)| !g.is_zero())
@@ -543,7 +543,7 @@ fn d_f1_entry(
         .collect();
     let x_under =
         |(a, b): (usize, usize), (i, j): (usize, usize)| padded[(i * stride + a, j * stride + b)];
-    let (kh, kw) = problem.f1.dim();
+    let (kh, kw) = problem.filter(0, 0).dim();
     let mut best = ((0, 0), 0);
     for a in 0..kh {
         for b in 0..kw {
@@ -557,7 +557,7 @@ fn d_f1_entry(
         }
     }
     let (tap, _) = best;
-    let d_z1_text = text.map0(Step::DZ1);
+    let d_z1_text = text.map_of0(Step::DZ1);
     IndexedSum {
         row: tap.0 + 1,
         col: tap.1 + 1,
@@ -567,7 +567,7 @@ fn d_f1_entry(
                 .map(|&at| [input(x_under(tap, at)), d_z1_text[at].clone()])
                 .collect(),
             bias: None,
-            value: text.filter0(Step::DF1)[tap].clone(),
+            value: text.filter(Step::DF1, 0, 0)[tap].clone(),
         },
     }
 }
@@ -579,14 +579,14 @@ fn d_p0_terms(
     d_z1: ArrayView2<'_, Decimal>,
     (r, c): (usize, usize),
 ) -> Vec<((usize, usize), (usize, usize))> {
-    let (kh, kw) = problem.f1.dim();
+    let (kh, kw) = problem.filter(0, 0).dim();
     let (stride, p) = (problem.conv.stride, problem.conv.padding);
     d_z1.indexed_iter()
         .filter(|(_, g)| !g.is_zero())
         .filter_map(|((i, j), _)| {
             let a = (r + p).checked_sub(i * stride).filter(|&a| a < kh)?;
             let b = (c + p).checked_sub(j * stride).filter(|&b| b < kw)?;
-            (problem.f1[(a, b)] != 0.0).then_some(((a, b), (i, j)))
+            (problem.filter(0, 0)[(a, b)] != 0.0).then_some(((a, b), (i, j)))
         })
         .collect()
 }
@@ -594,8 +594,8 @@ fn d_p0_terms(
 /// The entry of dC/dP0 with the most non-zero terms (the first in row-major order on a tie),
 /// written out.
 fn d_p0_entry(problem: &Problem, shown: &Values<Decimal>, text: &Values<String>) -> IndexedSum {
-    let d_z1 = shown.map0(Step::DZ1);
-    let (h, w) = problem.x.dim();
+    let d_z1 = shown.map_of0(Step::DZ1);
+    let (h, w) = problem.x(0, 0).dim();
     let mut best = ((0, 0), Vec::new());
     for r in 0..h {
         for c in 0..w {
@@ -606,31 +606,32 @@ fn d_p0_entry(problem: &Problem, shown: &Values<Decimal>, text: &Values<String>)
         }
     }
     let ((r, c), terms) = best;
-    let d_z1_text = text.map0(Step::DZ1);
+    let d_z1_text = text.map_of0(Step::DZ1);
     IndexedSum {
         row: r + 1,
         col: c + 1,
         sum: WrittenSum {
             terms: terms
                 .into_iter()
-                .map(|(tap, at)| [input(problem.f1[tap]), d_z1_text[at].clone()])
+                .map(|(tap, at)| [input(problem.filter(0, 0)[tap]), d_z1_text[at].clone()])
                 .collect(),
             bias: None,
-            value: text.map0(Step::DP0)[(r, c)].clone(),
+            value: text.map_of0(Step::DP0)[(r, c)].clone(),
         },
     }
 }
 
 fn z2_sum(problem: &Problem, text: &Values<String>) -> Option<WrittenSum> {
-    let s = text.vector(Step::S);
+    let s = text.vector0(Step::S);
     (s.len() <= MAX_WRITTEN_TERMS).then(|| WrittenSum {
         terms: problem
             .w2
+            .row(0)
             .iter()
             .zip(s.iter())
             .map(|(&w, s)| [input(w), s.clone()])
             .collect(),
-        bias: Some(input(problem.b2)),
+        bias: Some(input(problem.b2[0])),
         value: text.scalar(Step::Z2).clone(),
     })
 }
@@ -647,7 +648,7 @@ fn written_terms(m: ArrayView2<'_, Decimal>) -> Option<Vec<String>> {
 
 /// What the question gives, read off the shown values: knobs never compute anything.
 fn answers(text: &Values<String>, knobs: &Knobs) -> Answers {
-    let d_w2 = text.vector(Step::DW2);
+    let d_w2 = text.vector0(Step::DW2);
     let n = d_w2.len();
     // The student always computes at least one entry.
     let given = knobs.give_d_w2.min(n.saturating_sub(1));
@@ -657,7 +658,7 @@ fn answers(text: &Values<String>, knobs: &Knobs) -> Answers {
             .map(|(k, x)| (k < given).then(|| x.clone()))
             .collect()
     };
-    let f1_new = text.filter0(Step::F1New);
+    let f1_new = text.filter(Step::F1New, 0, 0);
     let (kh, kw) = f1_new.dim();
     let blanks = knobs.give_f1_except.map_or(0, |b| b.min(kh * kw));
     let first_blank = if blanks == 0 { 0 } else { kh * kw - blanks };
@@ -671,14 +672,14 @@ fn answers(text: &Values<String>, knobs: &Knobs) -> Answers {
                 .collect()
         })
         .collect();
-    let (h, w) = text.map0(Step::DP0).dim();
+    let (h, w) = text.map_of0(Step::DP0).dim();
     Answers {
-        z1: rows(text.map0(Step::Z1)),
-        a1: rows(text.map0(Step::A1)),
-        p1: rows(text.map0(Step::P1)),
+        z1: rows(text.map_of0(Step::Z1)),
+        a1: rows(text.map_of0(Step::A1)),
+        p1: rows(text.map_of0(Step::P1)),
         y_hat: text.scalar(Step::YHat).clone(),
         d_w2: (given > 0).then(|| partial(d_w2)),
-        w2_new: partial(text.vector(Step::W2New)),
+        w2_new: partial(text.vector0(Step::W2New)),
         f1_new: f1_rows,
         d_w2_given: given,
         f1_blanks: blanks,
@@ -706,11 +707,30 @@ fn asks(knobs: &Knobs) -> Asks {
 }
 
 fn max_matrix_cols(problem: &Problem, shapes: &ShapeView) -> usize {
-    let (kw, stride) = (problem.f1.dim().1, problem.conv.stride);
+    let (kw, stride) = (problem.filter(0, 0).dim().1, problem.conv.stride);
     // dC/dZ1 dilated and framed for the full convolution.
     let framed = (shapes.net.z1.1 - 1) * stride + 1 + 2 * (kw - 1);
     [shapes.net.padded.1, shapes.net.s, shapes.mt.1, framed]
         .into_iter()
         .max()
         .unwrap_or(0)
+}
+
+/// Temporary accessors of the first sample, map and output (old family).
+trait First<N> {
+    fn map_of0(&self, step: Step) -> ArrayView2<'_, N>;
+    fn vector0(&self, step: Step) -> ArrayView1<'_, N>;
+}
+
+impl<N> First<N> for Values<N> {
+    fn map_of0(&self, step: Step) -> ArrayView2<'_, N> {
+        self.map_of(step, 0, 0)
+    }
+    fn vector0(&self, step: Step) -> ArrayView1<'_, N> {
+        self.get(step)
+            .view()
+            .into_dimensionality::<ndarray::Ix2>()
+            .unwrap()
+            .index_axis_move(ndarray::Axis(0), 0)
+    }
 }

@@ -68,6 +68,13 @@ pub(crate) trait Arith {
     /// `z2` and `y_hat`. `None` when it cannot be evaluated from them (ln 0 of a shown y_hat of
     /// exactly 0 or 1).
     fn bce(&mut self, z2: &Self::N, y_hat: &Self::N, y: u8) -> Option<Self::N>;
+    /// The softmax of one sample's outputs `z`: e^{z_k} / sum over j of e^{z_j}, every entry,
+    /// evaluated without overflow.
+    fn softmax(&mut self, z: &[Self::N]) -> Vec<Self::N>;
+    /// Cross-entropy -ln y_hat[y] of class `y`, from what the step reads: the outputs'
+    /// pre-activations `z2` and `y_hat`. `None` when it cannot be evaluated from them (ln 0 of
+    /// a shown y_hat[y] of exactly 0).
+    fn ce(&mut self, z2: &[Self::N], y_hat: &[Self::N], y: usize) -> Option<Self::N>;
     /// Finishes a step: rounds its values as shown, and checks they are usable numbers.
     fn settle(&mut self, step: Step, values: &mut [Self::N]) -> Result<()>;
     /// The evaluation is now computing entry `entry` (row-major) of `step`, or work of the
@@ -150,6 +157,19 @@ impl Arith for Exact {
         let y = f64::from(y);
         Some(y * softplus(-z2) + (1.0 - y) * softplus(*z2))
     }
+    fn softmax(&mut self, z: &[f64]) -> Vec<f64> {
+        // Shifted by the largest output, every exponent is <= 0: nothing overflows.
+        let top = z.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        let e: Vec<f64> = z.iter().map(|v| (v - top).exp()).collect();
+        let sum: f64 = e.iter().sum();
+        e.iter().map(|v| v / sum).collect()
+    }
+    fn ce(&mut self, z2: &[f64], _: &[f64], y: usize) -> Option<f64> {
+        // -ln softmax(z)[y] = log-sum-exp(z) - z[y], finite however large the outputs are.
+        let top = z2.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+        let sum: f64 = z2.iter().map(|v| (v - top).exp()).sum();
+        Some(top + sum.ln() - z2[y])
+    }
     fn settle(&mut self, step: Step, values: &mut [f64]) -> Result<()> {
         match values.iter().find(|v| !v.is_finite()) {
             Some(v) => Err(unusable(step, format!("it evaluates to {v}"))),
@@ -210,6 +230,12 @@ impl Arith for Regraded {
             _ => -(1.0 - y_hat).ln(),
         })
     }
+    fn softmax(&mut self, z: &[f64]) -> Vec<f64> {
+        Exact.softmax(z)
+    }
+    fn ce(&mut self, _: &[f64], y_hat: &[f64], y: usize) -> Option<f64> {
+        Some(-y_hat[y].ln())
+    }
     fn settle(&mut self, step: Step, values: &mut [f64]) -> Result<()> {
         Exact.settle(step, values)
     }
@@ -239,6 +265,22 @@ impl Stepwise {
     fn fail(&mut self, what: String) -> Decimal {
         self.failure.get_or_insert(what);
         Decimal::ZERO
+    }
+
+    /// -ln(p), or `None` for p <= 0.
+    fn neg_ln(&self, p: Decimal) -> Option<Decimal> {
+        if p <= Decimal::ZERO {
+            return None;
+        }
+        // ln in f64 is good to about 1e-15 here, far finer than the shown decimals; only when
+        // the result lies near a rounding tie does the (slow) decimal ln decide.
+        let approx = -f64::from_str(&p.to_string()).ok()?.ln();
+        let scaled = approx * 10f64.powi(self.decimals as i32);
+        let clear_of_tie = (scaled.fract().abs() - 0.5).abs() > 1e-3;
+        match decimal_of(approx) {
+            Some(d) if clear_of_tie && approx.is_finite() => Some(d),
+            _ => p.checked_ln().map(|l| -l),
+        }
     }
 
     /// `result` of `a op b` when it is exact: it keeps the scale the operation needs (with a
@@ -356,18 +398,23 @@ impl Arith for Stepwise {
         } else {
             Decimal::ONE - *y_hat
         };
-        if p <= Decimal::ZERO {
-            return None;
-        }
-        // ln in f64 is good to about 1e-15 here, far finer than the shown decimals; only when
-        // the result lies near a rounding tie does the (slow) decimal ln decide.
-        let approx = -f64::from_str(&p.to_string()).ok()?.ln();
-        let scaled = approx * 10f64.powi(self.decimals as i32);
-        let clear_of_tie = (scaled.fract().abs() - 0.5).abs() > 1e-3;
-        match decimal_of(approx) {
-            Some(d) if clear_of_tie && approx.is_finite() => Some(d),
-            _ => p.checked_ln().map(|l| -l),
-        }
+        self.neg_ln(p)
+    }
+    fn softmax(&mut self, z: &[Decimal]) -> Vec<Decimal> {
+        // As for f64: shifted by the largest output, e^(z - max) <= 1 never overflows.
+        let top = z.iter().copied().fold(z[0], Decimal::max);
+        let e: Vec<Decimal> = z.iter().map(|v| exp_of_non_positive(*v - top)).collect();
+        let sum: Decimal = e.iter().sum();
+        e.iter()
+            .map(|v| match v.checked_div(sum) {
+                Some(q) => q,
+                None => self.fail("a softmax cannot be divided".to_string()),
+            })
+            .collect()
+    }
+    fn ce(&mut self, _: &[Decimal], y_hat: &[Decimal], y: usize) -> Option<Decimal> {
+        // As a student evaluates it: -ln of the shown y_hat of the true class.
+        self.neg_ln(y_hat[y])
     }
     fn settle(&mut self, step: Step, values: &mut [Decimal]) -> Result<()> {
         if let Some(what) = self.failure.take() {

@@ -4,9 +4,12 @@
 //! exercise's inputs and the finished values of earlier steps, then settled (rounded, for the
 //! stepwise solution) before later steps read it.
 //!
-//! Tensors carry every index the exercise family needs, even where today's exercise files have
-//! one: X is (c_in, h, w), F1 (c_out, c_in, kh, kw), Z1 and the maps after it (c_out, ., .), W2
-//! (k, n) with k outputs.
+//! Tensors carry every index of the exercise family, even where an exercise file has one: the
+//! per-sample steps ([`Step::per_sample`]) lead with the sample's axis (N), X is (N, c_in, h, w),
+//! F1 (c_out, c_in, kh, kw), Z1 and the maps after it (N, c_out, ., .), S (N, n), z2 and y_hat
+//! (N, k) with k outputs (1 for sigmoid, K for softmax), W2 (k, n). The parameters' gradients
+//! are the batch means of the samples' gradients; with one sample no mean is taken, so that the
+//! arithmetic (and every f64 bit) is the single sample's.
 //!
 //! Two structural choices follow the exact values in every arithmetic, because a tie created by
 //! rounding would otherwise change *which* entry a gradient goes to: max-pool routing uses the
@@ -14,15 +17,14 @@
 //! falls back to the exact loss when a shown y_hat of exactly 0 or 1 leaves ln(0).
 
 use ndarray::{
-    s, Array1, Array2, Array3, Array4, ArrayD, ArrayView1, ArrayView2, ArrayView3, Axis, Dimension,
-    IxDyn,
+    s, Array1, Array2, Array4, ArrayD, ArrayView2, ArrayView4, ArrayViewD, Axis, Dimension, IxDyn,
 };
 
 use super::arith::Arith;
 use super::misconception::Misconception;
 use super::step::Step;
 use crate::error::Result;
-use crate::spec::{Activation, Loss, Pool, PoolKind, Problem};
+use crate::spec::{Activation, Loss, Output, Pool, PoolKind, Problem};
 
 /// Slope of leaky ReLU for negative inputs.
 pub const LEAKY_SLOPE: f64 = 0.1;
@@ -41,6 +43,8 @@ pub fn piecewise_derivative(act: Activation) -> Option<(f64, f64)> {
 /// The sizes of every tensor of one exercise.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Dims {
+    /// Samples N.
+    samples: usize,
     c_in: usize,
     h: usize,
     w: usize,
@@ -62,12 +66,13 @@ impl Dims {
     fn of(problem: &Problem) -> Dims {
         let shapes = problem.shapes();
         Dims {
-            c_in: 1,
+            samples: shapes.samples,
+            c_in: shapes.channels,
             h: shapes.x.0,
             w: shapes.x.1,
             padding: problem.conv.padding,
             stride: problem.conv.stride,
-            c_out: 1,
+            c_out: shapes.maps,
             kh: shapes.f1.0,
             kw: shapes.f1.1,
             oh: shapes.z1.0,
@@ -75,7 +80,7 @@ impl Dims {
             pool: problem.pool,
             ph: shapes.p1.0,
             pw: shapes.p1.1,
-            k: 1,
+            k: shapes.classes,
         }
     }
 
@@ -86,18 +91,21 @@ impl Dims {
 
     /// The shape of a step's value.
     fn shape(&self, step: Step) -> IxDyn {
-        let map = [self.c_out, self.oh, self.ow];
+        let map = [self.samples, self.c_out, self.oh, self.ow];
         match step {
             Step::Z1 | Step::A1 | Step::DA1 | Step::ActGrad | Step::DZ1 => IxDyn(&map),
-            Step::P1 | Step::DP1 => IxDyn(&[self.c_out, self.ph, self.pw]),
-            Step::S | Step::DS => IxDyn(&[self.n()]),
-            Step::Z2 | Step::YHat | Step::DZ2 | Step::DB2 | Step::B2New => IxDyn(&[self.k]),
-            Step::Loss => IxDyn(&[]),
+            Step::P1 | Step::DP1 => IxDyn(&[self.samples, self.c_out, self.ph, self.pw]),
+            Step::S | Step::DS => IxDyn(&[self.samples, self.n()]),
+            Step::Z2 | Step::YHat | Step::DZ2 => IxDyn(&[self.samples, self.k]),
+            Step::Loss => IxDyn(&[self.samples]),
+            Step::Cost => IxDyn(&[]),
+            Step::DB2 | Step::B2New => IxDyn(&[self.k]),
             Step::DW2 | Step::W2New => IxDyn(&[self.k, self.n()]),
             Step::DF1 | Step::F1New => IxDyn(&[self.c_out, self.c_in, self.kh, self.kw]),
             Step::DB1 | Step::B1New => IxDyn(&[self.c_out]),
-            Step::DP0 => IxDyn(&[self.c_in, self.h, self.w]),
+            Step::DP0 => IxDyn(&[self.samples, self.c_in, self.h, self.w]),
             Step::DP0Padded => IxDyn(&[
+                self.samples,
                 self.c_in,
                 self.h + 2 * self.padding,
                 self.w + 2 * self.padding,
@@ -140,59 +148,41 @@ impl<N> Values<N> {
         self.steps[step.index()].as_ref()
     }
 
-    /// The value of `step`. Panics when the evaluation stopped before it (a caller's bug).
+    /// The value of `step` with all its axes (see the module docs). Panics when the evaluation
+    /// stopped before it (a caller's bug).
     pub fn get(&self, step: Step) -> &ArrayD<N> {
         self.try_get(step)
             .unwrap_or_else(|| panic!("invariant: step {} was evaluated", step.name()))
     }
 
-    /// A map-shaped step's first map (or channel): (rows, columns).
-    pub fn map0(&self, step: Step) -> ArrayView2<'_, N> {
-        map0(self.get(step))
+    /// Sample `n`'s value of a per-sample step: its shape without the sample axis.
+    pub fn of_sample(&self, step: Step, n: usize) -> ArrayViewD<'_, N> {
+        self.get(step).index_axis(Axis(0), n)
     }
 
-    /// A filter-shaped step's first filter over its first channel: (kh, kw).
-    pub fn filter0(&self, step: Step) -> ArrayView2<'_, N> {
-        filter0(self.get(step))
+    /// Map (or channel) `m` of sample `n` of a map-shaped step (Z1 ... dC/dZ1, P1, dC/dP1,
+    /// dC/dP0): (rows, columns).
+    pub fn map_of(&self, step: Step, n: usize, m: usize) -> ArrayView2<'_, N> {
+        self.get(step)
+            .view()
+            .into_dimensionality::<ndarray::Ix4>()
+            .expect("invariant: a stack of maps per sample")
+            .slice_move(s![n, m, .., ..])
     }
 
-    /// A vector-shaped step as a vector; (k, n) steps give their first row.
-    pub fn vector(&self, step: Step) -> ArrayView1<'_, N> {
-        vector(self.get(step))
+    /// Filter `o`'s matrix over channel `c` of a filter-shaped step (dC/dF1, the updated F1):
+    /// (kh, kw).
+    pub fn filter(&self, step: Step, o: usize, c: usize) -> ArrayView2<'_, N> {
+        self.get(step)
+            .view()
+            .into_dimensionality::<ndarray::Ix4>()
+            .expect("invariant: a filter bank")
+            .slice_move(s![o, c, .., ..])
     }
 
-    /// A step with one value (the loss), or the first value of a per-output step.
+    /// The first value of a step (the only one of the cost, or of a one-sample loss).
     pub fn scalar(&self, step: Step) -> &N {
         scalar(self.get(step))
-    }
-}
-
-/// A stack of maps' first map (or channel): (rows, columns).
-pub(crate) fn map0<N>(t: &ArrayD<N>) -> ArrayView2<'_, N> {
-    t.view()
-        .into_dimensionality::<ndarray::Ix3>()
-        .expect("invariant: a stack of maps")
-        .index_axis_move(Axis(0), 0)
-}
-
-/// A filter bank's first filter over its first channel: (kh, kw).
-pub(crate) fn filter0<N>(t: &ArrayD<N>) -> ArrayView2<'_, N> {
-    t.view()
-        .into_dimensionality::<ndarray::Ix4>()
-        .expect("invariant: a filter bank")
-        .index_axis_move(Axis(0), 0)
-        .index_axis_move(Axis(0), 0)
-}
-
-/// A vector as a vector; a (k, n) matrix gives its first row.
-pub(crate) fn vector<N>(t: &ArrayD<N>) -> ArrayView1<'_, N> {
-    match t.ndim() {
-        1 => t.view().into_dimensionality().expect("invariant: 1-D"),
-        _ => t
-            .view()
-            .into_dimensionality::<ndarray::Ix2>()
-            .expect("invariant: (k, n)")
-            .index_axis_move(Axis(0), 0),
     }
 }
 
@@ -203,8 +193,8 @@ pub(crate) fn scalar<N>(t: &ArrayD<N>) -> &N {
 
 /// The exercise's inputs in the arithmetic of an evaluation.
 struct Inputs<N> {
-    /// X with its zero padding: (c_in, h + 2p, w + 2p).
-    x_padded: Array3<N>,
+    /// X with its zero padding: (N, c_in, h + 2p, w + 2p).
+    x_padded: Array4<N>,
     /// (c_out, c_in, kh, kw).
     f1: Array4<N>,
     /// (c_out).
@@ -213,8 +203,10 @@ struct Inputs<N> {
     w2: Array2<N>,
     /// (k).
     b2: Array1<N>,
-    y: u8,
-    y_value: N,
+    /// Each sample's label (sigmoid) or class (softmax).
+    y: Vec<usize>,
+    /// What each output is compared with: (N, k), the label (sigmoid) or onehot(y) (softmax).
+    targets: Array2<N>,
     lr: N,
     one: N,
     half: N,
@@ -224,22 +216,28 @@ struct Inputs<N> {
 impl<N: Clone> Inputs<N> {
     fn of<A: Arith<N = N>>(problem: &Problem, d: &Dims, arith: &mut A) -> Inputs<N> {
         let p = d.padding;
-        let mut x_padded = Array3::from_elem((d.c_in, d.h + 2 * p, d.w + 2 * p), arith.zero());
-        for ((i, j), &v) in problem.x.indexed_iter() {
-            x_padded[(0, i + p, j + p)] = arith.given(v);
+        let mut x_padded =
+            Array4::from_elem((d.samples, d.c_in, d.h + 2 * p, d.w + 2 * p), arith.zero());
+        for (n, sample) in problem.samples.iter().enumerate() {
+            for ((c, i, j), &v) in sample.x.indexed_iter() {
+                x_padded[(n, c, i + p, j + p)] = arith.given(v);
+            }
         }
-        let f1 = Array4::from_shape_fn((d.c_out, d.c_in, d.kh, d.kw), |(_, _, a, b)| {
-            arith.given(problem.f1[(a, b)])
+        let f1 = problem.f1.map(|&v| arith.given(v));
+        let w2 = problem.w2.map(|&v| arith.given(v));
+        let y: Vec<usize> = problem.samples.iter().map(|s| s.y).collect();
+        let targets = Array2::from_shape_fn((d.samples, d.k), |(n, k)| match problem.output {
+            Output::Sigmoid => arith.given(y[n] as f64),
+            Output::Softmax => arith.given(if k == y[n] { 1.0 } else { 0.0 }),
         });
-        let w2 = Array2::from_shape_fn((d.k, d.n()), |(_, i)| arith.given(problem.w2[i]));
         Inputs {
             x_padded,
             f1,
-            b1: Array1::from_elem(d.c_out, arith.given(problem.b1)),
+            b1: problem.b1.map(|&v| arith.given(v)),
             w2,
-            b2: Array1::from_elem(d.k, arith.given(problem.b2)),
-            y: problem.y,
-            y_value: arith.given(f64::from(problem.y)),
+            b2: problem.b2.map(|&v| arith.given(v)),
+            y,
+            targets,
             lr: arith.given(problem.lr),
             one: arith.given(1.0),
             half: arith.given(0.5),
@@ -459,10 +457,11 @@ pub fn argmax<T: PartialOrd>(
     best
 }
 
-/// The arg-max of every max-pooling window of every map: (c_out, ph, pw) -> (row, column).
-fn routes<T: PartialOrd>(a1: ArrayView3<'_, T>, d: &Dims) -> Array3<(usize, usize)> {
-    Array3::from_shape_fn((d.c_out, d.ph, d.pw), |(o, i, j)| {
-        argmax(a1.index_axis(Axis(0), o), i, j, d.pool)
+/// The arg-max of every max-pooling window of every map of every sample: (N, c_out, ph, pw)
+/// -> (row, column).
+fn routes<T: PartialOrd>(a1: ArrayView4<'_, T>, d: &Dims) -> Array4<(usize, usize)> {
+    Array4::from_shape_fn((d.samples, d.c_out, d.ph, d.pw), |(n, o, i, j)| {
+        argmax(a1.slice(s![n, o, .., ..]), i, j, d.pool)
     })
 }
 
@@ -472,10 +471,16 @@ fn slice<N, D: ndarray::Dimension>(t: &ndarray::Array<N, D>) -> &[N] {
         .expect("invariant: inputs are built in standard layout")
 }
 
-fn view3<N>(t: &ArrayD<N>) -> ArrayView3<'_, N> {
+/// A per-sample stack of maps: (N, maps, rows, columns).
+fn view4<N>(t: &ArrayD<N>) -> ArrayView4<'_, N> {
     t.view()
         .into_dimensionality()
-        .expect("invariant: a stack of maps")
+        .expect("invariant: a stack of maps per sample")
+}
+
+/// A per-sample vector, or a (k, n) matrix: (rows, columns).
+fn view2<N>(t: &ArrayD<N>) -> ArrayView2<'_, N> {
+    t.view().into_dimensionality().expect("invariant: a matrix")
 }
 
 impl<N: Clone + PartialOrd> Eval<'_, N> {
@@ -494,21 +499,27 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
             Step::P1 => self.p1(arith, shape),
             Step::S => self.reshape(Step::P1, shape),
             Step::Z2 => self.z2(arith, shape),
-            Step::YHat => {
-                let z2 = self.get(Step::Z2);
-                let z2 = flat(z2);
-                build(arith, step, shape, |a, _, k| a.sigmoid(&z2[k]))
-            }
+            Step::YHat => self.y_hat(arith, shape),
             Step::Loss => self.loss(arith, shape),
-            Step::DZ2 => self.d_z2(arith, shape),
-            Step::DW2 => {
-                let (s, d_z2) = (self.get(Step::S), self.get(Step::DZ2));
-                let (s, d_z2) = (flat(s), flat(d_z2));
-                build(arith, step, shape, |a, ix, _| {
-                    a.mul(&s[ix[1]], &d_z2[ix[0]])
+            Step::Cost => {
+                let losses = flat(self.get(Step::Loss));
+                build(arith, step, shape, |a, _, _| {
+                    self.batch_mean(a, |_, n| losses[n].clone())
                 })
             }
-            Step::DB2 => self.reshape(Step::DZ2, shape),
+            Step::DZ2 => self.d_z2(arith, shape),
+            Step::DW2 => {
+                let (s, d_z2) = (view2(self.get(Step::S)), view2(self.get(Step::DZ2)));
+                build(arith, step, shape, |a, ix, _| {
+                    self.batch_mean(a, |a, n| a.mul(&s[(n, ix[1])], &d_z2[(n, ix[0])]))
+                })
+            }
+            Step::DB2 => {
+                let d_z2 = view2(self.get(Step::DZ2));
+                build(arith, step, shape, |a, ix, _| {
+                    self.batch_mean(a, |_, n| d_z2[(n, ix[0])].clone())
+                })
+            }
             Step::DS => self.d_s(arith, shape),
             Step::DP1 => self.reshape(Step::DS, shape),
             Step::DA1 => self.d_a1(arith, shape, self.d.pool.kind),
@@ -525,13 +536,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
                 })
             }
             Step::DF1 => self.d_f1(arith, shape),
-            Step::DB1 => {
-                let d_z1 = view3(self.get(Step::DZ1));
-                build(arith, step, shape, |a, ix, _| {
-                    let map = d_z1.index_axis(Axis(0), ix[0]);
-                    a.sum(map.as_slice().expect("invariant: maps are contiguous"))
-                })
-            }
+            Step::DB1 => self.map_sums(arith, step, shape, Step::DZ1),
             Step::DP0 | Step::DP0Padded => self.d_p0(arith, step, shape, Step::DZ1, true),
             Step::W2New | Step::B2New | Step::F1New | Step::B1New => {
                 self.update(arith, step, shape, Sgd::Downhill)
@@ -558,13 +563,13 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
             }
             M::SigmoidDerivativeTwice => {
                 let y_hat = flat(self.get(Step::YHat));
-                let y = &self.inputs.y_value;
+                let targets = slice(&self.inputs.targets);
                 build(arith, step, shape, |a, _, k| {
-                    self.output_error(a, Loss::Mse, &y_hat[k], y)
+                    self.output_error(a, Loss::Mse, &y_hat[k], &targets[k])
                 })
             }
             M::OutputInsteadOfError => {
-                // The "error" of each output with y_hat in place of y_hat - y.
+                // The "error" of each output with y_hat in place of y_hat - y (- onehot(y)).
                 let y_hat = flat(self.get(Step::YHat));
                 arith.at(step, None);
                 let zero = arith.zero();
@@ -576,13 +581,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
             }
             M::PoolSpread => self.d_a1(arith, shape, PoolKind::Avg),
             M::NoActivationDerivative => self.reshape(Step::DA1, shape),
-            M::BiasFromPooled => {
-                let d_p1 = view3(self.get(Step::DP1));
-                build(arith, step, shape, |a, ix, _| {
-                    let map = d_p1.index_axis(Axis(0), ix[0]);
-                    a.sum(map.as_slice().expect("invariant: maps are contiguous"))
-                })
-            }
+            M::BiasFromPooled => self.map_sums(arith, step, shape, Step::DP1),
             M::UpdateSign => self.update(arith, step, shape, Sgd::Uphill),
             M::NoLearningRate => self.update(arith, step, shape, Sgd::WithoutRate),
             M::InputGradientFromZ1 => self.d_p0(arith, step, shape, Step::Z1, true),
@@ -596,17 +595,35 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         ArrayD::from_shape_vec(shape, entries).expect("invariant: as many entries")
     }
 
-    /// `Z1[o,i,j] = (sum over c, a, b of Xpad[c, i s + a, j s + b] F1[o,c,a,b]) + B1[o]`; with
-    /// `flipped`, F1 rotated by 180 degrees (a true convolution, the misconception).
+    /// `(1/N) sum over the samples n of term(n)`, the batch mean a parameter's gradient is; with
+    /// one sample the term itself, with no arithmetic added.
+    fn batch_mean<A: Arith<N = N>>(
+        &self,
+        a: &mut A,
+        mut term: impl FnMut(&mut A, usize) -> N,
+    ) -> N {
+        if self.d.samples == 1 {
+            return term(a, 0);
+        }
+        let mut sum = a.zero();
+        for n in 0..self.d.samples {
+            let t = term(a, n);
+            sum = a.add(&sum, &t);
+        }
+        a.share(&sum, self.d.samples)
+    }
+
+    /// `Z1[n,o,i,j] = (sum over c, a, b of Xpad[n, c, i s + a, j s + b] F1[o,c,a,b]) + B1[o]`;
+    /// with `flipped`, F1 rotated by 180 degrees (a true convolution, the misconception).
     fn z1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn, flipped: bool) -> ArrayD<N> {
         let (d, inp) = (self.d, self.inputs);
         build(arith, Step::Z1, shape, |a, ix, _| {
-            let (o, i, j) = (ix[0], ix[1], ix[2]);
+            let (n, o, i, j) = (ix[0], ix[1], ix[2], ix[3]);
             let mut sum = a.zero();
             for c in 0..d.c_in {
                 for r in 0..d.kh {
                     for q in 0..d.kw {
-                        let x = &inp.x_padded[(c, i * d.stride + r, j * d.stride + q)];
+                        let x = &inp.x_padded[(n, c, i * d.stride + r, j * d.stride + q)];
                         let tap = match flipped {
                             false => (o, c, r, q),
                             true => (o, c, d.kh - 1 - r, d.kw - 1 - q),
@@ -637,71 +654,102 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         })
     }
 
-    /// Max: the window's maximum; average: its mean.
+    /// Max: the window's maximum; average: its mean; each map of each sample.
     fn p1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
-        let a1 = view3(self.get(Step::A1));
+        let a1 = view4(self.get(Step::A1));
         let pool = self.d.pool;
         build(arith, Step::P1, shape, |a, ix, _| {
-            let map = a1.index_axis(Axis(0), ix[0]);
+            let map = a1.slice(s![ix[0], ix[1], .., ..]);
             match pool.kind {
-                PoolKind::Max => map[argmax(map, ix[1], ix[2], pool)].clone(),
+                PoolKind::Max => map[argmax(map, ix[2], ix[3], pool)].clone(),
                 PoolKind::Avg => {
-                    let (r, c) = window_origin(ix[1], ix[2], pool);
+                    let (r, c) = window_origin(ix[2], ix[3], pool);
                     a.mean(map.slice(s![r..r + pool.size, c..c + pool.size]))
                 }
             }
         })
     }
 
-    /// `z2[k] = W2[k] . S + B2[k]`.
+    /// `z2[n,k] = W2[k] . S[n] + B2[k]`.
     fn z2<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
-        let s = self
-            .get(Step::S)
-            .view()
-            .into_dimensionality()
-            .expect("invariant: S is 1-D");
+        let s = view2(self.get(Step::S));
         let (w2, b2) = (&self.inputs.w2, &self.inputs.b2);
         build(arith, Step::Z2, shape, |a, ix, _| {
-            let dot = a.dot(w2.row(ix[0]), s);
-            a.add(&dot, &b2[ix[0]])
+            let dot = a.dot(w2.row(ix[1]), s.row(ix[0]));
+            a.add(&dot, &b2[ix[1]])
         })
     }
 
+    /// Sigmoid of each output, or the softmax of each sample's outputs.
+    fn y_hat<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
+        let z2 = view2(self.get(Step::Z2));
+        match self.problem.output {
+            Output::Sigmoid => {
+                let z2 = flat(self.get(Step::Z2));
+                build(arith, Step::YHat, shape, |a, _, k| a.sigmoid(&z2[k]))
+            }
+            Output::Softmax => {
+                // The exponentials and their sum are shared by a sample's outputs.
+                arith.at(Step::YHat, None);
+                let rows: Vec<Vec<N>> = z2
+                    .rows()
+                    .into_iter()
+                    .map(|row| arith.softmax(&row.to_vec()))
+                    .collect();
+                build(arith, Step::YHat, shape, |_, ix, _| {
+                    rows[ix[0]][ix[1]].clone()
+                })
+            }
+        }
+    }
+
+    /// Each sample's loss.
     fn loss<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
-        let (z2, y_hat) = (&self.get(Step::Z2)[[0]], &self.get(Step::YHat)[[0]]);
+        let (z2, y_hat) = (view2(self.get(Step::Z2)), view2(self.get(Step::YHat)));
         let inp = self.inputs;
         let reference = self.reference;
-        build(arith, Step::Loss, shape, |a, _, _| {
+        // ln(0) of a shown y_hat: the exact loss, rounded (see the module docs).
+        let fallback = |a: &mut A, n: usize| {
+            let exact = reference.map_or(f64::NAN, |r| r.get(Step::Loss)[[n]]);
+            a.given(exact)
+        };
+        build(arith, Step::Loss, shape, |a, ix, _| {
+            let n = ix[0];
             match self.problem.loss {
-                Loss::Bce => a.bce(z2, y_hat, inp.y).unwrap_or_else(|| {
-                    // ln(0) of a shown y_hat: the exact loss, rounded (see the module docs).
-                    let exact = reference.map_or(f64::NAN, |r| *r.scalar(Step::Loss));
-                    a.given(exact)
-                }),
+                Loss::Bce => {
+                    let label = u8::try_from(inp.y[n]).expect("invariant: a binary label");
+                    a.bce(&z2[(n, 0)], &y_hat[(n, 0)], label)
+                        .unwrap_or_else(|| fallback(a, n))
+                }
                 Loss::Mse => {
-                    let error = a.sub(y_hat, &inp.y_value);
+                    let error = a.sub(&y_hat[(n, 0)], &inp.targets[(n, 0)]);
                     let square = a.mul(&error, &error);
                     a.mul(&inp.half, &square)
+                }
+                Loss::Ce => {
+                    let (z, p) = (z2.row(n).to_vec(), y_hat.row(n).to_vec());
+                    a.ce(&z, &p, inp.y[n]).unwrap_or_else(|| fallback(a, n))
                 }
             }
         })
     }
 
-    /// dC/dz2 for each output.
+    /// dC^n/dz2 for each output of each sample.
     fn d_z2<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let y_hat = flat(self.get(Step::YHat));
-        let y = &self.inputs.y_value;
+        let targets = slice(&self.inputs.targets);
         build(arith, Step::DZ2, shape, |a, _, k| {
-            self.output_error(a, self.problem.loss, &y_hat[k], y)
+            self.output_error(a, self.problem.loss, &y_hat[k], &targets[k])
         })
     }
 
-    /// dC/dz2 of one output under `loss` with label value `y`: BCE `y_hat - y`; MSE
-    /// `(y_hat - y) y_hat (1 - y_hat)`. (Misconceptions read it with another loss or y = 0.)
+    /// dC/dz2 of one output under `loss` with target `y` (the label, or onehot(y)'s entry):
+    /// BCE and CE (the softmax's Jacobian collapses) `y_hat - y`; MSE `(y_hat - y) y_hat
+    /// (1 - y_hat)`. (Misconceptions read it with another loss or y = 0.)
     fn output_error<A: Arith<N = N>>(&self, a: &mut A, loss: Loss, y_hat: &N, y: &N) -> N {
         let error = a.sub(y_hat, y);
         match loss {
-            Loss::Bce => error,
+            Loss::Bce | Loss::Ce => error,
             Loss::Mse => {
                 let scaled = a.mul(&error, y_hat);
                 let rest = a.sub(&self.inputs.one, y_hat);
@@ -710,20 +758,21 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         }
     }
 
-    /// `dC/dS[i] = sum over k of W2[k,i] dC/dz2[k]` (one product for one output).
+    /// `dC^n/dS[n,i] = sum over k of W2[k,i] dC^n/dz2[n,k]` (one product for one output).
     fn d_s<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let d_z2 = flat(self.get(Step::DZ2));
         self.d_s_of(arith, shape, d_z2)
     }
 
-    /// `sum over k of W2[k,i] errors[k]`, dC/dS from the outputs' `errors`.
+    /// `sum over k of W2[k,i] errors[n,k]`, dC/dS from the outputs' `errors` (N x k, row-major).
     fn d_s_of<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn, d_z2: &[N]) -> ArrayD<N> {
         let w2 = &self.inputs.w2;
         let k = self.d.k;
         build(arith, Step::DS, shape, |a, ix, _| {
-            let mut total = a.mul(&w2[(0, ix[0])], &d_z2[0]);
+            let (n, i) = (ix[0], ix[1]);
+            let mut total = a.mul(&w2[(0, i)], &d_z2[n * k]);
             for out in 1..k {
-                let t = a.mul(&w2[(out, ix[0])], &d_z2[out]);
+                let t = a.mul(&w2[(out, i)], &d_z2[n * k + out]);
                 total = a.add(&total, &t);
             }
             total
@@ -736,11 +785,11 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
     fn d_a1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn, kind: PoolKind) -> ArrayD<N> {
         let d = self.d;
         let pool = Pool { kind, ..d.pool };
-        let d_p1 = view3(self.get(Step::DP1));
+        let d_p1 = view4(self.get(Step::DP1));
         let routes = match (pool.kind, self.reference) {
             (PoolKind::Avg, _) => None,
-            (PoolKind::Max, Some(exact)) => Some(routes(view3(exact.get(Step::A1)), d)),
-            (PoolKind::Max, None) => Some(routes(view3(self.get(Step::A1)), d)),
+            (PoolKind::Max, Some(exact)) => Some(routes(view4(exact.get(Step::A1)), d)),
+            (PoolKind::Max, None) => Some(routes(view4(self.get(Step::A1)), d)),
         };
         // Average pooling: every window's share, once per window.
         arith.at(Step::DA1, None);
@@ -749,21 +798,21 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
             PoolKind::Max => None,
         };
         build(arith, Step::DA1, shape, |a, ix, _| {
-            let (o, r, c) = (ix[0], ix[1], ix[2]);
+            let (n, o, r, c) = (ix[0], ix[1], ix[2], ix[3]);
             let mut parts = Vec::new();
             for i in 0..d.ph {
                 for j in 0..d.pw {
                     let (r0, c0) = window_origin(i, j, pool);
-                    let hit = match (&routes, &shares) {
-                        (Some(routes), _) => routes[(o, i, j)] == (r, c),
-                        (None, _) => {
+                    let hit = match &routes {
+                        Some(routes) => routes[(n, o, i, j)] == (r, c),
+                        None => {
                             (r0..r0 + pool.size).contains(&r) && (c0..c0 + pool.size).contains(&c)
                         }
                     };
                     if hit {
                         parts.push(match &shares {
-                            Some(shares) => shares[(o, i, j)].clone(),
-                            None => d_p1[(o, i, j)].clone(),
+                            Some(shares) => shares[(n, o, i, j)].clone(),
+                            None => d_p1[(n, o, i, j)].clone(),
                         });
                     }
                 }
@@ -804,32 +853,57 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         })
     }
 
-    /// `dC/dF1[o,c,a,b] = sum over i, j of Xpad[c, i s + a, j s + b] dC/dZ1[o,i,j]`: only the
-    /// rows and columns of the input that the forward pass read take part.
+    /// `dC/dF1[o,c,a,b] = (1/N) sum over n, i, j of Xpad[n, c, i s + a, j s + b]
+    /// dC^n/dZ1[n,o,i,j]`: only the rows and columns of the input that the forward pass read take
+    /// part.
     fn d_f1<A: Arith<N = N>>(&self, arith: &mut A, shape: IxDyn) -> ArrayD<N> {
         let d = self.d;
-        let d_z1 = view3(self.get(Step::DZ1));
+        let d_z1 = view4(self.get(Step::DZ1));
         let x = &self.inputs.x_padded;
         build(arith, Step::DF1, shape, |a, ix, _| {
             let (o, c, r, q) = (ix[0], ix[1], ix[2], ix[3]);
             let mut sum = a.zero();
-            for i in 0..d.oh {
-                for j in 0..d.ow {
-                    let g = &d_z1[(o, i, j)];
-                    let t = a.mul(&x[(c, i * d.stride + r, j * d.stride + q)], g);
-                    sum = a.add(&sum, &t);
+            for n in 0..d.samples {
+                for i in 0..d.oh {
+                    for j in 0..d.ow {
+                        let g = &d_z1[(n, o, i, j)];
+                        let t = a.mul(&x[(n, c, i * d.stride + r, j * d.stride + q)], g);
+                        sum = a.add(&sum, &t);
+                    }
                 }
             }
-            sum
+            match d.samples {
+                1 => sum,
+                samples => a.share(&sum, samples),
+            }
         })
     }
 
-    /// dC/dP0 (or, for [`Step::DP0Padded`], dC/d(padded X)) entry by entry: every output
+    /// Per map o: `(1/N) sum over n of (the sum of the entries of source[n, o])`; dC/dB1 from
+    /// dC/dZ1 (or, the misconception, from dC/dP1).
+    fn map_sums<A: Arith<N = N>>(
+        &self,
+        arith: &mut A,
+        step: Step,
+        shape: IxDyn,
+        source: Step,
+    ) -> ArrayD<N> {
+        let maps = view4(self.get(source));
+        build(arith, step, shape, |a, ix, _| {
+            self.batch_mean(a, |a, n| {
+                let map = maps.slice(s![n, ix[0], .., ..]);
+                a.sum(map.as_slice().expect("invariant: maps are contiguous"))
+            })
+        })
+    }
+
+    /// dC^n/dP0 (or, for [`Step::DP0Padded`], dC^n/d(padded X)) entry by entry: every output
     /// position whose window covers the input entry contributes `F1[tap] dC/dZ1`, maps and
     /// positions in row-major order. This is row `r` of the transposed convolution matrix times
-    /// vec(dC/dZ1), and equals the full convolution of the dilated, framed dC/dZ1 with F1
-    /// rotated by 180 degrees. The misconceptions read `source` = Z1 in place of dC/dZ1, or the
-    /// filter not `rotated` (the tap mirrored).
+    /// vec(dC/dZ1), and equals, per input channel, the sum over the maps of the full
+    /// convolutions of the dilated, framed dC/dZ1 with F1 rotated by 180 degrees. The
+    /// misconceptions read `source` = Z1 in place of dC/dZ1, or the filter not `rotated` (the
+    /// tap mirrored).
     fn d_p0<A: Arith<N = N>>(
         &self,
         arith: &mut A,
@@ -839,18 +913,18 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         rotated: bool,
     ) -> ArrayD<N> {
         let d = self.d;
-        let d_z1 = view3(self.get(source));
+        let d_z1 = view4(self.get(source));
         let f1 = &self.inputs.f1;
         let p = d.padding;
         // dC/dP0 skips the padding on every side.
         let crop = if step == Step::DP0 { p } else { 0 };
         // Over the padded input, the entries inside it are dC/dP0's, already computed.
-        let inner = (step == Step::DP0Padded).then(|| view3(self.get(Step::DP0)));
+        let inner = (step == Step::DP0Padded).then(|| view4(self.get(Step::DP0)));
         build(arith, step, shape, |a, ix, _| {
-            let (c, r, q) = (ix[0], ix[1] + crop, ix[2] + crop);
+            let (n, c, r, q) = (ix[0], ix[1], ix[2] + crop, ix[3] + crop);
             if let Some(inner) = &inner {
                 if (p..p + d.h).contains(&r) && (p..p + d.w).contains(&q) {
-                    return inner[(c, r - p, q - p)].clone();
+                    return inner[(n, c, r - p, q - p)].clone();
                 }
             }
             let mut sum = a.zero();
@@ -864,7 +938,7 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
                                     true => (o, c, tr, tq),
                                     false => (o, c, d.kh - 1 - tr, d.kw - 1 - tq),
                                 };
-                                let t = a.mul(&f1[tap], &d_z1[(o, i, j)]);
+                                let t = a.mul(&f1[tap], &d_z1[(n, o, i, j)]);
                                 sum = a.add(&sum, &t);
                             }
                         }
@@ -894,12 +968,12 @@ impl<N: Clone + PartialOrd> Eval<'_, N> {
         };
         let g = flat(self.get(gradient));
         let lr = &inp.lr;
-        // Vectors and matrices are updated as `theta - g lr`, scalars as `theta - lr g`: the
+        // Vectors and matrices are updated as `theta - g lr`, biases as `theta - lr g`: the
         // order the exact solver has always multiplied in (f64 products commute, but the
         // historical bits are kept on purpose).
-        let scalar_parameter = matches!(step, Step::B2New | Step::B1New);
+        let bias = matches!(step, Step::B2New | Step::B1New);
         build(arith, step, shape, |a, _, k| {
-            let step_size = match (sgd, scalar_parameter) {
+            let step_size = match (sgd, bias) {
                 (Sgd::WithoutRate, _) => g[k].clone(),
                 (_, true) => a.mul(lr, &g[k]),
                 (_, false) => a.mul(&g[k], lr),
@@ -922,10 +996,11 @@ mod tests {
     fn task_3_1_is_evaluated_to_the_hand_computed_values() {
         let values = evaluate(&task_3_1(), &mut Exact, None, Step::B1New).unwrap();
         // Z1[0][0] = 2*0.5 + 0*1 + 0*0 + 4*(-0.5) - 1 = -2; z2 = -0.6 (the original forgot B2).
-        assert_eq!(values.map0(Step::Z1)[(0, 0)], -2.0);
+        assert_eq!(values.map_of(Step::Z1, 0, 0)[(0, 0)], -2.0);
         assert!((values.scalar(Step::Z2) + 0.6).abs() < 1e-12);
-        assert_eq!(values.get(Step::Loss).ndim(), 0);
-        assert_eq!(values.vector(Step::DW2).len(), 4);
+        assert_eq!(values.get(Step::Loss).shape(), &[1]);
+        assert_eq!(values.scalar(Step::Cost), values.scalar(Step::Loss));
+        assert_eq!(values.get(Step::DW2).shape(), &[1, 4]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! The convolution's arithmetic is a step of the chain (`chain`); these are layouts, generic
 //! over the entry type so that shown (decimal) values are laid out like exact ones.
 
-use ndarray::{s, Array2, ArrayView2};
+use ndarray::{s, Array2, Array4, ArrayView2};
 
 /// Surrounds `x` with `p` rows/columns of `zero` on every side. `x`: (h, w) -> (h + 2p, w + 2p).
 pub fn pad<T: Clone>(x: ArrayView2<'_, T>, p: usize, zero: T) -> Array2<T> {
@@ -18,28 +18,29 @@ pub fn output_len(n: usize, k: usize, stride: usize) -> usize {
     (n - k) / stride + 1
 }
 
-/// The matrix M with vec(cross_correlate(pad(x, padding), f, stride)) = M vec(x), row-major vec,
-/// over the *unpadded* input: padding zeros contribute nothing, so their columns are dropped.
-/// `f`: (kh, kw), `input`: (h, w) -> (out_h * out_w, h * w).
+/// The matrix M with vec(Z1 - B1) = M vec(X) for a filter bank `f` over an input of `input`
+/// per channel: row-major vecs, the input channel by channel and the output map by map, over
+/// the *unpadded* input (padding zeros contribute nothing, so their columns are dropped).
+/// `f`: (c_out, c_in, kh, kw), `input`: (h, w) -> (c_out * out_h * out_w, c_in * h * w).
 pub fn conv_matrix(
     input: (usize, usize),
-    f: &Array2<f64>,
+    f: &Array4<f64>,
     stride: usize,
     padding: usize,
 ) -> Array2<f64> {
     let (h, w) = input;
-    let (kh, kw) = f.dim();
+    let (c_out, c_in, kh, kw) = f.dim();
     let out_h = output_len(h + 2 * padding, kh, stride);
     let out_w = output_len(w + 2 * padding, kw, stride);
-    let mut m = Array2::zeros((out_h * out_w, h * w));
-    for i in 0..out_h {
-        for j in 0..out_w {
-            for ((a, b), &weight) in f.indexed_iter() {
+    let mut m = Array2::zeros((c_out * out_h * out_w, c_in * h * w));
+    for ((o, c, a, b), &weight) in f.indexed_iter() {
+        for i in 0..out_h {
+            for j in 0..out_w {
                 // Position in the unpadded input; outside it means the tap sits on a padding zero.
                 let r = (i * stride + a).checked_sub(padding).filter(|&r| r < h);
-                let c = (j * stride + b).checked_sub(padding).filter(|&c| c < w);
-                if let (Some(r), Some(c)) = (r, c) {
-                    m[[i * out_w + j, r * w + c]] = weight;
+                let col = (j * stride + b).checked_sub(padding).filter(|&col| col < w);
+                if let (Some(r), Some(col)) = (r, col) {
+                    m[[(o * out_h + i) * out_w + j, (c * h + r) * w + col]] = weight;
                 }
             }
         }
@@ -108,12 +109,30 @@ mod tests {
     #[test]
     fn the_conv_matrix_holds_each_window_s_taps() {
         // Task 3.1's first window reads X[0][0], X[0][1], X[1][0], X[1][1].
-        let m = conv_matrix((5, 5), &array![[0.5, 1.0], [0.0, -0.5]], 1, 0);
+        let f = array![[[[0.5, 1.0], [0.0, -0.5]]]];
+        let m = conv_matrix((5, 5), &f, 1, 0);
         assert_eq!(m.dim(), (16, 25));
         assert_eq!(
             (m[[0, 0]], m[[0, 1]], m[[0, 5]], m[[0, 6]]),
             (0.5, 1.0, 0.0, -0.5)
         );
         assert_eq!(m.row(0).iter().filter(|&&v| v != 0.0).count(), 3);
+    }
+
+    #[test]
+    fn the_conv_matrix_stacks_maps_in_rows_and_channels_in_columns() {
+        // Two 1x1 filters over two channels of a 1x2 input: Z1[o][0][j] = f[o][0] X0[j] +
+        // f[o][1] X1[j].
+        let f = array![[[[1.0]], [[2.0]]], [[[3.0]], [[4.0]]]];
+        let m = conv_matrix((1, 2), &f, 1, 0);
+        assert_eq!(
+            m,
+            array![
+                [1.0, 0.0, 2.0, 0.0],
+                [0.0, 1.0, 0.0, 2.0],
+                [3.0, 0.0, 4.0, 0.0],
+                [0.0, 3.0, 0.0, 4.0]
+            ]
+        );
     }
 }

@@ -20,9 +20,11 @@ pub enum Misconception {
     /// The max-pool gradient spread evenly over the window, as average pooling does.
     PoolSpread,
     /// dC/dS = W2 y_hat instead of W2 dC/dz2 (the original's mistake; for MSE, y_hat - y replaced
-    /// by y_hat in dC/dz2's first factor). dC/dW2 and dC/dB2 stay correct.
+    /// by y_hat in dC/dz2's first factor; for softmax and CE, y_hat in place of
+    /// y_hat - onehot(y)). dC/dW2 and dC/dB2 stay correct.
     OutputInsteadOfError,
-    /// BCE with dC/dz2 = (y_hat - y) y_hat (1 - y_hat): sigmoid's derivative applied twice.
+    /// BCE with dC/dz2 = (y_hat - y) y_hat (1 - y_hat): sigmoid's derivative applied twice
+    /// (BCE only: softmax's Jacobian is a matrix, not a factor to repeat).
     SigmoidDerivativeTwice,
     /// theta + lr g: the update goes uphill.
     UpdateSign,
@@ -34,7 +36,7 @@ pub enum Misconception {
     InputGradientFromZ1,
     /// dC/dP0 with F1 not rotated.
     InputGradientUnrotated,
-    /// The loss with base-10 logarithms.
+    /// The loss with base-10 logarithms (BCE, or CE's -log10 y_hat[y]).
     Log10Loss,
 }
 
@@ -97,13 +99,13 @@ impl Misconception {
         self.steps()[0]
     }
 
-    /// Whether the mistake can be made in `problem` at all: BCE's mistakes need BCE, the pooling
-    /// mistake needs max pooling.
+    /// Whether the mistake can be made in `problem` at all: the sigmoid's repeated derivative
+    /// needs BCE, base-10 logarithms a logarithmic loss (BCE or CE), the pooling mistake max
+    /// pooling.
     pub fn applies_to(self, problem: &Problem) -> bool {
         match self {
-            Misconception::SigmoidDerivativeTwice | Misconception::Log10Loss => {
-                problem.loss == Loss::Bce
-            }
+            Misconception::SigmoidDerivativeTwice => problem.loss == Loss::Bce,
+            Misconception::Log10Loss => matches!(problem.loss, Loss::Bce | Loss::Ce),
             Misconception::PoolSpread => problem.pool.kind == PoolKind::Max,
             _ => true,
         }

@@ -13,109 +13,32 @@ pub mod step;
 pub mod tolerance;
 pub mod workload;
 
-use ndarray::{Array1, Array2};
-use serde::Serialize;
+use ndarray::{Array2, ArrayD, ArrayViewD, Axis};
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
 
 pub use chain::{argmax, piecewise_derivative, window_origin, Values, LEAKY_SLOPE};
 use step::Step;
 
 use crate::error::Result;
-use crate::spec::rows::{serialize_list, serialize_rows};
-use crate::spec::Problem;
+use crate::spec::{FilterForm, Output, Problem};
 
-/// The forward pass, in the exercise's notation.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Forward {
-    /// Z1 = pad(X) (*) F1 + B1: (out_h, out_w).
-    #[serde(serialize_with = "serialize_rows")]
-    pub z1: Array2<f64>,
-    /// A1 = act(Z1): (out_h, out_w).
-    #[serde(serialize_with = "serialize_rows")]
-    pub a1: Array2<f64>,
-    /// P1 = pool(A1): (p_h, p_w).
-    #[serde(serialize_with = "serialize_rows")]
-    pub p1: Array2<f64>,
-    /// S = row-major flatten of P1: (p_h * p_w).
-    #[serde(serialize_with = "serialize_list")]
-    pub s: Array1<f64>,
-    /// z2 = W2 . S + B2.
-    pub z2: f64,
-    /// y_hat = sigmoid(z2).
-    pub y_hat: f64,
-    /// C, the loss of the single sample.
-    pub loss: f64,
-}
-
-/// Every gradient dC/dK, each with the shape of K, plus the convolution matrix. In JSON each
-/// gradient is named after K alone (`backward.w2` is dC/dW2, `backward.x` is dC/dP0).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Backward {
-    /// dC/dz2, the output error.
-    #[serde(rename = "z2")]
-    pub d_z2: f64,
-    /// dC/dW2: (n).
-    #[serde(rename = "w2", serialize_with = "serialize_list")]
-    pub d_w2: Array1<f64>,
-    /// dC/dB2.
-    #[serde(rename = "b2")]
-    pub d_b2: f64,
-    /// dC/dS: (n).
-    #[serde(rename = "s", serialize_with = "serialize_list")]
-    pub d_s: Array1<f64>,
-    /// dC/dP1: (p_h, p_w).
-    #[serde(rename = "p1", serialize_with = "serialize_rows")]
-    pub d_p1: Array2<f64>,
-    /// dC/dA1: (out_h, out_w).
-    #[serde(rename = "a1", serialize_with = "serialize_rows")]
-    pub d_a1: Array2<f64>,
-    /// dC/dZ1: (out_h, out_w).
-    #[serde(rename = "z1", serialize_with = "serialize_rows")]
-    pub d_z1: Array2<f64>,
-    /// dC/dF1: (kh, kw).
-    #[serde(rename = "f1", serialize_with = "serialize_rows")]
-    pub d_f1: Array2<f64>,
-    /// dC/dB1.
-    #[serde(rename = "b1")]
-    pub d_b1: f64,
-    /// dC/dP0 over the unpadded input: (h, w).
-    #[serde(rename = "x", serialize_with = "serialize_rows")]
-    pub d_p0: Array2<f64>,
-    /// M with vec(Z1) = M vec(X) + B1: (out_h * out_w, h * w). Its transpose is the
-    /// "transposed convolution matrix".
-    #[serde(serialize_with = "serialize_rows")]
-    pub conv_matrix: Array2<f64>,
-}
-
-/// Parameters after one SGD step, every gradient taken at the original parameters.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Update {
-    #[serde(serialize_with = "serialize_list")]
-    /// W2 - lr dC/dW2: (n).
-    pub w2: Array1<f64>,
-    /// B2 - lr dC/dB2.
-    pub b2: f64,
-    #[serde(serialize_with = "serialize_rows")]
-    /// F1 - lr dC/dF1: (kh, kw).
-    pub f1: Array2<f64>,
-    /// B1 - lr dC/dB1.
-    pub b1: f64,
-}
-
-/// A problem with its complete exact solution: the `solve --format json` contract (with the
-/// shown values added by [`shown::Shown`]).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// A problem with its complete exact solution. Its JSON form (`Serialize`, [`Solution::to_json`])
+/// is the `solve --format json` contract (with the shown values added by [`shown::Shown`]):
+/// `problem`, `forward` (one object, or a list with one per sample of a mini-batch), `cost` (a
+/// mini-batch's mean loss), `backward` and `update`, every value in the shape the exercise file
+/// writes (see [`written`]).
+#[derive(Clone, Debug, PartialEq)]
 pub struct Solution {
     /// The exercise.
     pub problem: Problem,
-    /// The forward pass.
-    pub forward: Forward,
-    /// Every gradient.
-    pub backward: Backward,
-    /// The parameters after the step.
-    pub update: Update,
-    /// Every step's exact value, for the shown values and the workload.
-    #[serde(skip)]
+    /// Every step's exact value, with all the chain's axes.
     pub values: Values<f64>,
+    /// M with vec(Z1) = M vec(X) + B1 for one sample: (c_out * out_h * out_w, c_in * h * w),
+    /// row-major vecs, channel by channel and map by map. Its transpose is the "transposed
+    /// convolution matrix".
+    pub conv_matrix: Array2<f64>,
 }
 
 impl Solution {
@@ -128,6 +51,176 @@ impl Solution {
     }
 }
 
+/// The JSON keys of the forward pass, in contract order.
+pub(crate) const FORWARD: &[(&str, Step)] = &[
+    ("z1", Step::Z1),
+    ("a1", Step::A1),
+    ("p1", Step::P1),
+    ("s", Step::S),
+    ("z2", Step::Z2),
+    ("y_hat", Step::YHat),
+    ("loss", Step::Loss),
+];
+
+/// The JSON keys of the backward pass (each names the K of dC/dK; `x` is dC/dP0), in contract
+/// order.
+pub(crate) const BACKWARD: &[(&str, Step)] = &[
+    ("z2", Step::DZ2),
+    ("w2", Step::DW2),
+    ("b2", Step::DB2),
+    ("s", Step::DS),
+    ("p1", Step::DP1),
+    ("a1", Step::DA1),
+    ("z1", Step::DZ1),
+    ("f1", Step::DF1),
+    ("b1", Step::DB1),
+    ("x", Step::DP0),
+];
+
+/// The JSON keys of the update, in contract order.
+pub(crate) const UPDATE: &[(&str, Step)] = &[
+    ("w2", Step::W2New),
+    ("b2", Step::B2New),
+    ("f1", Step::F1New),
+    ("b1", Step::B1New),
+];
+
+/// One value of `step` (one sample's, for a per-sample step: `value` has no sample axis) in the
+/// shape the exercise file writes: a map axis only where `f1` is written with a filter axis, a
+/// channel axis only where `x` is a list of channels, a number for a sigmoid's one output, W2 a
+/// list for sigmoid, F1 and B1 as written.
+pub fn written<N: Clone>(problem: &Problem, step: Step, value: ArrayViewD<'_, N>) -> ArrayD<N> {
+    let w = problem.written;
+    let sigmoid = problem.output == Output::Sigmoid;
+    // Each axis to drop (it has one entry), outermost first.
+    let drop: &[usize] = match step {
+        Step::Z1 | Step::A1 | Step::P1 | Step::DP1 | Step::DA1 | Step::ActGrad | Step::DZ1
+            if !w.maps() =>
+        {
+            &[0]
+        }
+        Step::DP0 | Step::DP0Padded if !w.channels => &[0],
+        Step::Z2 | Step::YHat | Step::DZ2 | Step::DB2 | Step::B2New if sigmoid => &[0],
+        Step::DW2 | Step::W2New if sigmoid => &[0],
+        Step::DF1 | Step::F1New => match w.filters {
+            FilterForm::Matrix => &[0, 0],
+            FilterForm::List => &[1],
+            FilterForm::Bank => &[],
+        },
+        Step::DB1 | Step::B1New if !w.b1_list => &[0],
+        _ => &[],
+    };
+    let mut v = value;
+    for &axis in drop {
+        v = v.index_axis_move(Axis(axis), 0);
+    }
+    v.to_owned()
+}
+
+/// A tensor as JSON: nested lists, a 0-d tensor as its one value.
+pub(crate) fn json_tree<N>(a: ArrayViewD<'_, N>, leaf: &dyn Fn(&N) -> Value) -> Value {
+    if a.ndim() == 0 {
+        return leaf(
+            a.iter()
+                .next()
+                .expect("invariant: a 0-d tensor has a value"),
+        );
+    }
+    Value::Array(a.outer_iter().map(|sub| json_tree(sub, leaf)).collect())
+}
+
+/// The JSON value of `step` in the contract: [`written`] for a step of the whole batch; for a
+/// per-sample step, sample `sample`'s, or (`None`) every sample's: the one value, or a list with
+/// one per sample of a mini-batch.
+pub(crate) fn step_json<N: Clone>(
+    problem: &Problem,
+    values: &Values<N>,
+    step: Step,
+    sample: Option<usize>,
+    leaf: &dyn Fn(&N) -> Value,
+) -> Value {
+    let value = values.get(step);
+    if !step.per_sample() {
+        return json_tree(written(problem, step, value.view()).view(), leaf);
+    }
+    let one = |n: usize| {
+        json_tree(
+            written(problem, step, value.index_axis(Axis(0), n)).view(),
+            leaf,
+        )
+    };
+    match (sample, problem.written.batch) {
+        (Some(n), _) => one(n),
+        (None, false) => one(0),
+        (None, true) => Value::Array((0..problem.samples.len()).map(one).collect()),
+    }
+}
+
+/// The `forward` object of the contract: one object, or for a mini-batch a list with one per
+/// sample, keys in contract order.
+pub(crate) fn forward_json<N: Clone>(
+    problem: &Problem,
+    values: &Values<N>,
+    leaf: &dyn Fn(&N) -> Value,
+) -> Vec<Vec<(&'static str, Value)>> {
+    (0..problem.samples.len())
+        .map(|n| {
+            FORWARD
+                .iter()
+                .map(|(key, step)| (*key, step_json(problem, values, *step, Some(n), leaf)))
+                .collect()
+        })
+        .collect()
+}
+
+/// A JSON object with its keys in the order given.
+struct Ordered<'a>(&'a [(&'static str, Value)]);
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (key, value) in self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Solution {
+    /// `problem`, `forward`, `cost` (mini-batch only), `backward` (with `conv_matrix`),
+    /// `update`.
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let problem = &self.problem;
+        let leaf = |x: &f64| Value::from(*x);
+        let group = |steps: &[(&'static str, Step)]| -> Vec<(&'static str, Value)> {
+            steps
+                .iter()
+                .map(|(key, step)| (*key, step_json(problem, &self.values, *step, None, &leaf)))
+                .collect()
+        };
+        let forward = forward_json(problem, &self.values, &leaf);
+        let mut backward = group(BACKWARD);
+        backward.push((
+            "conv_matrix",
+            json_tree(self.conv_matrix.view().into_dyn(), &leaf),
+        ));
+        let update = group(UPDATE);
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("problem", problem)?;
+        match problem.written.batch {
+            true => {
+                let list: Vec<Ordered<'_>> = forward.iter().map(|f| Ordered(f)).collect();
+                map.serialize_entry("forward", &list)?;
+                map.serialize_entry("cost", self.values.scalar(Step::Cost))?;
+            }
+            false => map.serialize_entry("forward", &Ordered(&forward[0]))?,
+        }
+        map.serialize_entry("backward", &Ordered(&backward))?;
+        map.serialize_entry("update", &Ordered(&update))?;
+        map.end()
+    }
+}
+
 /// Solves a validated problem exactly (in f64). Fails, naming the step, when a value is not a
 /// finite number.
 pub fn solve(problem: &Problem) -> Result<Solution> {
@@ -137,42 +230,16 @@ pub fn solve(problem: &Problem) -> Result<Solution> {
 
 /// The solution with the exact `values` of every step of `problem`'s chain.
 fn solution_of(problem: &Problem, values: Values<f64>) -> Solution {
+    let (_, h, w) = problem.samples[0].x.dim();
     Solution {
         problem: problem.clone(),
-        forward: Forward {
-            z1: values.map0(Step::Z1).to_owned(),
-            a1: values.map0(Step::A1).to_owned(),
-            p1: values.map0(Step::P1).to_owned(),
-            s: values.vector(Step::S).to_owned(),
-            z2: *values.scalar(Step::Z2),
-            y_hat: *values.scalar(Step::YHat),
-            loss: *values.scalar(Step::Loss),
-        },
-        backward: Backward {
-            d_z2: *values.scalar(Step::DZ2),
-            d_w2: values.vector(Step::DW2).to_owned(),
-            d_b2: *values.scalar(Step::DB2),
-            d_s: values.vector(Step::DS).to_owned(),
-            d_p1: values.map0(Step::DP1).to_owned(),
-            d_a1: values.map0(Step::DA1).to_owned(),
-            d_z1: values.map0(Step::DZ1).to_owned(),
-            d_f1: values.filter0(Step::DF1).to_owned(),
-            d_b1: *values.scalar(Step::DB1),
-            d_p0: values.map0(Step::DP0).to_owned(),
-            conv_matrix: conv::conv_matrix(
-                problem.x.dim(),
-                &problem.f1,
-                problem.conv.stride,
-                problem.conv.padding,
-            ),
-        },
-        update: Update {
-            w2: values.vector(Step::W2New).to_owned(),
-            b2: *values.scalar(Step::B2New),
-            f1: values.filter0(Step::F1New).to_owned(),
-            b1: *values.scalar(Step::B1New),
-        },
         values,
+        conv_matrix: conv::conv_matrix(
+            (h, w),
+            &problem.f1,
+            problem.conv.stride,
+            problem.conv.padding,
+        ),
     }
 }
 

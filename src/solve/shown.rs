@@ -13,17 +13,17 @@
 //!   a(1 - a) and tanh' as 1 - a^2 from the shown A1; max-pool routing by the exact arg-max; the
 //!   loss from the shown y_hat, or the exact loss when the shown y_hat is exactly 0 or 1.
 
-use ndarray::ArrayD;
 use rust_decimal::Decimal;
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::arith::Stepwise;
-use super::chain::{self, evaluate, Values};
+use super::chain::{evaluate, Values};
 use super::step::Step;
-use super::Solution;
+use super::{Solution, BACKWARD, UPDATE};
 use crate::error::{Error, Result};
 use crate::number::{decimal_text, format_number};
+use crate::spec::Problem;
 
 /// How shown numbers are derived; see the module docs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -39,6 +39,8 @@ pub enum Rounding {
 /// Every step's shown value, rounded to `decimals`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Shown {
+    /// The problem the values belong to (for the JSON shapes).
+    pub problem: Problem,
     /// Decimals of every shown value.
     pub decimals: usize,
     /// How the values were derived.
@@ -59,6 +61,7 @@ pub fn shown(solution: &Solution, decimals: usize, rounding: Rounding) -> Result
         )?,
     };
     Ok(Shown {
+        problem: solution.problem.clone(),
         decimals,
         rounding,
         values,
@@ -86,7 +89,7 @@ fn exact_rounded(exact: &Values<f64>, decimals: usize) -> Result<Values<Decimal>
 }
 
 impl Shown {
-    /// The shown value of a one-valued step (or a per-output step's first value) as f64.
+    /// The shown value of a one-valued step (or a step's first value) as f64.
     pub fn scalar_f64(&self, step: Step) -> f64 {
         to_f64(self.values.scalar(step))
     }
@@ -99,88 +102,54 @@ pub fn to_f64(x: &Decimal) -> f64 {
         .expect("invariant: decimal text parses as f64")
 }
 
-/// A step's shown value in the shape of the exact JSON: a number, a list or a list of rows, of
-/// strings with the digits the sheet prints.
-fn json_value(step: Step, value: &ArrayD<Decimal>) -> serde_json::Value {
-    use serde_json::Value;
-    let text = |x: &Decimal| Value::String(decimal_text(x));
-    let rows = |m: ndarray::ArrayView2<'_, Decimal>| {
-        Value::Array(
-            m.rows()
-                .into_iter()
-                .map(|r| Value::Array(r.iter().map(text).collect()))
-                .collect(),
-        )
-    };
-    match value.ndim() {
-        0 => text(value.iter().next().expect("invariant: one value")),
-        _ => match step {
-            Step::S | Step::DS | Step::DW2 | Step::W2New => {
-                Value::Array(chain::vector(value).iter().map(text).collect())
-            }
-            Step::Z2
-            | Step::YHat
-            | Step::DZ2
-            | Step::DB2
-            | Step::B2New
-            | Step::DB1
-            | Step::B1New => text(chain::scalar(value)),
-            Step::DF1 | Step::F1New => rows(chain::filter0(value)),
-            _ => rows(chain::map0(value)),
-        },
-    }
-}
-
 impl Serialize for Shown {
-    /// The `shown` object: `decimals`, `rounding`, then `forward`, `backward` and `update`
-    /// with the keys and shapes of the exact objects (dC/dP0 is `backward.x`, the convolution
-    /// matrix is left out, `backward.act_grad` is act'(Z1)).
+    /// The `shown` object: `decimals`, `rounding`, then `forward` (and a mini-batch's `cost`),
+    /// `backward` and `update` with the keys and shapes of the exact objects (dC/dP0 is
+    /// `backward.x`, the convolution matrix is left out, `backward.act_grad` is act'(Z1)), every
+    /// number the string the sheet prints.
     fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        let group = |steps: &[(&str, Step)]| -> serde_json::Map<String, serde_json::Value> {
+        use serde_json::{Map, Value};
+        let problem = &self.problem;
+        let leaf = |x: &Decimal| Value::String(decimal_text(x));
+        let group = |steps: &[(&str, Step)]| -> Map<String, Value> {
             steps
                 .iter()
-                .map(|(key, step)| (key.to_string(), json_value(*step, self.values.get(*step))))
+                .map(|(key, step)| {
+                    let value = super::step_json(problem, &self.values, *step, None, &leaf);
+                    (key.to_string(), value)
+                })
                 .collect()
         };
-        let mut map = s.serialize_map(Some(5))?;
+        let forward: Vec<Map<String, Value>> = super::forward_json(problem, &self.values, &leaf)
+            .into_iter()
+            .map(|sample| {
+                sample
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect()
+            })
+            .collect();
+        let mut backward = group(BACKWARD);
+        backward.insert(
+            "act_grad".to_string(),
+            super::step_json(problem, &self.values, Step::ActGrad, None, &leaf),
+        );
+        let batch = problem.written.batch;
+        let mut map = s.serialize_map(Some(if batch { 6 } else { 5 }))?;
         map.serialize_entry("decimals", &self.decimals)?;
         map.serialize_entry("rounding", &self.rounding)?;
-        map.serialize_entry("forward", &group(FORWARD))?;
-        map.serialize_entry("backward", &group(BACKWARD))?;
+        match batch {
+            true => {
+                map.serialize_entry("forward", &forward)?;
+                map.serialize_entry("cost", &leaf(self.values.scalar(Step::Cost)))?;
+            }
+            false => map.serialize_entry("forward", &forward[0])?,
+        }
+        map.serialize_entry("backward", &backward)?;
         map.serialize_entry("update", &group(UPDATE))?;
         map.end()
     }
 }
-
-/// The JSON keys of the `shown` object's groups, as in the exact objects.
-const FORWARD: &[(&str, Step)] = &[
-    ("z1", Step::Z1),
-    ("a1", Step::A1),
-    ("p1", Step::P1),
-    ("s", Step::S),
-    ("z2", Step::Z2),
-    ("y_hat", Step::YHat),
-    ("loss", Step::Loss),
-];
-const BACKWARD: &[(&str, Step)] = &[
-    ("z2", Step::DZ2),
-    ("w2", Step::DW2),
-    ("b2", Step::DB2),
-    ("s", Step::DS),
-    ("p1", Step::DP1),
-    ("a1", Step::DA1),
-    ("z1", Step::DZ1),
-    ("f1", Step::DF1),
-    ("b1", Step::DB1),
-    ("x", Step::DP0),
-    ("act_grad", Step::ActGrad),
-];
-const UPDATE: &[(&str, Step)] = &[
-    ("w2", Step::W2New),
-    ("b2", Step::B2New),
-    ("f1", Step::F1New),
-    ("b1", Step::B1New),
-];
 
 /// The `solve --format json` contract: the exact `problem`, `forward`, `backward`, `update`
 /// and the `shown` values, as pretty JSON with a trailing newline.
@@ -234,8 +203,7 @@ mod tests {
         let sol = solve(&task()).unwrap();
         let d = shown(&sol, 3, Rounding::Stepwise).unwrap();
         assert_eq!(text(&d, Step::DZ2), "-0.646");
-        let list =
-            |step| -> Vec<String> { d.values.vector(step).iter().map(decimal_text).collect() };
+        let list = |step| -> Vec<String> { d.values.get(step).iter().map(decimal_text).collect() };
         assert_eq!(list(Step::DW2), ["-1.292", "-0.646", "-1.938", "-1.938"]);
         assert_eq!(list(Step::W2New), ["0.746", "0.623", "0.169", "1.169"]);
     }

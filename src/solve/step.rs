@@ -11,25 +11,29 @@ use crate::spec::difficulty::PartName;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
-    /// Z1 = pad(X) (*) F1 + B1, the convolution (cross-correlation).
+    /// Z1 = pad(X) (*) F1 + B1, the convolution (cross-correlation): per sample, per map, the
+    /// sum over the input channels.
     Z1,
     /// A1 = act(Z1).
     A1,
     /// P1 = pool(A1).
     P1,
-    /// S = flatten(P1), row-major.
+    /// S = flatten(P1), map by map, row-major.
     S,
     /// z2 = W2 S + B2.
     Z2,
-    /// y_hat = sigmoid(z2).
+    /// y_hat = sigmoid(z2), or softmax(z2) over K classes.
     YHat,
-    /// C, the loss.
+    /// C^n, each sample's loss.
     Loss,
-    /// dC/dz2, the output error.
+    /// C = (1/N) sum of the samples' losses, the cost of the mini-batch (the loss itself for
+    /// one sample).
+    Cost,
+    /// dC^n/dz2, each sample's output error.
     DZ2,
-    /// dC/dW2 = dC/dz2 S^T.
+    /// dC/dW2 = (1/N) sum over the samples of dC^n/dz2 S^T.
     DW2,
-    /// dC/dB2 = dC/dz2.
+    /// dC/dB2 = (1/N) sum over the samples of dC^n/dz2.
     DB2,
     /// dC/dS = W2^T dC/dz2.
     DS,
@@ -41,9 +45,9 @@ pub enum Step {
     ActGrad,
     /// dC/dZ1 = dC/dA1 (.) act'(Z1).
     DZ1,
-    /// dC/dF1 = pad(X) (*) dC/dZ1 (dilated by the stride).
+    /// dC/dF1 = (1/N) sum over the samples of pad(X) (*) dC^n/dZ1 (dilated by the stride).
     DF1,
-    /// dC/dB1 = sum of dC/dZ1.
+    /// dC/dB1 = (1/N) sum over the samples of the sum of dC^n/dZ1, per map.
     DB1,
     /// dC/dP0: the full convolution of dC/dZ1 with F1 rotated by 180 degrees, over the input.
     DP0,
@@ -82,7 +86,7 @@ pub enum Operand {
 
 impl Step {
     /// Every step, in evaluation order.
-    pub const ALL: [Step; 23] = [
+    pub const ALL: [Step; 24] = [
         Step::Z1,
         Step::A1,
         Step::P1,
@@ -90,6 +94,7 @@ impl Step {
         Step::Z2,
         Step::YHat,
         Step::Loss,
+        Step::Cost,
         Step::DZ2,
         Step::DW2,
         Step::DB2,
@@ -123,6 +128,7 @@ impl Step {
             Step::Z2 => "z2",
             Step::YHat => "y_hat",
             Step::Loss => "loss",
+            Step::Cost => "cost",
             Step::DZ2 => "d_z2",
             Step::DW2 => "d_w2",
             Step::DB2 => "d_b2",
@@ -161,6 +167,7 @@ impl Step {
             Step::Z2
             | Step::YHat
             | Step::Loss
+            | Step::Cost
             | Step::DZ2
             | Step::DB2
             | Step::DB1
@@ -169,11 +176,45 @@ impl Step {
         }
     }
 
-    /// The names of the entries of a value of this step with `shape`, in row-major order: the
-    /// step's name, then the 1-based index of every named axis and of every leading axis with
-    /// more than one entry, joined by `_` (`z1_2_3`, `w2_new_4`, `y_hat`). These are the answer
-    /// names of keys, grading and Moodle.
+    /// Whether the step has a value per sample (its leading axis is the sample's): everything
+    /// but the cost, the parameters' gradients (batch means) and the updates.
+    pub fn per_sample(self) -> bool {
+        !matches!(
+            self,
+            Step::Cost
+                | Step::DW2
+                | Step::DB2
+                | Step::DF1
+                | Step::DB1
+                | Step::W2New
+                | Step::B2New
+                | Step::F1New
+                | Step::B1New
+        )
+    }
+
+    /// The names of the entries of a value of this step with `shape` (the chain's shape, the
+    /// sample axis first for a per-sample step), in row-major order: the step's name, then the
+    /// 1-based index of every named axis and of every leading axis with more than one entry,
+    /// joined by `_` (`z1_2_3`, `w2_new_4`, `y_hat`, `z1_2_1_1` for map 2); a per-sample step of
+    /// several samples is prefixed with the sample's (`s2_y_hat`). These are the answer names of
+    /// keys, grading and Moodle.
     pub fn entry_names(self, shape: &[usize]) -> Vec<String> {
+        let (samples, shape) = match (self.per_sample(), shape.split_first()) {
+            (true, Some((&n, rest))) => (n, rest),
+            _ => (1, shape),
+        };
+        let names = self.names_of_one(shape);
+        if samples == 1 {
+            return names;
+        }
+        (1..=samples)
+            .flat_map(|n| names.iter().map(move |name| format!("s{n}_{name}")))
+            .collect()
+    }
+
+    /// [`Step::entry_names`] of one sample's value.
+    fn names_of_one(self, shape: &[usize]) -> Vec<String> {
         let named = self.named_axes().min(shape.len());
         let leading = shape.len() - named;
         let kept: Vec<usize> = (0..shape.len())
@@ -211,6 +252,7 @@ impl Step {
             Step::Z2 => &[O::W2, O::Step(Step::S), O::B2],
             Step::YHat => &[O::Step(Step::Z2)],
             Step::Loss => &[O::Step(Step::YHat), O::Y],
+            Step::Cost => &[O::Step(Step::Loss)],
             Step::DZ2 => &[O::Step(Step::YHat), O::Y],
             Step::DW2 => &[O::Step(Step::DZ2), O::Step(Step::S)],
             Step::DB2 => &[O::Step(Step::DZ2)],
@@ -234,9 +276,14 @@ impl Step {
     /// solution shows only to explain another ([`Step::DP0Padded`]).
     pub fn part(self) -> Option<PartName> {
         match self {
-            Step::Z1 | Step::A1 | Step::P1 | Step::S | Step::Z2 | Step::YHat | Step::Loss => {
-                Some(PartName::A)
-            }
+            Step::Z1
+            | Step::A1
+            | Step::P1
+            | Step::S
+            | Step::Z2
+            | Step::YHat
+            | Step::Loss
+            | Step::Cost => Some(PartName::A),
             Step::DP0 => Some(PartName::C),
             Step::DP0Padded => None,
             _ => Some(PartName::B),
@@ -261,8 +308,9 @@ mod tests {
 
     #[test]
     fn entry_names_index_rows_and_columns_and_leading_axes_of_several() {
-        assert_eq!(Step::YHat.entry_names(&[1]), ["y_hat"]);
-        assert_eq!(Step::Loss.entry_names(&[]), ["loss"]);
+        assert_eq!(Step::YHat.entry_names(&[1, 1]), ["y_hat"]);
+        assert_eq!(Step::Loss.entry_names(&[1]), ["loss"]);
+        assert_eq!(Step::Cost.entry_names(&[]), ["cost"]);
         assert_eq!(
             Step::W2New.entry_names(&[1, 3]),
             ["w2_new_1", "w2_new_2", "w2_new_3"]
@@ -272,9 +320,24 @@ mod tests {
             ["f1_new_1_1", "f1_new_1_2", "f1_new_2_1", "f1_new_2_2"]
         );
         // Two maps: the map's index leads.
-        assert_eq!(Step::Z1.entry_names(&[2, 1, 2])[3], "z1_2_1_2");
+        assert_eq!(Step::Z1.entry_names(&[1, 2, 1, 2])[3], "z1_2_1_2");
         // Softmax over three classes.
-        assert_eq!(Step::YHat.entry_names(&[3])[2], "y_hat_3");
+        assert_eq!(Step::YHat.entry_names(&[1, 3])[2], "y_hat_3");
+        // Two samples: the sample's index is a prefix.
+        assert_eq!(
+            Step::YHat.entry_names(&[2, 3]),
+            [
+                "s1_y_hat_1",
+                "s1_y_hat_2",
+                "s1_y_hat_3",
+                "s2_y_hat_1",
+                "s2_y_hat_2",
+                "s2_y_hat_3"
+            ]
+        );
+        assert_eq!(Step::Loss.entry_names(&[2]), ["s1_loss", "s2_loss"]);
+        // A batch mean has no sample axis.
+        assert_eq!(Step::B1New.entry_names(&[2])[1], "b1_new_2");
     }
 
     #[test]

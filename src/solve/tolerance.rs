@@ -4,7 +4,7 @@
 //! all read it here.
 
 use super::step::Step;
-use crate::spec::Problem;
+use crate::spec::{Output, Problem};
 
 /// How much error a grader accepts.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,15 +58,21 @@ fn round_up_two_digits(t: f64) -> f64 {
 }
 
 /// Each graded step and the values a student gets by skipping it: the parameter itself for an
-/// updated parameter (W2, B2, F1, B1, entries row-major), 0.5 (z2 = 0) for y_hat. A key that
-/// cannot tell an answer from its skipped value grades a skipped step as right.
+/// updated parameter (W2, B2, F1, B1, entries row-major), and for y_hat the output of z2 = 0
+/// (0.5 for sigmoid, 1/K for a softmax over K classes), for every sample. A key that cannot
+/// tell an answer from its skipped value grades a skipped step as right.
 pub fn skipped_values(problem: &Problem) -> [(Step, Vec<f64>); 5] {
+    let shapes = problem.shapes();
+    let uniform = match problem.output {
+        Output::Sigmoid => 0.5,
+        Output::Softmax => 1.0 / shapes.classes as f64,
+    };
     [
-        (Step::YHat, vec![0.5]),
-        (Step::W2New, problem.w2.to_vec()),
-        (Step::B2New, vec![problem.b2]),
+        (Step::YHat, vec![uniform; shapes.samples * shapes.classes]),
+        (Step::W2New, problem.w2.iter().copied().collect()),
+        (Step::B2New, problem.b2.to_vec()),
         (Step::F1New, problem.f1.iter().copied().collect()),
-        (Step::B1New, vec![problem.b1]),
+        (Step::B1New, problem.b1.to_vec()),
     ]
 }
 

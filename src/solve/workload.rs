@@ -286,6 +286,29 @@ impl Arith for Count {
         }
         Exact.bce(&z2.value, &y_hat.value, y).map(Counted::worked)
     }
+    fn softmax(&mut self, z: &[Counted]) -> Vec<Counted> {
+        // e^z_k for each output, their sum, and one division per output.
+        let values: Vec<f64> = z.iter().map(|c| c.value).collect();
+        for _ in z {
+            self.evaluation();
+            self.multiplication();
+        }
+        for _ in 1..z.len() {
+            self.addition();
+        }
+        Exact
+            .softmax(&values)
+            .into_iter()
+            .map(Counted::worked)
+            .collect()
+    }
+    fn ce(&mut self, z2: &[Counted], y_hat: &[Counted], y: usize) -> Option<Counted> {
+        // -ln(y_hat of the true class).
+        self.evaluation();
+        let z2: Vec<f64> = z2.iter().map(|c| c.value).collect();
+        let y_hat: Vec<f64> = y_hat.iter().map(|c| c.value).collect();
+        Exact.ce(&z2, &y_hat, y).map(Counted::worked)
+    }
     fn settle(&mut self, _: Step, values: &mut [Counted]) -> Result<()> {
         // A finished step's zeros are terms a later step skips, however they came about; only
         // a partial result inside a step (a sum that cancels) still takes its next addition.
@@ -306,7 +329,7 @@ pub fn estimate(solution: &Solution, knobs: &Knobs) -> Workload {
     // Routing and the loss's fallback need no reference here: the values are the exact ones.
     evaluate(problem, &mut count, None, Step::B1New)
         .expect("invariant: the exact chain of a solved problem evaluates");
-    let n = solution.forward.s.len();
+    let n = solution.values.get(Step::DW2).len();
     let filter_entries = problem.f1.len();
     let given_d_w2 = knobs.give_d_w2.min(n.saturating_sub(1));
     let asked_f1_from = knobs
@@ -330,12 +353,7 @@ pub fn estimate(solution: &Solution, knobs: &Knobs) -> Workload {
         }
     }
     let placements = Ops {
-        placements: solution
-            .backward
-            .conv_matrix
-            .iter()
-            .filter(|w| **w != 0.0)
-            .count() as u32,
+        placements: solution.conv_matrix.iter().filter(|w| **w != 0.0).count() as u32,
         ..Ops::default()
     };
     let mut rows = Vec::new();

@@ -5,14 +5,16 @@
 
 pub mod difficulty;
 pub(crate) mod rows;
+pub mod tensor;
 
 use std::fmt;
 use std::path::Path;
 
-use ndarray::{Array1, Array2};
+use ndarray::{s, Array1, Array2, Array3, Array4, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use tensor::Tensor;
 
 /// Activation applied to Z1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -29,15 +31,44 @@ pub enum Activation {
     Tanh,
 }
 
-/// Loss on the single sigmoid output.
+/// Loss of the network's output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Loss {
     #[default]
-    /// Binary cross-entropy -(y ln y_hat + (1 - y) ln(1 - y_hat)).
+    /// Binary cross-entropy -(y ln y_hat + (1 - y) ln(1 - y_hat)), sigmoid output.
     Bce,
-    /// Half squared error 1/2 (y_hat - y)^2.
+    /// Half squared error 1/2 (y_hat - y)^2, sigmoid output.
     Mse,
+    /// Cross-entropy -ln y_hat[y] of the true class, softmax output (the only loss there).
+    Ce,
+}
+
+/// The network's output layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Output {
+    #[default]
+    /// One output y_hat = sigmoid(W2 . S + B2), a binary label y.
+    Sigmoid,
+    /// K >= 2 outputs y_hat = softmax(W2 S + B2), a class index y in 0..K.
+    Softmax,
+}
+
+impl Output {
+    /// The loss a file without `loss` gets: BCE for sigmoid, CE for softmax.
+    pub fn default_loss(self) -> Loss {
+        match self {
+            Output::Sigmoid => Loss::Bce,
+            Output::Softmax => Loss::Ce,
+        }
+    }
+
+    /// Whether `loss` can follow this output: CE only after softmax, BCE and MSE only after
+    /// sigmoid.
+    pub fn takes(self, loss: Loss) -> bool {
+        (self == Output::Softmax) == (loss == Loss::Ce)
+    }
 }
 
 /// Pooling applied to A1.
@@ -62,7 +93,7 @@ macro_rules! display_as_serde_name {
         }
     )*};
 }
-display_as_serde_name!(Activation, Loss, PoolKind);
+display_as_serde_name!(Activation, Loss, Output, PoolKind);
 
 /// The `[conv]` table: stride and zero padding of the convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,85 +137,185 @@ impl Default for Pool {
 }
 
 /// An exercise file exactly as written: the serde face of [`Problem`].
-/// Unknown keys are an error, so a typo is never silently ignored.
+/// Unknown keys are an error, so a typo is never silently ignored. Values are [`Tensor`]s
+/// (a number or nested lists) so that every form the README lists parses; [`Problem::from_file`]
+/// checks their shapes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ExerciseFile {
-    /// Input X = P0, a list of rows.
-    pub x: Vec<Vec<f64>>,
-    /// Filter F1, a list of rows.
-    pub f1: Vec<Vec<f64>>,
-    /// Bias B1.
-    pub b1: f64,
-    /// Weights W2, one per entry of P1.
-    pub w2: Vec<f64>,
-    /// Bias B2.
-    pub b2: f64,
-    /// Label, 0 or 1.
-    pub y: u8,
+    /// Input X = P0: a matrix (one channel) or a list of matrices (channels). Absent when the
+    /// file holds `[[sample]]` tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x: Option<Tensor>,
+    /// Filter F1: a matrix, a list of matrices (filters over one channel), or a list of filters
+    /// each a list of matrices (one per channel).
+    pub f1: Tensor,
+    /// Bias B1: a number for one filter, a list with one per filter.
+    pub b1: Tensor,
+    /// Weights W2: a list with one per entry of S (sigmoid), a K x n matrix (softmax).
+    pub w2: Tensor,
+    /// Bias B2: a number (sigmoid), a list of K (softmax).
+    pub b2: Tensor,
+    /// Label: 0 or 1 (sigmoid), a class index 0..K (softmax). Absent with `[[sample]]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub y: Option<usize>,
     /// Learning rate, > 0.
     pub lr: f64,
     #[serde(default)]
     /// Activation of the convolutional layer [relu].
     pub activation: Activation,
-    #[serde(default)]
-    /// Loss [bce].
-    pub loss: Loss,
+    /// Output layer [sigmoid].
+    #[serde(default, skip_serializing_if = "is_sigmoid")]
+    pub output: Output,
+    /// Loss [bce with sigmoid, ce with softmax].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loss: Option<Loss>,
     #[serde(default)]
     /// The `[conv]` table.
     pub conv: Conv,
     #[serde(default)]
     /// The `[pool]` table.
     pub pool: Pool,
+    /// The `[[sample]]` tables of a mini-batch, each with its own `x` and `y` (`samples` in
+    /// JSON output).
+    #[serde(
+        default,
+        rename(serialize = "samples", deserialize = "sample"),
+        alias = "samples",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub sample: Option<Vec<SampleFile>>,
+}
+
+fn is_sigmoid(output: &Output) -> bool {
+    *output == Output::Sigmoid
+}
+
+/// One `[[sample]]` table: a sample's input and label.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SampleFile {
+    /// The sample's input, as the top-level `x`.
+    pub x: Tensor,
+    /// The sample's label, as the top-level `y`.
+    pub y: usize,
+}
+
+/// One sample of a problem: its input and its label.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Input X = P0: (c_in, h, w).
+    pub x: Array3<f64>,
+    /// Label: 0 or 1 (sigmoid), a class index (softmax).
+    pub y: usize,
+}
+
+/// How the file wrote `f1`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FilterForm {
+    /// One matrix: one filter over one channel.
+    Matrix,
+    /// A list of matrices: filters over one channel.
+    List,
+    /// A list of filters, each a list of matrices (one per channel).
+    Bank,
+}
+
+/// Which axes the file wrote, so that the output keeps the file's shapes (a filter dimension,
+/// once written, stays).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Written {
+    /// `x` is a list of channels.
+    pub channels: bool,
+    /// How `f1` is written; anything but a matrix gives every map-shaped value a map axis.
+    pub filters: FilterForm,
+    /// `b1` is a list.
+    pub b1_list: bool,
+    /// The samples are `[[sample]]` tables.
+    pub batch: bool,
+}
+
+impl Written {
+    /// The plainest form for these sizes: a matrix where there is one, lists where there are
+    /// several (and a filter bank as soon as there are several channels).
+    pub fn plainest(channels: usize, filters: usize, samples: usize) -> Written {
+        Written {
+            channels: channels > 1,
+            filters: match (channels > 1, filters > 1) {
+                (true, _) => FilterForm::Bank,
+                (false, true) => FilterForm::List,
+                (false, false) => FilterForm::Matrix,
+            },
+            b1_list: filters > 1,
+            batch: samples > 1,
+        }
+    }
+
+    /// Map-shaped values (Z1 ... dC/dZ1) carry a map axis.
+    pub fn maps(&self) -> bool {
+        self.filters != FilterForm::Matrix
+    }
 }
 
 /// A validated exercise: every shape fits, every number is finite. Construct with
 /// [`Problem::from_file`], [`parse`] or [`load`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct Problem {
-    /// Input X = P0: (h, w).
-    pub x: Array2<f64>,
-    /// Filter F1: (kh, kw).
-    pub f1: Array2<f64>,
-    /// Bias B1.
-    pub b1: f64,
-    /// Fully connected weights W2: (p1_h * p1_w).
-    pub w2: Array1<f64>,
-    /// Bias B2.
-    pub b2: f64,
-    /// Label, 0 or 1.
-    pub y: u8,
+    /// The samples: one, or the mini-batch of `[[sample]]` tables; all of one shape.
+    pub samples: Vec<Sample>,
+    /// Filter bank F1: (c_out, c_in, kh, kw).
+    pub f1: Array4<f64>,
+    /// Biases B1: (c_out).
+    pub b1: Array1<f64>,
+    /// Fully connected weights W2: (k, n), k = 1 for sigmoid, n = c_out * p1_h * p1_w.
+    pub w2: Array2<f64>,
+    /// Biases B2: (k).
+    pub b2: Array1<f64>,
     /// Learning rate of the one SGD step, > 0.
     pub lr: f64,
     /// Activation of the convolutional layer.
     pub activation: Activation,
-    /// Loss on the sigmoid output.
+    /// Output layer.
+    pub output: Output,
+    /// Loss on the output.
     pub loss: Loss,
     /// Convolution stride and padding.
     pub conv: Conv,
     /// Pooling kind, window and stride.
     pub pool: Pool,
+    /// Which axes the file wrote.
+    pub written: Written,
 }
 
 /// Every shape in the network, derived from the input, filter, conv and pool settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Shapes {
-    /// X: (h, w).
+    /// X (one channel): (h, w).
     pub x: (usize, usize),
     /// X with its padding: (h + 2p, w + 2p).
     pub padded: (usize, usize),
-    /// F1: (kh, kw).
+    /// F1 (one filter, one channel): (kh, kw).
     pub f1: (usize, usize),
-    /// Z1 (and A1): (out_h, out_w).
+    /// Z1 (and A1), one map: (out_h, out_w).
     pub z1: (usize, usize),
-    /// P1: (p_h, p_w).
+    /// P1, one map: (p_h, p_w).
     pub p1: (usize, usize),
-    /// Length of S and W2.
+    /// Length of S and of a row of W2: maps * p_h * p_w.
     pub s: usize,
+    /// Input channels C_in.
+    pub channels: usize,
+    /// Filters, and so maps of Z1, C_out.
+    pub maps: usize,
+    /// Outputs of the fully connected layer: 1 for sigmoid, K classes for softmax.
+    pub classes: usize,
+    /// Samples N.
+    pub samples: usize,
 }
 
 impl Shapes {
-    /// Derives all shapes, or says which size rule fails. Pure arithmetic, no matrices needed.
+    /// Derives all shapes of one channel, one filter, one output and one sample, or says which
+    /// size rule fails. Pure arithmetic, no matrices needed; [`Shapes::stacked`] adds the rest.
     pub fn derive(x: (usize, usize), f1: (usize, usize), conv: Conv, pool: Pool) -> Result<Shapes> {
         if conv.stride == 0 {
             return Err(Error::invalid(
@@ -252,52 +383,314 @@ impl Shapes {
             z1,
             p1,
             s: p1.0 * p1.1,
+            channels: 1,
+            maps: 1,
+            classes: 1,
+            samples: 1,
         })
+    }
+
+    /// These shapes with `channels` input channels, `maps` filters, `classes` outputs and
+    /// `samples` samples.
+    pub fn stacked(self, channels: usize, maps: usize, classes: usize, samples: usize) -> Shapes {
+        Shapes {
+            s: maps * self.p1.0 * self.p1.1,
+            channels,
+            maps,
+            classes,
+            samples,
+            ..self
+        }
+    }
+}
+
+/// One sample as the file writes it: the keys of its input and label, the input, the label.
+struct RawSample<'a> {
+    x_key: String,
+    y_key: String,
+    x: &'a Tensor,
+    y: usize,
+}
+
+/// The file's samples: the top-level `x` and `y`, or the `[[sample]]` tables (`batch`).
+fn file_samples(file: &ExerciseFile) -> Result<(Vec<RawSample<'_>>, bool)> {
+    match (&file.sample, &file.x, file.y) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => {
+            let key = if file.x.is_some() { "x" } else { "y" };
+            Err(Error::invalid(
+                key,
+                format!("`{key}` is given at the top and in [[sample]] tables"),
+                "give x and y either once at the top (one sample) or in every [[sample]] table \
+                 (a mini-batch), not both",
+            ))
+        }
+        (Some(samples), None, None) if samples.is_empty() => Err(Error::invalid(
+            "sample",
+            "the mini-batch has no samples",
+            "give at least one [[sample]] table with x and y",
+        )),
+        (Some(samples), None, None) => Ok((
+            samples
+                .iter()
+                .enumerate()
+                .map(|(k, s)| RawSample {
+                    x_key: format!("sample[{}].x", k + 1),
+                    y_key: format!("sample[{}].y", k + 1),
+                    x: &s.x,
+                    y: s.y,
+                })
+                .collect(),
+            true,
+        )),
+        (None, Some(x), Some(y)) => Ok((
+            vec![RawSample {
+                x_key: "x".to_string(),
+                y_key: "y".to_string(),
+                x,
+                y,
+            }],
+            false,
+        )),
+        (None, None, _) => Err(Error::invalid(
+            "x",
+            "the input is missing",
+            "give x and y, or [[sample]] tables each with x and y",
+        )),
+        (None, Some(_), None) => Err(Error::invalid(
+            "y",
+            "the label is missing",
+            "give y, e.g. y = 1",
+        )),
+    }
+}
+
+/// One sample's `x` as (c_in, h, w), and whether it is written as a list of channels.
+fn input_of(key: &str, x: &Tensor) -> Result<(Array3<f64>, bool)> {
+    let (a, channels) =
+        match x.depth() {
+            2 => (x.to_array(key, &["row"])?, false),
+            3 => (x.to_array(key, &["channel", "row"])?, true),
+            depth => return Err(Error::invalid(
+                key,
+                format!("{key} has {depth} levels of lists"),
+                "write x as a matrix (a list of rows) for one channel, or as a list of matrices, \
+                 one per channel",
+            )),
+        };
+    let shape = a.shape().to_vec();
+    let a = match channels {
+        true => a.into_shape_with_order((shape[0], shape[1], shape[2])),
+        false => a.into_shape_with_order((1, shape[0], shape[1])),
+    }
+    .expect("invariant: the depth was checked");
+    Ok((a, channels))
+}
+
+/// `f1` as (c_out, c_in, kh, kw) for an input of `c_in` channels, and its form.
+fn filters_of(f1: &Tensor, c_in: usize) -> Result<(Array4<f64>, FilterForm)> {
+    let (a, form) =
+        match f1.depth() {
+            2 => (f1.to_array("f1", &["row"])?, FilterForm::Matrix),
+            3 => (f1.to_array("f1", &["filter", "row"])?, FilterForm::List),
+            4 => (
+                f1.to_array("f1", &["filter", "channel", "row"])?,
+                FilterForm::Bank,
+            ),
+            depth => return Err(Error::invalid(
+                "f1",
+                format!("f1 has {depth} levels of lists"),
+                "write f1 as a matrix (one filter), a list of matrices (several filters over one \
+                 channel) or a list of filters, each a list of matrices (one per channel)",
+            )),
+        };
+    let s = a.shape().to_vec();
+    let bank = match form {
+        FilterForm::Matrix => a.into_shape_with_order((1, 1, s[0], s[1])),
+        FilterForm::List => a.into_shape_with_order((s[0], 1, s[1], s[2])),
+        FilterForm::Bank => a.into_shape_with_order((s[0], s[1], s[2], s[3])),
+    }
+    .expect("invariant: the depth was checked");
+    let (c_out, per_filter) = (bank.dim().0, bank.dim().1);
+    let one_matrix = |what: String| {
+        Error::invalid(
+            "f1",
+            format!("f1 is {what} but x has {c_in} channels"),
+            format!(
+                "write f1 as a list of filters, each a list of {c_in} matrices (one per input \
+                 channel), e.g. f1 = [[m1, ..., m{c_in}]] for one filter"
+            ),
+        )
+    };
+    match form {
+        FilterForm::Matrix if c_in > 1 => {
+            return Err(one_matrix(format!("one {}x{} matrix", s[0], s[1])))
+        }
+        FilterForm::List if c_in > 1 => {
+            return Err(one_matrix(format!(
+                "{} ({c_out} filters over one channel)",
+                tensor::describe(&s)
+            )))
+        }
+        FilterForm::Bank if per_filter != c_in => {
+            return Err(Error::invalid(
+                "f1",
+                format!(
+                    "f1 has {per_filter} channel{} per filter but x has {c_in} channel{}",
+                    if per_filter == 1 { "" } else { "s" },
+                    if c_in == 1 { "" } else { "s" }
+                ),
+                format!("give each filter one matrix per input channel: {c_in} matrices"),
+            ))
+        }
+        _ => {}
+    }
+    Ok((bank, form))
+}
+
+/// A bias or label-free vector of `count` values: a number (`count` 1, when `number_ok`) or a
+/// list. Returns the values and whether they were a list.
+fn vector_of(
+    key: &str,
+    t: &Tensor,
+    count: usize,
+    number_ok: bool,
+    why: &str,
+) -> Result<(Array1<f64>, bool)> {
+    match t {
+        Tensor::Number(_) if number_ok && count == 1 => {
+            let a = t.to_array(key, &[])?;
+            Ok((
+                a.into_shape_with_order(1).expect("invariant: one value"),
+                false,
+            ))
+        }
+        Tensor::List(_) if t.depth() == 1 => {
+            let a = t.to_array(key, &[])?;
+            if a.len() != count {
+                return Err(Error::invalid(
+                    key,
+                    format!("{key} has {} entries but {why}", a.len()),
+                    format!("give {key} exactly {count} numbers"),
+                ));
+            }
+            Ok((
+                a.into_shape_with_order(count).expect("invariant: 1-D"),
+                true,
+            ))
+        }
+        _ => {
+            let shape = t.to_array(key, &vec!["row"; t.depth().saturating_sub(1)])?;
+            Err(Error::invalid(
+                key,
+                format!("{key} is {} but {why}", tensor::describe(shape.shape())),
+                if number_ok && count == 1 {
+                    format!("give {key} as one number")
+                } else {
+                    format!("give {key} as a list of {count} numbers")
+                },
+            ))
+        }
     }
 }
 
 impl Problem {
-    /// Validates a parsed file into a problem; the error names the offending key and the fix.
+    /// Validates a parsed file into a problem; the error names the offending key, the shape
+    /// found, the shape expected and why.
     pub fn from_file(file: &ExerciseFile) -> Result<Problem> {
-        let x = rows::from_rows("x", &file.x)?;
-        let f1 = rows::from_rows("f1", &file.f1)?;
-        let w2 = rows::from_list("w2", &file.w2)?;
-        rows::check_finite("b1", &[file.b1])?;
-        rows::check_finite("b2", &[file.b2])?;
+        let (raw_samples, batch) = file_samples(file)?;
+        let mut samples = Vec::with_capacity(raw_samples.len());
+        let mut channels_written = false;
+        for (k, raw) in raw_samples.iter().enumerate() {
+            let key = &raw.x_key;
+            let (x, channels) = input_of(key, raw.x)?;
+            if let Some(first) = samples.first().map(|s: &Sample| s.x.dim()) {
+                if x.dim() != first || channels != channels_written {
+                    let describe = |d: (usize, usize, usize), channels| match channels {
+                        true => tensor::describe(&[d.0, d.1, d.2]),
+                        false => tensor::describe(&[d.1, d.2]),
+                    };
+                    return Err(Error::invalid(
+                        key.clone(),
+                        format!(
+                            "sample {} has {} as x but sample 1 has {}",
+                            k + 1,
+                            describe(x.dim(), channels),
+                            describe(first, channels_written)
+                        ),
+                        "give every sample an input of the same shape",
+                    ));
+                }
+            }
+            channels_written = channels;
+            samples.push(Sample { x, y: raw.y });
+        }
+        let (c_in, h, w) = samples[0].x.dim();
+        let (f1, form) = filters_of(&file.f1, c_in)?;
+        let (c_out, _, kh, kw) = f1.dim();
+        let filters_why = match c_out {
+            1 => "f1 has one filter".to_string(),
+            n => format!("f1 has {n} filters, one bias each"),
+        };
+        let (b1, b1_list) = vector_of("b1", &file.b1, c_out, true, &filters_why)?;
         rows::check_finite("lr", &[file.lr])?;
-        let shapes = Shapes::derive(x.dim(), f1.dim(), file.conv, file.pool)?;
-        if w2.len() != shapes.s {
+        let spatial = Shapes::derive((h, w), (kh, kw), file.conv, file.pool)?;
+        let n = c_out * spatial.p1.0 * spatial.p1.1;
+        let output = file.output;
+        let loss = file.loss.unwrap_or(output.default_loss());
+        if !output.takes(loss) {
             return Err(Error::invalid(
-                "w2",
-                format!(
-                    "w2 has {} entries but S has {}: x {}x{} with padding {}, filter {}x{} and stride {} \
-                     give Z1 {}x{}; pool {}x{} with stride {} gives P1 {}x{} = {} entries",
-                    w2.len(),
-                    shapes.s,
-                    shapes.x.0,
-                    shapes.x.1,
-                    file.conv.padding,
-                    shapes.f1.0,
-                    shapes.f1.1,
-                    file.conv.stride,
-                    shapes.z1.0,
-                    shapes.z1.1,
-                    file.pool.size,
-                    file.pool.size,
-                    file.pool.stride,
-                    shapes.p1.0,
-                    shapes.p1.1,
-                    shapes.s
-                ),
-                format!("give w2 exactly {} numbers", shapes.s),
+                "loss",
+                format!("loss {loss} does not go with output = \"{output}\""),
+                match output {
+                    Output::Sigmoid => {
+                        "use loss = \"bce\" or \"mse\" with a sigmoid output, or set output = \
+                         \"softmax\" for ce"
+                    }
+                    Output::Softmax => "leave loss out or write loss = \"ce\" with softmax",
+                },
             ));
         }
-        if file.y > 1 {
+        let (w2, k) = weights_of(&file.w2, output, n, &spatial, file)?;
+        let (b2, _) = match output {
+            Output::Sigmoid => vector_of("b2", &file.b2, 1, true, "a sigmoid output has one bias"),
+            Output::Softmax => vector_of(
+                "b2",
+                &file.b2,
+                k,
+                false,
+                &format!("W2 has {k} rows, one bias each"),
+            ),
+        }?;
+        if output == Output::Sigmoid && matches!(file.b2, Tensor::List(_)) {
             return Err(Error::invalid(
-                "y",
-                format!("{} is not a binary label", file.y),
-                "use y = 0 or y = 1",
+                "b2",
+                "b2 is a list but a sigmoid output has one bias",
+                "give b2 as one number, or set output = \"softmax\"",
             ));
+        }
+        for (s, raw) in samples.iter().zip(&raw_samples) {
+            let key = raw.y_key.clone();
+            match output {
+                Output::Sigmoid if s.y > 1 => {
+                    return Err(Error::invalid(
+                        key,
+                        format!("{} is not a binary label", s.y),
+                        "use y = 0 or y = 1",
+                    ))
+                }
+                Output::Softmax if s.y >= k => {
+                    return Err(Error::invalid(
+                        key,
+                        format!(
+                            "class {} is not one of the {k} classes 0..={} (one per row of w2)",
+                            s.y,
+                            k - 1
+                        ),
+                        format!("use a class index from 0 to {}", k - 1),
+                    ))
+                }
+                _ => {}
+            }
         }
         if file.lr <= 0.0 {
             return Err(Error::invalid(
@@ -307,46 +700,198 @@ impl Problem {
             ));
         }
         Ok(Problem {
-            x,
+            samples,
             f1,
-            b1: file.b1,
+            b1,
             w2,
-            b2: file.b2,
-            y: file.y,
+            b2,
             lr: file.lr,
             activation: file.activation,
-            loss: file.loss,
+            output,
+            loss,
             conv: file.conv,
             pool: file.pool,
+            written: Written {
+                channels: channels_written,
+                filters: form,
+                b1_list,
+                batch,
+            },
         })
     }
 
-    /// The problem back as a file, all defaults filled in.
+    /// The problem back as a file, in the forms it was written, all defaults filled in.
     pub fn to_file(&self) -> ExerciseFile {
+        let input = |s: &Sample| match self.written.channels {
+            true => Tensor::from_array(&s.x.clone().into_dyn()),
+            false => Tensor::from_array(&s.x.index_axis(Axis(0), 0).to_owned().into_dyn()),
+        };
+        let f1 = match self.written.filters {
+            FilterForm::Matrix => self.f1.slice(s![0, 0, .., ..]).to_owned().into_dyn(),
+            FilterForm::List => self.f1.slice(s![.., 0, .., ..]).to_owned().into_dyn(),
+            FilterForm::Bank => self.f1.clone().into_dyn(),
+        };
+        let scalar_or_list = |v: &Array1<f64>, list: bool| match list {
+            true => Tensor::from_array(&v.clone().into_dyn()),
+            false => Tensor::Number(v[0]),
+        };
+        let softmax = self.output == Output::Softmax;
+        let w2 = match softmax {
+            true => Tensor::from_array(&self.w2.clone().into_dyn()),
+            false => Tensor::from_array(&self.w2.row(0).to_owned().into_dyn()),
+        };
+        let (x, y, sample) = match self.written.batch {
+            true => (
+                None,
+                None,
+                Some(
+                    self.samples
+                        .iter()
+                        .map(|s| SampleFile {
+                            x: input(s),
+                            y: s.y,
+                        })
+                        .collect(),
+                ),
+            ),
+            false => (Some(input(&self.samples[0])), Some(self.samples[0].y), None),
+        };
         ExerciseFile {
-            x: rows::to_rows(&self.x),
-            f1: rows::to_rows(&self.f1),
-            b1: self.b1,
-            w2: self.w2.to_vec(),
-            b2: self.b2,
-            y: self.y,
+            x,
+            f1: Tensor::from_array(&f1),
+            b1: scalar_or_list(&self.b1, self.written.b1_list),
+            w2,
+            b2: scalar_or_list(&self.b2, softmax),
+            y,
             lr: self.lr,
             activation: self.activation,
-            loss: self.loss,
+            output: self.output,
+            loss: Some(self.loss),
             conv: self.conv,
             pool: self.pool,
+            sample,
         }
     }
 
     /// All shapes of the network; cannot fail for a validated problem.
     pub fn shapes(&self) -> Shapes {
-        Shapes::derive(self.x.dim(), self.f1.dim(), self.conv, self.pool)
+        let (c_out, c_in, kh, kw) = self.f1.dim();
+        let (_, h, w) = self.samples[0].x.dim();
+        Shapes::derive((h, w), (kh, kw), self.conv, self.pool)
             .expect("invariant: a Problem is validated on construction")
+            .stacked(c_in, c_out, self.w2.nrows(), self.samples.len())
     }
 
-    /// The label as a number for arithmetic.
-    pub fn label(&self) -> f64 {
-        f64::from(self.y)
+    /// The first sample's input channel `c`: (h, w).
+    pub fn x(&self, sample: usize, c: usize) -> ArrayView2<'_, f64> {
+        self.samples[sample].x.index_axis(Axis(0), c)
+    }
+
+    /// Filter `o`'s matrix over input channel `c`: (kh, kw).
+    pub fn filter(&self, o: usize, c: usize) -> ArrayView2<'_, f64> {
+        self.f1.slice(s![o, c, .., ..])
+    }
+}
+
+/// `w2` as (k, n) for `output` and a flattened S of `n` entries, and k.
+fn weights_of(
+    w2: &Tensor,
+    output: Output,
+    n: usize,
+    shapes: &Shapes,
+    file: &ExerciseFile,
+) -> Result<(Array2<f64>, usize)> {
+    let maps = n / (shapes.p1.0 * shapes.p1.1);
+    // Why S has n entries, for the messages.
+    let why = || {
+        let per_map = shapes.p1.0 * shapes.p1.1;
+        let mut why = format!(
+            "x {}x{} with padding {}, filter {}x{} and stride {} give Z1 {}x{}; pool {}x{} with \
+             stride {} gives P1 {}x{} = {} entries",
+            shapes.x.0,
+            shapes.x.1,
+            file.conv.padding,
+            shapes.f1.0,
+            shapes.f1.1,
+            file.conv.stride,
+            shapes.z1.0,
+            shapes.z1.1,
+            file.pool.size,
+            file.pool.size,
+            file.pool.stride,
+            shapes.p1.0,
+            shapes.p1.1,
+            per_map
+        );
+        if maps > 1 {
+            why.push_str(&format!(" per map, and f1 has {maps} filters"));
+        }
+        why
+    };
+    match (output, w2.depth()) {
+        (Output::Sigmoid, 1) => {
+            let a = w2.to_array("w2", &[])?;
+            if a.len() != n {
+                return Err(Error::invalid(
+                    "w2",
+                    format!("w2 has {} entries but S has {n}: {}", a.len(), why()),
+                    format!("give w2 exactly {n} numbers"),
+                ));
+            }
+            Ok((a.into_shape_with_order((1, n)).expect("invariant: 1-D"), 1))
+        }
+        (Output::Sigmoid, 2) => {
+            let a = w2.to_array("w2", &["row"])?;
+            Err(Error::invalid(
+                "w2",
+                format!(
+                    "w2 is {}, the form of a softmax output's weights, but output = \"sigmoid\"",
+                    tensor::describe(a.shape())
+                ),
+                format!(
+                    "give w2 as a list of {n} numbers, or set output = \"softmax\" for one row \
+                     per class"
+                ),
+            ))
+        }
+        (Output::Softmax, 2) => {
+            let a = w2.to_array("w2", &["row"])?;
+            let (k, cols) = (a.shape()[0], a.shape()[1]);
+            if cols != n {
+                return Err(Error::invalid(
+                    "w2",
+                    format!("w2's rows have {cols} entries but S has {n}: {}", why()),
+                    format!("give every row of w2 exactly {n} numbers"),
+                ));
+            }
+            if k < 2 {
+                return Err(Error::invalid(
+                    "w2",
+                    "w2 has 1 row but a softmax needs at least 2 classes",
+                    "give w2 one row per class, at least 2 (or use output = \"sigmoid\" for one \
+                     output)",
+                ));
+            }
+            Ok((a.into_shape_with_order((k, n)).expect("invariant: 2-D"), k))
+        }
+        (_, depth) => {
+            let found = match depth {
+                0 => "one number".to_string(),
+                1 => "a list of numbers".to_string(),
+                d => format!("{d} levels of lists"),
+            };
+            Err(Error::invalid(
+                "w2",
+                format!("w2 is {found}"),
+                match output {
+                    Output::Sigmoid => format!("give w2 as a list of {n} numbers"),
+                    Output::Softmax => format!(
+                        "give w2 as a matrix with one row of {n} numbers per class (a softmax \
+                         output has K >= 2 classes)"
+                    ),
+                },
+            ))
+        }
     }
 }
 
@@ -442,8 +987,10 @@ mod tests {
     #[test]
     fn task_3_1_parses_with_defaults() {
         let p = toml_problem(TASK_3_1).unwrap();
-        assert_eq!(p.x.dim(), (5, 5));
-        assert_eq!(p.f1.dim(), (2, 2));
+        assert_eq!(p.samples[0].x.dim(), (1, 5, 5));
+        assert_eq!(p.f1.dim(), (1, 1, 2, 2));
+        assert_eq!(p.output, Output::Sigmoid);
+        assert!(!p.written.maps() && !p.written.batch);
         assert_eq!(p.conv, Conv::default());
         assert_eq!(p.pool, Pool::default());
         assert_eq!(p.activation, Activation::Relu);
@@ -457,8 +1004,8 @@ mod tests {
         // The bundled file writes f1 = [[0.5, 1], [0, -0.5]]: integers and decimals in one array.
         assert!(TASK_3_1.contains("f1 = [[0.5, 1], [0, -0.5]]"));
         let p = toml_problem(TASK_3_1).unwrap();
-        assert_eq!(p.f1[[0, 1]], 1.0);
-        assert_eq!(p.b1, -1.0);
+        assert_eq!(p.f1[[0, 0, 0, 1]], 1.0);
+        assert_eq!(p.b1[0], -1.0);
     }
 
     #[test]

@@ -94,7 +94,7 @@ impl Progress for NoProgress {
 fn possible_answer_names(config: &GeneratorConfig) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for shapes in config.architecture.possible_shapes()? {
-        for name in key::answer_names(shapes.s, shapes.f1) {
+        for name in key::answer_names(&shapes, shapes.samples > 1) {
             if !names.contains(&name) {
                 names.push(name);
             }
