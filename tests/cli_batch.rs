@@ -84,6 +84,10 @@ fn expected_answers(seed: &str) -> Vec<(String, f64)> {
         values.push((format!("f1_new_{}_{}", r + 1, c + 1), *v));
     }
     values.push(("b1_new".to_string(), sol.update.b1));
+    // Part c, asked by the standard knobs.
+    for ((r, c), v) in sol.backward.d_p0.indexed_iter() {
+        values.push((format!("d_p0_{}_{}", r + 1, c + 1), *v));
+    }
     values
 }
 
@@ -145,6 +149,26 @@ fn batch_writes_one_folder_per_student_and_keys_that_match_solve() {
             let tol = a["tolerance"].as_f64().unwrap();
             assert!((0.001..0.1).contains(&tol), "{seed} {name} tolerance {tol}");
         }
+        // Points: 4 over part a's 2 answers, 8 over part b's 10, 4 over part c's entries.
+        let points: Vec<f64> = answers
+            .iter()
+            .map(|a| a["points"].as_f64().unwrap())
+            .collect();
+        let d_p0 = answers.len() - 12;
+        assert_eq!(
+            (points[0], points[2], points[12]),
+            (2.0, 0.8, 4.0 / d_p0 as f64)
+        );
+        // The exercise itself, to grade from the key alone.
+        let problem = generate::sample_problem(&GeneratorConfig::default(), seed)
+            .unwrap()
+            .problem;
+        assert_eq!(
+            row["problem"]["x"][0][1].as_f64().unwrap(),
+            problem.x[(0, 1)]
+        );
+        assert_eq!(row["decimals"], 3);
+        assert_eq!(row["tolerance"]["rule"], "from_rounding");
         // The student's exercise JSON is the same exercise.
         let exercise: Value = serde_json::from_slice(
             &std::fs::read(

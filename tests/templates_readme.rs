@@ -74,7 +74,7 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
     let quiz = QuizOptions {
         decimals: 3,
         tolerance: None,
-        points: nnexam::spec::difficulty::Knobs::default().points,
+        knobs: nnexam::spec::difficulty::Knobs::default(),
     };
     let context = context_of("moodle/question.html", |tera| {
         moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)

@@ -83,6 +83,7 @@ fn difficulty_flags(args: &RenderArgs) -> Difficulty {
         give_d_z1: args.give_d_z1.then_some(true),
         give_d_p0: args.give_d_p0.then_some(true),
         points: (points != PointsTable::default()).then_some(points),
+        answer_points: None,
     }
 }
 

@@ -13,7 +13,7 @@ pub(super) fn execute(args: &MoodleArgs, out: &mut dyn Write) -> Result<()> {
     let options = QuizOptions {
         decimals: usize::from(args.decimals),
         tolerance: args.tolerance,
-        points: config.difficulty.resolve()?.points,
+        knobs: config.difficulty.resolve()?,
     };
     let tera = engine(args.templates.as_deref())?;
     let count = usize::try_from(args.count).expect("invariant: clap limits --count to 10000");

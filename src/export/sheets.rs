@@ -150,7 +150,7 @@ pub fn person_output(
         .zip(texts)
         .map(|(&spec, text)| Sheet { spec, text })
         .collect();
-    let answers = key::answers_for(&solution, &stepwise, plan.tolerance);
+    let answers = key::answers_for(&solution, &stepwise, plan.tolerance, &options.knobs)?;
     let who = match person.is_variant {
         true => format!("variant {} (seed {seed})", person.id),
         false => format!("student {} (seed {seed})", person.id),
@@ -164,6 +164,10 @@ pub fn person_output(
             name: person.name.clone(),
             seed: seed.to_string(),
             folder: person.folder.clone(),
+            problem: problem.clone(),
+            decimals,
+            rounding: options.rounding,
+            tolerance: key::TolerancePolicy::of(plan.tolerance),
             answers,
         },
     })

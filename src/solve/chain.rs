@@ -22,7 +22,7 @@ use super::arith::Arith;
 use super::misconception::Misconception;
 use super::step::Step;
 use crate::error::Result;
-use crate::spec::{Activation, Loss, Pool, PoolKind, Problem};
+use crate::spec::{Activation, Loss, Pool, PoolKind, Problem, Shapes};
 
 /// Slope of leaky ReLU for negative inputs.
 pub const LEAKY_SLOPE: f64 = 0.1;
@@ -60,19 +60,23 @@ pub(crate) struct Dims {
 
 impl Dims {
     fn of(problem: &Problem) -> Dims {
-        let shapes = problem.shapes();
+        Dims::sized(&problem.shapes(), problem.pool, problem.conv.stride)
+    }
+
+    /// The sizes of an exercise with `shapes`, pooled by `pool` at convolution `stride`.
+    fn sized(shapes: &Shapes, pool: Pool, stride: usize) -> Dims {
         Dims {
             c_in: 1,
             h: shapes.x.0,
             w: shapes.x.1,
-            padding: problem.conv.padding,
-            stride: problem.conv.stride,
+            padding: (shapes.padded.0 - shapes.x.0) / 2,
+            stride,
             c_out: 1,
             kh: shapes.f1.0,
             kw: shapes.f1.1,
             oh: shapes.z1.0,
             ow: shapes.z1.1,
-            pool: problem.pool,
+            pool,
             ph: shapes.p1.0,
             pw: shapes.p1.1,
             k: 1,
@@ -104,6 +108,15 @@ impl Dims {
             ]),
         }
     }
+}
+
+/// The shape of `step`'s value (as [`Values`] holds it) in an exercise with `shapes`. The pooling
+/// and the stride, which the sizes already reflect, do not change it.
+pub fn value_shape(shapes: &Shapes, step: Step) -> Vec<usize> {
+    Dims::sized(shapes, Pool::default(), 1)
+        .shape(step)
+        .slice()
+        .to_vec()
 }
 
 /// The values of the evaluated steps, each a tensor of its step's shape.

@@ -16,7 +16,7 @@ pub mod workload;
 use ndarray::{Array1, Array2};
 use serde::Serialize;
 
-pub use chain::{argmax, piecewise_derivative, window_origin, Values, LEAKY_SLOPE};
+pub use chain::{argmax, piecewise_derivative, value_shape, window_origin, Values, LEAKY_SLOPE};
 use step::Step;
 
 use crate::error::Result;

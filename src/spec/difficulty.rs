@@ -13,10 +13,13 @@
 //! transposed_conv = "extra"  # ask | extra (bonus) | omit
 //! give_f1_except = 1         # give the updated F1 except this many entries (omit: ask all)
 //! points = { a = 4, b = 8, c = 4, bonus = 2 }
+//! answer_points = { loss = 3 }  # an answer's own points; the rest of its part's spread evenly
 //! ```
 //!
 //! `give_d_z1` and `give_d_p0` exist only to be refused with the reason: the notes say giving
 //! the structure of dC/dZ1 or dC/dP0 gives the solution away.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -99,6 +102,9 @@ pub struct Difficulty {
     pub give_d_p0: Option<bool>,
     /// Points per part.
     pub points: Option<PointsTable>,
+    /// Points of single graded answers by answer name (`loss`, `w2_new_1`); each part's other
+    /// answers share the rest of its points evenly.
+    pub answer_points: Option<BTreeMap<String, u32>>,
 }
 
 /// Points per part, resolved.
@@ -133,6 +139,9 @@ pub struct Knobs {
     pub give_f1_except: Option<usize>,
     /// Points per part.
     pub points: Points,
+    /// Points of single graded answers by name; the rest of a part's points are spread evenly
+    /// over its other answers (see `export::key`).
+    pub answer_points: BTreeMap<String, u32>,
 }
 
 impl Default for Knobs {
@@ -160,6 +169,7 @@ impl Preset {
                     c: 4,
                     bonus: 0,
                 },
+                answer_points: BTreeMap::new(),
             },
             Preset::Standard => Knobs {
                 preset: self,
@@ -174,6 +184,7 @@ impl Preset {
                     c: 4,
                     bonus: 2,
                 },
+                answer_points: BTreeMap::new(),
             },
             Preset::Full => Knobs {
                 preset: self,
@@ -188,6 +199,7 @@ impl Preset {
                     c: 4,
                     bonus: 0,
                 },
+                answer_points: BTreeMap::new(),
             },
         }
     }
@@ -215,6 +227,10 @@ impl Difficulty {
             give_d_z1: over.give_d_z1.or(self.give_d_z1),
             give_d_p0: over.give_d_p0.or(self.give_d_p0),
             points,
+            answer_points: over
+                .answer_points
+                .clone()
+                .or_else(|| self.answer_points.clone()),
         }
     }
 
@@ -245,6 +261,9 @@ impl Difficulty {
                 c: p.c.unwrap_or(knobs.points.c),
                 bonus: p.bonus.unwrap_or(knobs.points.bonus),
             };
+        }
+        if let Some(answer_points) = &self.answer_points {
+            knobs.answer_points = answer_points.clone();
         }
         Ok(knobs)
     }

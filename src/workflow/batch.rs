@@ -61,7 +61,10 @@ pub fn write_batch(
         .map(|p| format!("{}/{}", job.course_seed, p.id))
         .collect();
     let staged = StagedDir::create(&dest.dir, dest.force)?;
-    let mut keys = KeyWriter::create(&staged, possible_answer_names(job.config)?)?;
+    let mut keys = KeyWriter::create(
+        &staged,
+        possible_answer_names(job.config, &job.plan.options.knobs)?,
+    )?;
     progress.begin("students", people.len());
     let files_written = AtomicUsize::new(0);
     let mut tex_files = Vec::new();

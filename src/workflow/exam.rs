@@ -47,7 +47,10 @@ pub fn write_exam(
     let assigned = assign::assign_distinct(job.config, &bases)?;
     let stems = names::unique_names(job.variants.iter().map(String::as_str));
     let staged = StagedDir::create(&dest.dir, dest.force)?;
-    let mut keys = KeyWriter::create(&staged, possible_answer_names(job.config)?)?;
+    let mut keys = KeyWriter::create(
+        &staged,
+        possible_answer_names(job.config, &job.plan.options.knobs)?,
+    )?;
     let specs = sheets::variant_sheets(&job.plan.formats);
     let mut files = Vec::new();
     let mut collected: Vec<(Format, Vec<CollectedSolution>)> =
