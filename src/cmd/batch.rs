@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::{destination, engine, load_config, progress, sheet_plan, write_stdout};
 use crate::cli::BatchArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::export::roster;
 use crate::generate::seed::check_seed_text;
 use crate::render;
@@ -18,11 +18,7 @@ pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interru
     let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
     let tera = engine(args.run.render.templates.as_deref())?;
     check_seed_text(&args.course_seed)?;
-    let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {
-        action: "read",
-        path: args.roster.clone(),
-        source,
-    })?;
+    let bytes = crate::limits::read_file(&args.roster)?;
     let students = roster::parse(&bytes, &args.roster.display().to_string())?;
     let job = BatchJob {
         config: &config,
