@@ -126,10 +126,8 @@ fn sheet_plan(
             decimals: usize::from(render.decimals),
         },
     };
-    let mut formats = folder.format.clone();
-    formats.dedup();
     Ok(SheetPlan {
-        formats,
+        formats: distinct(&folder.format),
         options: render_options(
             render,
             Format::Latex,
@@ -138,6 +136,18 @@ fn sheet_plan(
         )?,
         tolerance,
     })
+}
+
+/// `formats` in the order given, each once: `--format latex,markdown,latex` must not render
+/// (and compile) the same sheets twice.
+fn distinct(formats: &[Format]) -> Vec<Format> {
+    let mut out = Vec::with_capacity(formats.len());
+    for &format in formats {
+        if !out.contains(&format) {
+            out.push(format);
+        }
+    }
+    out
 }
 
 /// A progress bar on stderr, one per stage; hidden when stderr is not a terminal.
@@ -206,4 +216,18 @@ fn write_to(out: &mut dyn Write, name: &str, text: &str) -> Result<()> {
             path: PathBuf::from(name),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_format_listed_twice_is_kept_once_in_its_first_place() {
+        // Issue 10: only adjacent repeats were removed, so latex,markdown,latex compiled the
+        // same files twice at once and miscounted them.
+        let (l, m) = (Format::Latex, Format::Markdown);
+        assert_eq!(distinct(&[l, m, l]), [l, m]);
+        assert_eq!(distinct(&[m, m, l, m]), [m, l]);
+    }
 }
