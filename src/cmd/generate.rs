@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use super::{engine, load_config, render_options, write_stdout, write_to};
+use super::{check_knob_counts, engine, load_config, render_options, write_stdout, write_to};
 use crate::cli::{GenerateArgs, GenerateFormat};
 use crate::error::Result;
 use crate::render::{self, Format, Identity, RenderOptions};
@@ -22,6 +22,8 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
     };
     let sheet_options = match sheet_format {
         Some(format) => {
+            let shapes = config.architecture.possible_shapes()?;
+            check_knob_counts(&args.render, &config.difficulty, &shapes)?;
             let identity = Identity {
                 seed: Some(args.seed.clone()),
                 ..Identity::default()

@@ -23,6 +23,7 @@ use crate::export::sheets::SheetPlan;
 use crate::generate::{ConfigSource, GeneratorConfig};
 use crate::render::{Format, Identity, Part, RenderOptions};
 use crate::spec::difficulty::{Difficulty, PointsTable};
+use crate::spec::Shapes;
 use crate::workflow::{Destination, Interrupt, NoProgress, Progress};
 
 /// Runs one parsed command, writing its result to `out`. `interrupt` is set by the binary's
@@ -105,6 +106,12 @@ fn render_options(
     })
 }
 
+/// Refuses knob flags (over `base`) whose counts do not fit one of the `shapes` the sheets may
+/// have, rather than letting the renderer cut them down silently.
+fn check_knob_counts(args: &RenderArgs, base: &Difficulty, shapes: &[Shapes]) -> Result<()> {
+    base.overlay(&difficulty_flags(args)).check_counts(shapes)
+}
+
 /// Where a folder run writes, from its folder flags.
 fn destination(folder: &FolderArgs) -> Destination {
     Destination {
@@ -126,6 +133,11 @@ fn sheet_plan(
             decimals: usize::from(render.decimals),
         },
     };
+    check_knob_counts(
+        render,
+        &config.difficulty,
+        &config.architecture.possible_shapes()?,
+    )?;
     Ok(SheetPlan {
         formats: distinct(&folder.format),
         options: render_options(

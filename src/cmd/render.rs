@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use super::{engine, render_options, write_stdout};
+use super::{check_knob_counts, engine, render_options, write_stdout};
 use crate::cli::RenderCommandArgs;
 use crate::error::Result;
 use crate::render::{self, Identity, RenderOptions};
@@ -23,6 +23,7 @@ pub(super) fn execute(args: &RenderCommandArgs, out: &mut dyn Write) -> Result<(
     };
     let tera = engine(args.render.templates.as_deref())?;
     let problem = spec::load(&args.file)?;
+    check_knob_counts(&args.render, &Difficulty::default(), &[problem.shapes()])?;
     let solution = solve::solve(&problem)?;
     let text = render::render_exercise(&solution, &options, &tera)?;
     write_stdout(out, &text)
