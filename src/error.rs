@@ -57,9 +57,16 @@ pub enum Error {
         message: String,
     },
 
-    /// Ctrl-C stopped a run that writes a folder; nothing was written.
-    #[error("interrupted: nothing was written")]
-    Interrupted,
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP) stopped a run that writes a folder; nothing was
+    /// written. The binary exits with 128 + `signal`.
+    #[error(
+        "interrupted by {}: nothing was written",
+        signal_hook::low_level::signal_name(*signal).unwrap_or("a signal")
+    )]
+    Interrupted {
+        /// The signal's number.
+        signal: i32,
+    },
 
     /// The generator config admits no (or too few) valid exercises.
     #[error("{message}")]
