@@ -203,6 +203,32 @@ fn roster_text_is_printed_literally_never_executed() {
 }
 
 #[test]
+fn letters_the_fonts_lack_become_question_marks_with_a_warning_naming_the_student() {
+    // Issue 10: one such name stopped `--pdf` for the whole class; now it is typeset as far
+    // as the fonts go (T1: Đ, Þ, « print as written) and the rest is said on stderr.
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), "id,name\n4711,Đorđe Þórr «A»\n4712,Li 李华\n");
+    let assert = run_batch(tmp.path(), &roster, "hw", &[]).success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one warning, for 4712 only: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("warning:")
+            && stderr.contains("4712 (Li 李华)")
+            && stderr.contains("李 华"),
+        "{stderr}"
+    );
+    let tex = |id: &str| std::fs::read_to_string(tmp.path().join(format!("hw/{id}/question.tex")));
+    assert!(tex("4711").unwrap().contains("Đorđe Þórr «A»"));
+    assert!(tex("4712").unwrap().contains("Li ??"));
+    let md = std::fs::read_to_string(tmp.path().join("hw/4712/question.md")).unwrap();
+    assert!(md.contains("Li 李华"));
+}
+
+#[test]
 fn same_roster_and_seed_give_byte_identical_folders() {
     let tmp = tempfile::tempdir().unwrap();
     let roster = write_roster(tmp.path(), ROSTER);

@@ -91,7 +91,35 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
     });
     contexts.push(("text/generate-stats.txt", context));
     contexts.push(("text/run-summary.txt", run_summary_context()));
+    contexts.push(("text/unprintable.txt", unprintable_context()));
     contexts
+}
+
+/// The warning's context, from a real `batch` run with a name pdflatex cannot typeset, whose
+/// `--templates` folder prints it (to stderr).
+fn unprintable_context() -> Value {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let templates = dir.path().join("templates/text");
+    std::fs::create_dir_all(&templates).expect("folder");
+    std::fs::write(templates.join("unprintable.txt"), "{{ __tera_context }}").expect("write");
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(&roster, "id,name\n1,李华\n").expect("write");
+    let out = assert_cmd::Command::cargo_bin("nnexam")
+        .expect("binary")
+        .args(["batch", "--format", "latex", "--roster"])
+        .arg(&roster)
+        .args(["--course-seed", "C", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--templates")
+        .arg(dir.path().join("templates"))
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stderr).expect("the context as JSON")
 }
 
 /// The closing line's context, from a real `batch` run whose `--templates` folder prints it.

@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
 
 use crate::cli::{Cli, Command, ConfigArgs, FolderArgs, RenderArgs, TemplatesAction};
 use crate::error::{Error, Result};
@@ -212,6 +213,50 @@ impl Progress for TerminalProgress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Whose text a LaTeX sheet prints, for `text/unprintable.txt`: `kind` is `"student"`,
+/// `"variant"`, `"seed"` or `"file"`.
+#[derive(Serialize)]
+struct Unprintable<'a> {
+    kind: &'static str,
+    id: &'a str,
+    name: &'a str,
+    letters: Vec<String>,
+}
+
+/// The warnings (for stderr) about letters of user text that the LaTeX sheets' fonts cannot
+/// typeset (the sheets show `?` for them): one name must not stop anybody's PDF, nor change
+/// silently. `texts` are `(kind, id, name)`. Rendered before the run, so that a broken
+/// template fails it, and printed after it succeeds.
+fn unprintable_warnings<'a>(
+    tera: &tera::Tera,
+    texts: impl IntoIterator<Item = (&'static str, &'a str, &'a str)>,
+) -> Result<String> {
+    let mut warnings = String::new();
+    for (kind, id, name) in texts {
+        let letters = crate::render::filters::latex_unprintable(&format!("{id}{name}"));
+        if letters.is_empty() {
+            continue;
+        }
+        let warning = Unprintable {
+            kind,
+            id,
+            name,
+            letters: letters.into_iter().map(String::from).collect(),
+        };
+        warnings.push_str(&crate::render::render(
+            tera,
+            "text/unprintable.txt",
+            &warning,
+        )?);
+    }
+    Ok(warnings)
+}
+
+/// Writes `warnings` to stderr.
+fn write_warnings(warnings: &str) -> Result<()> {
+    write_to(&mut std::io::stderr(), "<stderr>", warnings)
 }
 
 /// Writes all of `text` to standard output (or the test's buffer).

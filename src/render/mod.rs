@@ -39,6 +39,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/text/run-summary.txt"),
     ),
     (
+        "text/unprintable.txt",
+        include_str!("../../templates/text/unprintable.txt"),
+    ),
+    (
         "toml/exercise.toml",
         include_str!("../../templates/toml/exercise.toml"),
     ),
