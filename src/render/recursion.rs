@@ -1,8 +1,9 @@
 //! Templates that would never finish rendering are refused when the engine is built. Tera 1
-//! renders an include or a macro call by recursing on the machine stack, so a template that
-//! includes itself, or a macro that calls itself, overflows the stack and aborts the process
-//! (issue 10). This module reads the parsed templates (Tera's AST), draws who includes and calls
-//! whom, and refuses any circle, naming the templates on it. nnexam's templates never need a
+//! renders an include or a macro call, and loads the files a template imports, by recursing on
+//! the machine stack, so a template that includes itself, a macro that calls itself, or a file
+//! that imports itself overflows the stack and aborts the process (issue 10). This module reads
+//! the parsed templates (Tera's AST), draws who includes and calls whom, and who imports whom,
+//! and refuses any circle, naming the templates on it. nnexam's templates never need a
 //! recursion, so none is allowed, not even one that would end.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,23 +39,29 @@ type Graph = BTreeMap<Renders, BTreeSet<Renders>>;
 
 /// Refuses the first circle of includes, extends and macro calls in `tera`.
 pub(super) fn refuse_cycles(tera: &Tera) -> Result<()> {
-    let graph = graph(tera);
-    let mut done = BTreeSet::new();
-    for start in graph.keys() {
-        if let Some(circle) = find_circle(start, &graph, &mut Vec::new(), &mut done) {
-            return Err(circle_error(&circle));
+    // Imports are a web of their own: a template may include a file whose macros it imports
+    // elsewhere without any recursion.
+    for (graph, what) in [(renders(tera), "render"), (imports(tera), "import")] {
+        let mut done = BTreeSet::new();
+        for start in graph.keys() {
+            if let Some(circle) = find_circle(start, &graph, &mut Vec::new(), &mut done) {
+                return Err(circle_error(&circle, what));
+            }
         }
     }
     Ok(())
 }
 
-fn circle_error(circle: &[Renders]) -> Error {
+/// The error for `circle`, a circle of `what` ("render" or "import").
+fn circle_error(circle: &[Renders], what: &str) -> Error {
     let path: Vec<String> = circle
         .iter()
         .chain(circle.first())
         .map(Renders::describe)
         .collect();
-    let problem = if circle.iter().any(|r| matches!(r, Renders::Macro { .. })) {
+    let problem = if what == "import" {
+        "imports itself"
+    } else if circle.iter().any(|r| matches!(r, Renders::Macro { .. })) {
         "calls itself"
     } else {
         "includes itself"
@@ -66,9 +73,24 @@ fn circle_error(circle: &[Renders]) -> Error {
             circle[0].describe(),
             path.join(" -> ")
         ),
-        "remove the include or macro call that closes the circle (nnexam's templates never \
-         recurse)",
+        "remove the include, import or macro call that closes the circle (nnexam's templates \
+         never recurse)",
     )
+}
+
+/// Every template with the files it imports macros from.
+fn imports(tera: &Tera) -> Graph {
+    tera.get_template_names()
+        .filter_map(|name| Some((name, tera.get_template(name).ok()?)))
+        .map(|(name, template)| {
+            let files = template
+                .imported_macro_files
+                .iter()
+                .map(|(file, _)| Renders::Template(file.clone()))
+                .collect();
+            (Renders::Template(name.to_string()), files)
+        })
+        .collect()
 }
 
 /// A circle through `node`, by depth-first search; `done` holds nodes known to reach none.
@@ -96,7 +118,7 @@ fn find_circle(
 }
 
 /// Every template and macro with what it renders directly.
-fn graph(tera: &Tera) -> Graph {
+fn renders(tera: &Tera) -> Graph {
     let mut graph = Graph::new();
     for name in tera.get_template_names() {
         let Ok(template) = tera.get_template(name) else {
@@ -323,11 +345,34 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_imports_itself_is_refused() {
+        // Found by the property test: Tera loads imports of imports by recursion.
+        let msg = error(&[
+            (
+                "a.tera",
+                "{% import \"b.tera\" as b %}{% macro f() %}x{% endmacro f %}",
+            ),
+            (
+                "b.tera",
+                "{% import \"a.tera\" as a %}{% macro g() %}y{% endmacro g %}",
+            ),
+            ("main.txt", "{% import \"a.tera\" as a %}{{ a::f() }}"),
+        ]);
+        assert!(
+            msg.contains("imports itself") && msg.contains("a.tera -> b.tera"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn templates_that_reuse_each_other_without_a_circle_are_fine() {
         let tera = engine(&[
             ("m.tera", "{% macro row(v) %}[{{ v }}]{% endmacro row %}{% macro two(v) %}{{ self::row(v=v) }}{{ self::row(v=v) }}{% endmacro two %}"),
             ("a.txt", "{% import \"m.tera\" as m %}{{ m::two(v=1) }}{% include \"b.txt\" %}"),
             ("b.txt", "{% import \"m.tera\" as m %}{{ m::row(v=2) }}"),
+            // Including a file whose macros one also imports is no recursion.
+            ("c.txt", "{% import \"d.txt\" as d %}{{ d::e() }}"),
+            ("d.txt", "{% macro e() %}e{% endmacro e %}{% include \"c.txt\" %}"),
         ])
         .unwrap();
         let out = tera.render("a.txt", &tera::Context::new()).unwrap();
