@@ -40,8 +40,8 @@ pub fn find_driver() -> Result<Driver> {
         Err(Error::invalid(
             "--pdf",
             "no pdflatex found on this machine",
-            "install TeX Live (Debian/Ubuntu: `sudo apt-get install texlive-latex-extra latexmk`), \
-             or drop --pdf and compile the .tex files elsewhere",
+            "install TeX Live (Debian/Ubuntu: `sudo apt-get install texlive-latex-extra lmodern \
+             latexmk`), or drop --pdf and compile the .tex files elsewhere",
         ))
     }
 }
