@@ -106,7 +106,8 @@ pub struct SolveArgs {
     #[arg(long, value_enum, default_value_t = SolveFormat::Text)]
     pub format: SolveFormat,
     /// Decimals of the shown values in the JSON's `shown` object.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u8).range(0..=10))]
     pub decimals: u8,
     /// How the JSON's `shown` values are derived (see `render --help`).
     #[arg(long, value_enum, default_value_t = Rounding::Stepwise)]
@@ -160,7 +161,7 @@ pub struct FolderArgs {
     /// Absolute tolerance of every graded answer in the key. Default: 10^-D plus the distance
     /// between the exact answer and the stepwise worked solution's, so that both a student who
     /// rounds only at the end and one who follows the sheet's rounded steps are accepted.
-    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = parse_tolerance)]
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = parse_tolerance)]
     pub tolerance: Option<f64>,
 }
 
@@ -241,7 +242,8 @@ pub struct GenerateArgs {
 #[derive(Debug, Args)]
 pub struct MoodleArgs {
     /// Number of questions (variants), 1 to 10000.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=moodle::MAX_COUNT as i64))]
+    #[arg(long, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u32).range(1..=moodle::MAX_COUNT as i64))]
     pub count: u32,
     /// Seed text of the quiz, e.g. "ML2026/quiz3"; see above for the seeds of the questions.
     #[arg(long, allow_hyphen_values = true)]
@@ -250,12 +252,12 @@ pub struct MoodleArgs {
     /// Which generator config to sample from.
     pub config: ConfigArgs,
     /// Decimals the questions ask for (at most 6); sets the default tolerance.
-    #[arg(long, default_value_t = 3,
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true,
           value_parser = clap::value_parser!(u8).range(0..=i64::from(moodle::MAX_DECIMALS)))]
     pub decimals: u8,
     /// Absolute tolerance of every gap, instead of the one derived from --decimals (finite, at
     /// least 0.000001).
-    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = parse_tolerance)]
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = parse_tolerance)]
     pub tolerance: Option<f64>,
     /// Folder of templates that override the built-ins by name (moodle/question.html; see
     /// `templates eject`).
@@ -302,7 +304,8 @@ pub struct SheetArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RenderArgs {
     /// Decimals of every computed number shown (inputs are always shown in full).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u8).range(0..=10))]
     pub decimals: u8,
     /// exact: every shown number is the exact value rounded. stepwise: every step is computed
     /// from the rounded numbers shown before it, as a student with a calculator does, so every
@@ -325,14 +328,14 @@ pub struct RenderArgs {
     pub give_z1: bool,
     /// Give the first K entries of dC/dW2 and of the updated W2 in the question (at most all
     /// but one).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
     pub give_d_w2: Option<usize>,
     /// The transposed convolution matrix: ask it in part b, as an extra (bonus) question, or
     /// omit it.
     #[arg(long, value_enum)]
     pub transposed_conv: Option<TransposedConv>,
     /// Give the updated F1 except N entries to fill in.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub give_f1_except: Option<usize>,
     /// Refused: giving dC/dZ1 gives the solution away (Notes on Task 3.1).
     #[arg(long)]
@@ -341,16 +344,16 @@ pub struct RenderArgs {
     #[arg(long)]
     pub give_d_p0: bool,
     /// Points of part a.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub points_a: Option<u32>,
     /// Points of part b.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub points_b: Option<u32>,
     /// Points of part c.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub points_c: Option<u32>,
     /// Points of the bonus question.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub points_bonus: Option<u32>,
     /// Add the instructor's note (the workload estimate per part) to the worked solution.
     /// Students' copies never carry it.
@@ -395,5 +398,36 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_negative_number_is_refused_by_its_flag() {
+        // Issue 10: `--decimals -1` said "unexpected argument '-1'", naming no flag.
+        for (args, flag) in [
+            (&["render", "f.toml", "--decimals", "-1"][..], "--decimals"),
+            (
+                &["generate", "--seed", "7", "--points-a", "-5"],
+                "--points-a",
+            ),
+            (&["render", "f.toml", "--give-d-w2", "-1"], "--give-d-w2"),
+            (
+                &["render", "f.toml", "--give-f1-except", "-2"],
+                "--give-f1-except",
+            ),
+            (&["solve", "f.toml", "--decimals", "-3"], "--decimals"),
+            (&["moodle", "--count", "-1", "--seed", "s"], "--count"),
+            (
+                &["moodle", "--count", "2", "--seed", "s", "--decimals", "-1"],
+                "--decimals",
+            ),
+        ] {
+            let err = Cli::try_parse_from(std::iter::once("nnexam").chain(args.iter().copied()))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("invalid value '-") && err.contains(&format!("'{flag} <")),
+                "{args:?}: {err}"
+            );
+        }
     }
 }

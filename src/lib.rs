@@ -14,17 +14,19 @@
 //! | [`solve`] | the chain of steps: exact values, shown values, the workload |
 //! | [`spec`] | the exercise as data, and the difficulty knobs of its sheet |
 //! | [`number`] | how a number is rounded and printed, shared by everyone above |
+//! | [`limits`] | what nnexam refuses, and why: every limit on its inputs, and bounded file reads |
 //! | [`error`] | the one error type |
 //!
 //! Only `cmd`, `workflow` and the binary touch files, processes and the terminal (and
 //! [`spec::load`], [`generate::config::load`] and [`render::load_template_dir`], which read the
-//! one file or folder they are named after).
+//! one file or folder they are named after, through [`limits::read_file`]).
 
 pub mod cli;
 pub mod cmd;
 pub mod error;
 pub mod export;
 pub mod generate;
+pub mod limits;
 pub mod number;
 pub mod render;
 pub mod solve;

@@ -227,6 +227,32 @@ fn roster_text_is_printed_literally_never_executed() {
 }
 
 #[test]
+fn letters_the_fonts_lack_become_question_marks_with_a_warning_naming_the_student() {
+    // Issue 10: one such name stopped `--pdf` for the whole class; now it is typeset as far
+    // as the fonts go (T1: Đ, Þ, « print as written) and the rest is said on stderr.
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), "id,name\n4711,Đorđe Þórr «A»\n4712,Li 李华\n");
+    let assert = run_batch(tmp.path(), &roster, "hw", &[]).success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one warning, for 4712 only: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("warning:")
+            && stderr.contains("4712 (Li 李华)")
+            && stderr.contains("李 华"),
+        "{stderr}"
+    );
+    let tex = |id: &str| std::fs::read_to_string(tmp.path().join(format!("hw/{id}/question.tex")));
+    assert!(tex("4711").unwrap().contains("Đorđe Þórr «A»"));
+    assert!(tex("4712").unwrap().contains("Li ??"));
+    let md = std::fs::read_to_string(tmp.path().join("hw/4712/question.md")).unwrap();
+    assert!(md.contains("Li 李华"));
+}
+
+#[test]
 fn same_roster_and_seed_give_byte_identical_folders() {
     let tmp = tempfile::tempdir().unwrap();
     let roster = write_roster(tmp.path(), ROSTER);
@@ -459,16 +485,41 @@ fn which(program: &str) -> Option<PathBuf> {
     })
 }
 
-#[test]
-fn ctrl_c_leaves_no_folder_behind() {
-    let tmp = tempfile::tempdir().unwrap();
+/// True when a hidden staging folder exists in `dir`.
+fn staging_exists(dir: &Path) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("nnexam-staging")
+    })
+}
+
+/// Waits (at most a minute) until `ready` holds, then sends `signal` (e.g. "INT") to `target`
+/// (a process id, or `-pgid` for a whole process group).
+fn signal_when(ready: impl Fn() -> bool, signal: &str, target: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ready() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(ready(), "the run never got that far");
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), "--", target])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Runs a batch of 20 000 students in `dir`, sends `signal` once it writes into its staging
+/// folder, and returns how it ended.
+fn batch_stopped_by(dir: &Path, signal: &str) -> std::process::Output {
     let mut roster = String::from("id\n");
     for k in 0..20_000 {
         roster.push_str(&format!("s{k}\n"));
     }
-    let roster = write_roster(tmp.path(), &roster);
+    let roster = write_roster(dir, &roster);
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("nnexam"))
-        .current_dir(tmp.path())
+        .current_dir(dir)
         .args([
             "batch",
             "--roster",
@@ -481,33 +532,89 @@ fn ctrl_c_leaves_no_folder_behind() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Interrupt once the run is writing into its staging folder.
-    let staging_exists = || {
-        std::fs::read_dir(tmp.path()).unwrap().any(|e| {
-            e.unwrap()
-                .file_name()
-                .to_string_lossy()
-                .contains("nnexam-staging")
-        })
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !staging_exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    assert!(staging_exists(), "the batch never started writing");
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{output:?}");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: nothing was written"));
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
+    signal_when(|| staging_exists(dir), signal, &child.id().to_string());
+    child.wait_with_output().unwrap()
+}
+
+/// Only the inputs remain in `dir`: no folder, no staging leftovers.
+fn assert_only(dir: &Path, inputs: &[&str]) {
+    let mut left: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left, ["roster.csv"], "no folder and no staging leftovers");
+    left.sort();
+    assert_eq!(left, inputs, "no folder and no staging leftovers");
+}
+
+#[test]
+fn ctrl_c_leaves_no_folder_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = batch_stopped_by(tmp.path(), "INT");
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("interrupted by SIGINT: nothing was written"));
+    assert_only(tmp.path(), &["roster.csv"]);
+}
+
+#[test]
+fn sigterm_and_sighup_stop_like_ctrl_c() {
+    // Issue 10: SIGTERM or SIGHUP left the hidden staging folder for good.
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let output = batch_stopped_by(tmp.path(), signal);
+        assert_eq!(output.status.code(), Some(code), "SIG{signal}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("interrupted by SIG{signal}: nothing was written")),
+            "{stderr}"
+        );
+        assert_only(tmp.path(), &["roster.csv"]);
+    }
+}
+
+#[test]
+fn ctrl_c_while_pdflatex_runs_is_an_interrupt_not_a_failed_compile() {
+    // Issue 10: Ctrl-C during --pdf stopped pdflatex too, and nnexam reported "failed to
+    // compile" with exit 2.
+    if which("pdflatex").is_none() {
+        common::skip(
+            "ctrl_c_while_pdflatex_runs_is_an_interrupt_not_a_failed_compile",
+            "pdflatex is not installed",
+        );
+        return;
+    }
+    use std::os::unix::process::CommandExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let variants: Vec<String> = (1..=12).map(|k| format!("V{k}")).collect();
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("nnexam"))
+        .current_dir(tmp.path())
+        .args(["exam", "--variants", &variants.join(","), "--seed", "s"])
+        .args(["--out", "exam", "--pdf", "--format", "latex", "--quiet"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        // Its own process group, which a terminal's Ctrl-C reaches as a whole.
+        .process_group(0)
+        .spawn()
+        .unwrap();
+    // pdflatex has started once a log appears in the staging folder.
+    let compiling = || {
+        std::fs::read_dir(tmp.path()).unwrap().any(|e| {
+            let path = e.unwrap().path();
+            path.to_string_lossy().contains("nnexam-staging")
+                && std::fs::read_dir(&path).is_ok_and(|mut files| {
+                    files.any(|f| f.is_ok_and(|f| f.path().extension().is_some_and(|x| x == "log")))
+                })
+        })
+    };
+    signal_when(compiling, "INT", &format!("-{}", child.id()));
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("interrupted by SIGINT") && !stderr.contains("compile"),
+        "{stderr}"
+    );
+    assert_only(tmp.path(), &[]);
 }
 
 #[test]

@@ -20,6 +20,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("solve", 3),
     ("spec", 4),
     ("number", 4),
+    ("limits", 4),
     ("error", 5),
 ];
 

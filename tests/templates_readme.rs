@@ -96,21 +96,24 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
     });
     contexts.push(("text/generate-stats.txt", context));
     contexts.push(("text/run-summary.txt", run_summary_context()));
+    contexts.push(("text/unprintable.txt", unprintable_context()));
     contexts
 }
 
-/// The closing line's context, from a real `batch` run whose `--templates` folder prints it.
-fn run_summary_context() -> Value {
+/// The context of `text/<template>` from a real `batch` run over `roster` (LaTeX sheets only),
+/// whose `--templates` folder prints it instead; the JSON is read from stdout, or from stderr
+/// when `on_stderr`.
+fn batch_context(template: &str, roster: &str, on_stderr: bool) -> Value {
     let dir = tempfile::tempdir().expect("temp dir");
     let templates = dir.path().join("templates/text");
     std::fs::create_dir_all(&templates).expect("folder");
-    std::fs::write(templates.join("run-summary.txt"), "{{ __tera_context }}").expect("write");
-    let roster = dir.path().join("roster.csv");
-    std::fs::write(&roster, "id,name\n1,Ada\n").expect("write");
+    std::fs::write(templates.join(template), "{{ __tera_context }}").expect("write");
+    let roster_path = dir.path().join("roster.csv");
+    std::fs::write(&roster_path, roster).expect("write");
     let out = assert_cmd::Command::cargo_bin("nnexam")
         .expect("binary")
-        .args(["batch", "--roster"])
-        .arg(&roster)
+        .args(["batch", "--format", "latex", "--roster"])
+        .arg(&roster_path)
         .args(["--course-seed", "C", "--quiet", "--out"])
         .arg(dir.path().join("out"))
         .arg("--templates")
@@ -122,7 +125,18 @@ fn run_summary_context() -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("the context as JSON")
+    let json = if on_stderr { &out.stderr } else { &out.stdout };
+    serde_json::from_slice(json).expect("the context as JSON")
+}
+
+/// The closing line's context.
+fn run_summary_context() -> Value {
+    batch_context("run-summary.txt", "id,name\n1,Ada\n", false)
+}
+
+/// The warning's context, for a name pdflatex's fonts cannot typeset.
+fn unprintable_context() -> Value {
+    batch_context("unprintable.txt", "id,name\n1,李华\n", true)
 }
 
 /// The README's marked tables: the marker's text and the names in the first column.

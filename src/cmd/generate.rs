@@ -3,7 +3,10 @@
 
 use std::io::Write;
 
-use super::{engine, generate_command, load_config, render_options, write_stdout, write_to};
+use super::{
+    check_knob_counts, engine, generate_command, load_config, render_options, unprintable_warnings,
+    write_stdout, write_to, write_warnings,
+};
 use crate::cli::{GenerateArgs, GenerateFormat};
 use crate::error::Result;
 use crate::render::{self, Format, Identity, RenderOptions};
@@ -22,6 +25,8 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
     };
     let sheet_options = match sheet_format {
         Some(format) => {
+            let shapes = config.architecture.possible_shapes()?;
+            check_knob_counts(&args.render, &config.difficulty, &shapes)?;
             let identity = Identity {
                 seed: Some(args.seed.clone()),
                 command: Some(generate_command(&args.seed, &source, &args.render)),
@@ -35,6 +40,10 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
             })
         }
         None => None,
+    };
+    let warnings = match sheet_format {
+        Some(Format::Latex) => unprintable_warnings(&tera, [("seed", args.seed.as_str(), "")])?,
+        _ => String::new(),
     };
     let generated = generate::sample_problem(&config, &args.seed)?;
     if args.stats {
@@ -65,5 +74,6 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
             render::render_exercise(&solution, &options, &tera)?
         }
     };
+    write_warnings(&warnings)?;
     write_stdout(out, &text)
 }

@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
 
 use crate::cli::{Cli, Command, ConfigArgs, FolderArgs, RenderArgs, TemplatesAction};
 use crate::error::{Error, Result};
@@ -23,6 +24,7 @@ use crate::export::sheets::SheetPlan;
 use crate::generate::{ConfigSource, GeneratorConfig};
 use crate::render::{Format, Identity, Part, RenderOptions};
 use crate::spec::difficulty::{Difficulty, PointsTable};
+use crate::spec::Shapes;
 use crate::workflow::{Destination, Interrupt, NoProgress, Progress};
 
 /// Runs one parsed command, writing its result to `out`. `interrupt` is set by the binary's
@@ -176,6 +178,12 @@ fn generate_command(seed: &str, source: &ConfigSource, args: &RenderArgs) -> Str
     )
 }
 
+/// Refuses knob flags (over `base`) whose counts do not fit one of the `shapes` the sheets may
+/// have, rather than letting the renderer cut them down silently.
+fn check_knob_counts(args: &RenderArgs, base: &Difficulty, shapes: &[Shapes]) -> Result<()> {
+    base.overlay(&difficulty_flags(args)).check_counts(shapes)
+}
+
 /// Where a folder run writes, from its folder flags.
 fn destination(folder: &FolderArgs) -> Destination {
     Destination {
@@ -199,10 +207,13 @@ fn sheet_plan(
         },
     };
     crate::export::key::check_tolerance_fits_decimals(tolerance, usize::from(render.decimals))?;
-    let mut formats = folder.format.clone();
-    formats.dedup();
+    check_knob_counts(
+        render,
+        &config.difficulty,
+        &config.architecture.possible_shapes()?,
+    )?;
     Ok(SheetPlan {
-        formats,
+        formats: distinct(&folder.format),
         options: render_options(
             render,
             Format::Latex,
@@ -213,6 +224,18 @@ fn sheet_plan(
         config_source: source.clone(),
         sheet_flags: sheet_flags(render),
     })
+}
+
+/// `formats` in the order given, each once: `--format latex,markdown,latex` must not render
+/// (and compile) the same sheets twice.
+fn distinct(formats: &[Format]) -> Vec<Format> {
+    let mut out = Vec::with_capacity(formats.len());
+    for &format in formats {
+        if !out.contains(&format) {
+            out.push(format);
+        }
+    }
+    out
 }
 
 /// A progress bar on stderr, one per stage; hidden when stderr is not a terminal.
@@ -267,6 +290,50 @@ impl Progress for TerminalProgress {
     }
 }
 
+/// Whose text a LaTeX sheet prints, for `text/unprintable.txt`: `kind` is `"student"`,
+/// `"variant"`, `"seed"` or `"file"`.
+#[derive(Serialize)]
+struct Unprintable<'a> {
+    kind: &'static str,
+    id: &'a str,
+    name: &'a str,
+    letters: Vec<String>,
+}
+
+/// The warnings (for stderr) about letters of user text that the LaTeX sheets' fonts cannot
+/// typeset (the sheets show `?` for them): one name must not stop anybody's PDF, nor change
+/// silently. `texts` are `(kind, id, name)`. Rendered before the run, so that a broken
+/// template fails it, and printed after it succeeds.
+fn unprintable_warnings<'a>(
+    tera: &tera::Tera,
+    texts: impl IntoIterator<Item = (&'static str, &'a str, &'a str)>,
+) -> Result<String> {
+    let mut warnings = String::new();
+    for (kind, id, name) in texts {
+        let letters = crate::render::filters::latex_unprintable(&format!("{id}{name}"));
+        if letters.is_empty() {
+            continue;
+        }
+        let warning = Unprintable {
+            kind,
+            id,
+            name,
+            letters: letters.into_iter().map(String::from).collect(),
+        };
+        warnings.push_str(&crate::render::render(
+            tera,
+            "text/unprintable.txt",
+            &warning,
+        )?);
+    }
+    Ok(warnings)
+}
+
+/// Writes `warnings` to stderr.
+fn write_warnings(warnings: &str) -> Result<()> {
+    write_to(&mut std::io::stderr(), "<stderr>", warnings)
+}
+
 /// Writes all of `text` to standard output (or the test's buffer).
 fn write_stdout(out: &mut dyn Write, text: &str) -> Result<()> {
     write_to(out, "<stdout>", text)
@@ -281,4 +348,18 @@ fn write_to(out: &mut dyn Write, name: &str, text: &str) -> Result<()> {
             path: PathBuf::from(name),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_format_listed_twice_is_kept_once_in_its_first_place() {
+        // Issue 10: only adjacent repeats were removed, so latex,markdown,latex compiled the
+        // same files twice at once and miscounted them.
+        let (l, m) = (Format::Latex, Format::Markdown);
+        assert_eq!(distinct(&[l, m, l]), [l, m]);
+        assert_eq!(distinct(&[m, m, l, m]), [m, l]);
+    }
 }

@@ -379,15 +379,24 @@ pub fn csv_header(answer_keys: &[String]) -> Vec<String> {
     header
 }
 
+/// A text cell that a spreadsheet shows as text: one that starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return would be evaluated as a formula (CSV injection), so it gets a leading
+/// `'`, as OWASP recommends. Numbers never pass through here.
+fn spreadsheet_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// A row's CSV fields under `answer_keys`; answers the row does not have stay empty (a batch
-/// whose config draws the architecture can mix shapes).
+/// whose config draws the architecture can mix shapes). Text cells are made safe for
+/// spreadsheets ([`spreadsheet_text`]); `key.json` keeps the text as written.
 pub fn csv_record(row: &KeyRow, answer_keys: &[String]) -> Vec<String> {
-    let mut record = vec![
-        row.id.clone(),
-        row.name.clone(),
-        row.seed.clone(),
-        row.folder.clone(),
-    ];
+    let mut record: Vec<String> = [&row.id, &row.name, &row.seed, &row.folder]
+        .map(|text| spreadsheet_text(text))
+        .to_vec();
     for key in answer_keys {
         match row.answers.iter().find(|a| &a.key == key) {
             Some(a) => {
@@ -496,6 +505,38 @@ mod tests {
         let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
         let answers = answers_for(&sol, &stepwise, policy, &knobs).unwrap();
         assert!(check_distinct(&sol, &answers, policy, "student 7").is_ok());
+    }
+
+    #[test]
+    fn csv_text_cells_cannot_become_formulas() {
+        // Issue 10: `=HYPERLINK(...)`, `@SUM(A1)` and `+cmd` were evaluated by the spreadsheet.
+        let row = KeyRow {
+            id: "-3".into(),
+            name: "=HYPERLINK(\"http://x\")".into(),
+            seed: "@SUM(A1)".into(),
+            folder: "+cmd".into(),
+            ..row(vec![GradedAnswer {
+                key: "y_hat".into(),
+                value: -0.5,
+                tolerance: 0.001,
+                points: 2.0,
+            }])
+        };
+        let record = csv_record(&row, &["y_hat".to_string()]);
+        assert_eq!(
+            record,
+            [
+                "'-3",
+                "'=HYPERLINK(\"http://x\")",
+                "'@SUM(A1)",
+                "'+cmd",
+                "-0.5",
+                "0.001"
+            ]
+        );
+        assert_eq!(spreadsheet_text("\tx"), "'\tx");
+        assert_eq!(spreadsheet_text("\rx"), "'\rx");
+        assert_eq!(spreadsheet_text("Ada = 1"), "Ada = 1");
     }
 
     #[test]

@@ -84,6 +84,14 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Vec<Student>> {
                 "give every student a unique id",
             ));
         }
+        if let Some(c) = id.chars().find(|c| c.is_control()) {
+            return Err(roster_error(
+                origin,
+                Some(line),
+                format!("the id {id:?} contains the control character {c:?}"),
+                "remove it: an id becomes part of a seed, a folder name and a key row",
+            ));
+        }
         if let Some(first) = first_line_of.get(&id) {
             return Err(roster_error(
                 origin,
@@ -192,6 +200,21 @@ mod tests {
     #[test]
     fn missing_id_names_the_line() {
         assert!(err(b"id,name\n1,Ada\n,Bob\n").contains("line 3"));
+    }
+
+    #[test]
+    fn a_control_character_in_an_id_names_the_file_line_and_id() {
+        // Issue 10: it was reported as a bad `seed`, naming neither roster, line nor id.
+        let msg = err(b"id,name\n1,Ada\n\"a\nb\",Bob\n");
+        assert!(
+            msg.contains("r.csv, line 3") && msg.contains("\"a\\nb\""),
+            "{msg}"
+        );
+        let msg = err(b"id,name\n1,Ada\na\x00b,Bob\n");
+        assert!(
+            msg.contains("r.csv, line 3") && msg.contains("'\\0'"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -15,20 +15,18 @@ use serde::de::{self, IntoDeserializer};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Result};
+use crate::limits::{self, MAX_DECIMALS, MAX_MAGNITUDE};
 use crate::spec::difficulty::Difficulty;
 use crate::spec::{Activation, Conv, Loss, Pool, PoolKind, Shapes};
 
-/// Largest input, filter, stride or padding a config may ask for: nobody works a larger
-/// exercise by hand, and it keeps the shape check below cheap.
-const MAX_SIZE: usize = 32;
 /// Most architecture combinations (the product of the size lists) a config may allow.
 const MAX_COMBINATIONS: usize = 10_000;
 /// Most values one parameter's range may hold (its length in steps).
 const MAX_GRID_VALUES: i64 = 1_000_000;
 /// Most decimals the rules may read numbers at: `--decimals` allows as many.
 const MAX_RULE_DECIMALS: usize = 10;
-/// Largest |min|, |max| and learning rate: keeps every value printable as a plain decimal.
-const MAX_MAGNITUDE: f64 = 1e6;
+/// Most draws a config may allow: an unsatisfiable config gives up within seconds, not never.
+const MAX_ATTEMPTS: u64 = 1_000_000;
 
 /// A complete generator config. Build one with [`GeneratorConfig::parse`], [`load`],
 /// [`crate::generate::preset`] or `Default` (Task 3.1 style).
@@ -316,6 +314,18 @@ impl Grid {
                 "use a step such as 1, 0.5, 0.25, 0.2, 0.1 or 0.05",
             ));
         }
+        // Every value k/n has at most the step's decimals: an exercise file must hold it.
+        if limits::decimals_of(step) > MAX_DECIMALS {
+            return Err(Error::invalid(
+                format!("{key}.step"),
+                format!(
+                    "{step} has {} decimals, but an exercise's numbers have at most \
+                     {MAX_DECIMALS} decimals",
+                    limits::decimals_of(step)
+                ),
+                "use a step such as 1, 0.5, 0.25, 0.2, 0.1, 0.05 or 0.0625",
+            ));
+        }
         let lo = whole_steps(&format!("{key}.min"), values.min, step, denominator)?;
         let hi = whole_steps(&format!("{key}.max"), values.max, step, denominator)?;
         if lo > hi {
@@ -451,10 +461,8 @@ pub struct Grids {
 impl GeneratorConfig {
     /// Parses and validates config text. `origin` names the source in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<GeneratorConfig> {
-        let config: GeneratorConfig = toml::from_str(text).map_err(|e| Error::ConfigSyntax {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?;
+        let config: GeneratorConfig =
+            toml::from_str(text).map_err(|e| Error::config_syntax(origin, e))?;
         config.validate()?;
         Ok(config)
     }
@@ -476,6 +484,19 @@ impl GeneratorConfig {
                 "use a positive number such as 100000",
             ));
         }
+        if self.sampling.max_attempts > MAX_ATTEMPTS {
+            return Err(Error::invalid(
+                "sampling.max_attempts",
+                format!(
+                    "{} attempts could run for days when the rules admit no exercise",
+                    self.sampling.max_attempts
+                ),
+                format!(
+                    "use at most {MAX_ATTEMPTS}; if that many draws find nothing, relax the \
+                     [rules] instead"
+                ),
+            ));
+        }
         Ok(Grids {
             x: Grid::new("x", &self.x)?,
             f1: Grid::new("f1", &self.f1)?,
@@ -486,18 +507,15 @@ impl GeneratorConfig {
     }
 }
 
-/// Reads, parses and validates a generator config file (TOML).
+/// Reads (at most [`limits::MAX_FILE_BYTES`]), parses and validates a generator config file
+/// (TOML).
 pub fn load(path: &Path) -> Result<GeneratorConfig> {
     load_with_fingerprint(path).map(|(config, _)| config)
 }
 
 /// [`load`], and the file's [`fingerprint`].
 pub fn load_with_fingerprint(path: &Path) -> Result<(GeneratorConfig, String)> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = limits::read_text(path)?;
     let config = GeneratorConfig::parse(&text, &path.display().to_string())?;
     Ok((config, fingerprint(&text)))
 }
@@ -525,14 +543,15 @@ fn non_empty<T>(key: &str, choice: &Choice<T>) -> Result<()> {
     Ok(())
 }
 
-/// Every size knob's options, each at least `min` and at most [`MAX_SIZE`].
-fn check_sizes(key: &str, choice: &Choice<usize>, min: usize) -> Result<Vec<usize>> {
+/// Every size knob's options, each from `min` to `max` (the exercise file's limit, see
+/// [`crate::limits`]: a config draws only exercises that a file could hold).
+fn check_sizes(key: &str, choice: &Choice<usize>, min: usize, max: usize) -> Result<Vec<usize>> {
     non_empty(key, choice)?;
-    if let Some(v) = choice.options().iter().find(|&&v| v < min || v > MAX_SIZE) {
+    if let Some(v) = choice.options().iter().find(|&&v| v < min || v > max) {
         return Err(Error::invalid(
             format!("architecture.{key}"),
-            format!("{v} is outside {min}..={MAX_SIZE}"),
-            format!("use values from {min} to {MAX_SIZE}"),
+            format!("{v} is outside {min}..={max}"),
+            format!("use values from {min} to {max}"),
         ));
     }
     let mut distinct = choice.options().to_vec();
@@ -549,12 +568,13 @@ impl Architecture {
     /// The shapes of every combination of the size lists, in list order (input, filter,
     /// stride, padding, pool size, pool stride), after checking every knob.
     pub fn possible_shapes(&self) -> Result<Vec<Shapes>> {
-        let inputs = check_sizes("input_size", &self.input_size, 1)?;
-        let filters = check_sizes("filter_size", &self.filter_size, 1)?;
-        let strides = check_sizes("stride", &self.stride, 1)?;
-        let paddings = check_sizes("padding", &self.padding, 0)?;
-        let pool_sizes = check_sizes("pool_size", &self.pool_size, 1)?;
-        let pool_strides = check_sizes("pool_stride", &self.pool_stride, 1)?;
+        use limits::{MAX_FILTER_SIDE, MAX_INPUT_SIDE, MAX_PADDING, MAX_POOL_SIDE, MAX_STRIDE};
+        let inputs = check_sizes("input_size", &self.input_size, 1, MAX_INPUT_SIDE)?;
+        let filters = check_sizes("filter_size", &self.filter_size, 1, MAX_FILTER_SIDE)?;
+        let strides = check_sizes("stride", &self.stride, 1, MAX_STRIDE)?;
+        let paddings = check_sizes("padding", &self.padding, 0, MAX_PADDING)?;
+        let pool_sizes = check_sizes("pool_size", &self.pool_size, 1, MAX_POOL_SIDE)?;
+        let pool_strides = check_sizes("pool_stride", &self.pool_stride, 1, MAX_STRIDE)?;
         non_empty("activation", &self.activation)?;
         non_empty("pool_kind", &self.pool_kind)?;
         non_empty("loss", &self.loss)?;
@@ -567,17 +587,15 @@ impl Architecture {
                 "use 0, 1 or [0, 1]",
             ));
         }
-        if let Some(lr) = self
-            .lr
-            .options()
-            .iter()
-            .find(|&&lr| lr.is_nan() || lr <= 0.0 || lr > MAX_MAGNITUDE)
-        {
-            return Err(Error::invalid(
-                "architecture.lr",
-                format!("learning rate {lr} is not a positive number up to {MAX_MAGNITUDE}"),
-                "use a positive learning rate such as lr = 0.5",
-            ));
+        for (k, &lr) in self.lr.options().iter().enumerate() {
+            limits::check_number("architecture.lr", || format!("option {}", k + 1), lr)?;
+            if lr <= 0.0 {
+                return Err(Error::invalid(
+                    "architecture.lr",
+                    format!("learning rate {lr} would not descend"),
+                    "use a positive learning rate such as lr = 0.5",
+                ));
+            }
         }
         let convs: Vec<Conv> = strides
             .iter()
@@ -832,6 +850,34 @@ mod tests {
     }
 
     #[test]
+    fn everything_drawn_fits_an_exercise_file() {
+        // A config must not draw what `spec` refuses: sizes, magnitudes and decimals.
+        let msg = error_of("[f1]\nmin = -1\nmax = 1\nstep = 0.03125\n");
+        assert!(
+            msg.contains("`f1.step`") && msg.contains("5 decimals"),
+            "{msg}"
+        );
+        assert!(parse("[f1]\nmin = -1\nmax = 1\nstep = 0.0625\n").is_ok());
+        let msg = error_of("[x]\nmin = 0\nmax = 1001\nstep = 1\n");
+        assert!(msg.contains("`x.max`"), "{msg}");
+        let msg = error_of("[architecture]\nlr = [0.5, 0.00001]\n");
+        assert!(
+            msg.contains("`architecture.lr`") && msg.contains("option 2"),
+            "{msg}"
+        );
+        let msg = error_of("[architecture]\ninput_size = 20\nfilter_size = 17\n");
+        assert!(
+            msg.contains("`architecture.filter_size`") && msg.contains("1..=16"),
+            "{msg}"
+        );
+        let msg = error_of("[architecture]\npadding = [0, 9]\n");
+        assert!(
+            msg.contains("`architecture.padding`") && msg.contains("0..=8"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn bounds_must_be_multiples_of_the_step() {
         let msg = error_of("[f1]\nmin = -0.75\nmax = 1\nstep = 0.5\n");
         assert!(
@@ -892,6 +938,13 @@ mod tests {
         assert!(error_of("[rules]\nmax_abs_z2 = nan\n").contains("rules.max_abs_z2"));
         assert!(error_of("[rules]\nmin_abs_error = 1\n").contains("rules.min_abs_error"));
         assert!(error_of("[sampling]\nmax_attempts = 0\n").contains("sampling.max_attempts"));
+        // Issue 10: 10^18 attempts of a config that admits nothing ran forever.
+        let msg = error_of("[sampling]\nmax_attempts = 1000000000000000000\n");
+        assert!(
+            msg.contains("`sampling.max_attempts`") && msg.contains("1000000"),
+            "{msg}"
+        );
+        assert!(parse("[sampling]\nmax_attempts = 1000000\n").is_ok());
         assert!(parse("[rules]\nmax_abs_z1 = inf\n").is_ok());
     }
 }

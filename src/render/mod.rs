@@ -5,12 +5,14 @@
 //! I/O here is [`load_template_dir`], which reads a user's template folder (like `spec::load`).
 //! It reads shown values from [`crate::solve::shown`], never recomputes them.
 //!
-//! Submodules: `context` (what the sheet templates see) and `filters`.
+//! Submodules: `context` (what the sheet templates see), `filters`, and `recursion` (templates
+//! that would never finish are refused when the engine is built).
 
 pub mod context;
 pub mod filters;
+mod recursion;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -35,6 +37,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "text/run-summary.txt",
         include_str!("../../templates/text/run-summary.txt"),
+    ),
+    (
+        "text/unprintable.txt",
+        include_str!("../../templates/text/unprintable.txt"),
     ),
     (
         "toml/exercise.toml",
@@ -116,6 +122,10 @@ pub const GUIDE: (&str, &str) = ("README.md", include_str!("../../templates/READ
 
 /// File endings read from a user's template folder; everything else there is ignored.
 const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml", "tera"];
+
+/// Most files and folders a template folder may hold: the built-ins are a few dozen, and a
+/// wrong folder (a home directory, `/`) is refused rather than read for hours.
+const MAX_TEMPLATE_ENTRIES: usize = 10_000;
 
 /// Output format of `render`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -233,6 +243,8 @@ pub fn engine() -> Result<Tera> {
 /// A Tera instance with `overrides` (name, text) and the built-ins for every other name: a
 /// user's template of the same name wins (zola's `tera.extend(&builtins)`). Both sets are added
 /// in one call, so a user's template may `import` or `extend` a built-in and the other way round.
+/// Templates that include themselves or whose macros call themselves are refused: Tera would
+/// recurse until the stack overflows.
 pub fn engine_with(overrides: Vec<(String, String)>) -> Result<Tera> {
     let mut templates: BTreeMap<String, String> = BUILTIN
         .iter()
@@ -241,23 +253,17 @@ pub fn engine_with(overrides: Vec<(String, String)>) -> Result<Tera> {
     templates.extend(overrides);
     let mut tera = Tera::default();
     tera.add_raw_templates(templates).map_err(template_error)?;
+    recursion::refuse_cycles(&tera)?;
     filters::register(&mut tera);
     Ok(tera)
 }
 
 /// Reads every template file (`.tex`, `.md`, `.txt`, `.html`, `.toml`, `.tera`) below `dir`,
-/// named by its path relative to `dir` with `/` separators, in sorted order. The only I/O of the
-/// render module.
+/// named by its path relative to `dir` with `/` separators, in sorted order. Links are followed,
+/// but a folder already read is not read again (a link loop ends there); each file is read up
+/// to [`crate::limits::MAX_FILE_BYTES`]. The only I/O of the render module.
 pub fn load_template_dir(dir: &Path) -> Result<Vec<(String, String)>> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io {
-            action: "read templates from",
-            path,
-            source,
-        }
-    };
-    let meta = std::fs::metadata(dir).map_err(io(dir))?;
+    let meta = std::fs::metadata(dir).map_err(read_error(dir))?;
     if !meta.is_dir() {
         return Err(Error::invalid(
             "--templates",
@@ -265,32 +271,64 @@ pub fn load_template_dir(dir: &Path) -> Result<Vec<(String, String)>> {
             "give the folder that `nnexam templates eject` wrote",
         ));
     }
-    let mut files = Vec::new();
-    collect_files(dir, &mut files).map_err(io(dir))?;
-    files.sort();
-    files
+    let mut walk = TemplateWalk::default();
+    walk.collect(dir)?;
+    walk.files.sort();
+    walk.files
         .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-            Ok((template_name(dir, &path), text))
-        })
+        .map(|path| Ok((template_name(dir, &path), crate::limits::read_text(&path)?)))
         .collect()
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_files(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
-        {
-            out.push(path);
-        }
+fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        action: "read templates from",
+        path: path.to_path_buf(),
+        source,
     }
-    Ok(())
+}
+
+/// The walk of a template folder: the template files found, the folders read (by their real
+/// path, so that a link back to one of them is not followed again) and how many entries were
+/// looked at.
+#[derive(Default)]
+struct TemplateWalk {
+    files: Vec<PathBuf>,
+    folders: BTreeSet<PathBuf>,
+    entries: usize,
+}
+
+impl TemplateWalk {
+    fn collect(&mut self, dir: &Path) -> Result<()> {
+        let real = std::fs::canonicalize(dir).map_err(read_error(dir))?;
+        if !self.folders.insert(real) {
+            return Ok(());
+        }
+        for entry in std::fs::read_dir(dir).map_err(read_error(dir))? {
+            let path = entry.map_err(read_error(dir))?.path();
+            self.entries += 1;
+            if self.entries > MAX_TEMPLATE_ENTRIES {
+                return Err(Error::invalid(
+                    "--templates",
+                    format!(
+                        "{} holds more than {MAX_TEMPLATE_ENTRIES} files and folders",
+                        dir.display()
+                    ),
+                    "give the folder that `nnexam templates eject` wrote",
+                ));
+            }
+            if path.is_dir() {
+                self.collect(&path)?;
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
+            {
+                self.files.push(path);
+            }
+        }
+        Ok(())
+    }
 }
 
 fn template_name(dir: &Path, path: &Path) -> String {
@@ -571,6 +609,47 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("latex/exam.tex"), "{err}");
+    }
+
+    #[test]
+    fn a_link_loop_in_the_template_folder_is_not_followed() {
+        // Issue 10: `ln -s .. loop` inside --templates made the walk never end.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("text")).unwrap();
+        std::fs::write(dir.path().join("text/solution.txt"), "mine").unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("text/loop")).unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("self")).unwrap();
+        let templates = load_template_dir(dir.path()).unwrap();
+        assert_eq!(
+            templates,
+            [("text/solution.txt".to_string(), "mine".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_template_that_never_ends_is_refused_by_name() {
+        // Issue 10: a template that was /dev/zero was read until the memory ran out.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("latex")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("latex/exam.tex")).unwrap();
+        let err = load_template_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("latex/exam.tex") && err.contains("1 MB"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_user_template_that_includes_itself_is_refused_when_the_engine_is_built() {
+        // Issue 10: rendering it overflowed the stack (an abort, exit 134).
+        let looping = "{% include \"latex/question.tex\" %}".to_string();
+        let err = engine_with(vec![("latex/question.tex".to_string(), looping)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`latex/question.tex`") && err.contains("includes itself"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -24,6 +24,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::spec::Shapes;
 
 /// A named set of knobs; [`Preset::Standard`] when none is named.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -254,6 +255,7 @@ impl Difficulty {
             }
             knobs.give_f1_except = Some(blanks);
         }
+        refuse_part_b_knobs_without_part_b(self, &knobs)?;
         if let Some(p) = self.points {
             knobs.points = Points {
                 a: p.a.unwrap_or(knobs.points.a),
@@ -266,6 +268,80 @@ impl Difficulty {
             knobs.answer_points = answer_points.clone();
         }
         Ok(knobs)
+    }
+}
+
+impl Difficulty {
+    /// Refuses a count set in this table (not by a preset) that the sheets cannot honour, for
+    /// each of the `shapes` a sheet may have: giving every entry of dC/dW2 leaves nothing to
+    /// compute, and F1 has only so many entries to leave blank. (A preset's counts are cut to
+    /// fit instead: `short` gives three entries of four, and fewer for a shorter W2.)
+    pub fn check_counts(&self, shapes: &[Shapes]) -> Result<()> {
+        for shape in shapes {
+            let weights = shape.s;
+            if let Some(given) = self.give_d_w2.filter(|&k| k > 0 && k >= weights) {
+                return Err(Error::invalid(
+                    "difficulty.give_d_w2",
+                    format!(
+                        "{given} entries of dC/dW2 are to be given, but W2 has {weights}: the \
+                         student would compute none"
+                    ),
+                    format!(
+                        "give at most {} (--give-d-w2, or give_d_w2 in the config)",
+                        weights - 1
+                    ),
+                ));
+            }
+            let entries = shape.f1.0 * shape.f1.1;
+            if let Some(blanks) = self.give_f1_except.filter(|&n| n > entries) {
+                return Err(Error::invalid(
+                    "difficulty.give_f1_except",
+                    format!(
+                        "{blanks} entries of the updated F1 are to be left blank, but the {} x {} \
+                         filter has {entries}",
+                        shape.f1.0, shape.f1.1
+                    ),
+                    format!(
+                        "leave at most {entries} blank (--give-f1-except, or give_f1_except in the \
+                         config)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The knobs of part b's question, set in the table, need part b: otherwise they would have no
+/// effect, silently.
+fn refuse_part_b_knobs_without_part_b(d: &Difficulty, knobs: &Knobs) -> Result<()> {
+    if knobs.asks(PartName::B) {
+        return Ok(());
+    }
+    let set = [
+        (
+            "difficulty.transposed_conv",
+            d.transposed_conv.is_some_and(|t| t != TransposedConv::Omit),
+            "the transposed convolution matrix belongs to part b",
+        ),
+        (
+            "difficulty.give_d_w2",
+            d.give_d_w2.is_some_and(|k| k > 0),
+            "the entries of dC/dW2 are given in part b",
+        ),
+        (
+            "difficulty.give_f1_except",
+            d.give_f1_except.is_some(),
+            "the updated F1 is asked in part b",
+        ),
+    ];
+    match set.into_iter().find(|(_, is_set, _)| *is_set) {
+        Some((key, _, why)) => Err(Error::invalid(
+            key,
+            format!("{why}, which is not asked"),
+            "ask part b too (--parts a,b,c), or leave this knob out (--transposed-conv omit)",
+        )),
+        None => Ok(()),
     }
 }
 
@@ -433,6 +509,45 @@ mod tests {
         assert_eq!(both.give_d_w2, Some(1));
         assert_eq!(both.points.unwrap().a, Some(1));
         assert_eq!(both.points.unwrap().b, Some(9));
+    }
+
+    #[test]
+    fn part_b_knobs_without_part_b_are_refused_not_dropped() {
+        // Issue 10: `--parts a --transposed-conv ask` silently dropped the M^T question.
+        let err = table("parts = [\"a\"]\ntransposed_conv = \"ask\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("difficulty.transposed_conv") && err.contains("part b"),
+            "{err}"
+        );
+        assert!(table("parts = [\"a\"]\ngive_d_w2 = 2").is_err());
+        assert!(table("parts = [\"a\", \"b\"]\ngive_f1_except = 2").is_ok());
+        assert!(table("parts = [\"a\"]\ntransposed_conv = \"omit\"").is_ok());
+        // A preset's own knobs are not the user's doing: no error.
+        assert!(table("preset = \"full\"\nparts = [\"a\"]").is_ok());
+        assert!(table("preset = \"short\"\nparts = [\"a\"]").is_ok());
+    }
+
+    #[test]
+    fn counts_beyond_the_shapes_are_refused_not_clamped() {
+        // Issue 10: `--give-d-w2 100` and `--give-f1-except 100` were silently clamped.
+        let task = crate::spec::fixtures::task_3_1().shapes();
+        let d: Difficulty = toml::from_str("give_d_w2 = 100").unwrap();
+        let err = d.check_counts(&[task]).unwrap_err().to_string();
+        assert!(
+            err.contains("difficulty.give_d_w2") && err.contains("at most 3"),
+            "{err}"
+        );
+        let d: Difficulty = toml::from_str("give_f1_except = 5").unwrap();
+        let err = d.check_counts(&[task]).unwrap_err().to_string();
+        assert!(
+            err.contains("difficulty.give_f1_except") && err.contains("at most 4"),
+            "{err}"
+        );
+        let d: Difficulty = toml::from_str("give_d_w2 = 3\ngive_f1_except = 4").unwrap();
+        assert!(d.check_counts(&[task]).is_ok());
+        assert!(Difficulty::default().check_counts(&[task]).is_ok());
     }
 
     #[test]

@@ -13,6 +13,9 @@ use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::limits::{
+    self, MAX_FILTER_SIDE, MAX_INPUT_SIDE, MAX_PADDING, MAX_POOL_SIDE, MAX_STRIDE,
+};
 
 /// Activation applied to Z1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize)]
@@ -185,7 +188,14 @@ pub struct Shapes {
 
 impl Shapes {
     /// Derives all shapes, or says which size rule fails. Pure arithmetic, no matrices needed.
+    /// Sizes beyond [`crate::limits`] are refused first, so the arithmetic cannot overflow.
     pub fn derive(x: (usize, usize), f1: (usize, usize), conv: Conv, pool: Pool) -> Result<Shapes> {
+        check_side("x", "input", x, MAX_INPUT_SIDE)?;
+        check_side("f1", "filter", f1, MAX_FILTER_SIDE)?;
+        limits::check_at_most("conv.stride", conv.stride, MAX_STRIDE)?;
+        limits::check_at_most("conv.padding", conv.padding, MAX_PADDING)?;
+        limits::check_at_most("pool.size", pool.size, MAX_POOL_SIDE)?;
+        limits::check_at_most("pool.stride", pool.stride, MAX_STRIDE)?;
         if conv.stride == 0 {
             return Err(Error::invalid(
                 "conv.stride",
@@ -256,15 +266,33 @@ impl Shapes {
     }
 }
 
+/// A matrix `key` (the `what`) of `size` rows and columns, each at most `max`.
+fn check_side(key: &str, what: &str, size: (usize, usize), max: usize) -> Result<()> {
+    if size.0 > max || size.1 > max {
+        return Err(Error::invalid(
+            key,
+            format!(
+                "the {what} is {} x {}, larger than {max} x {max}",
+                size.0, size.1
+            ),
+            format!(
+                "use a {what} of at most {max} x {max} (see \"What nnexam refuses, and why\" in \
+                 the README)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Problem {
     /// Validates a parsed file into a problem; the error names the offending key and the fix.
     pub fn from_file(file: &ExerciseFile) -> Result<Problem> {
         let x = rows::from_rows("x", &file.x)?;
         let f1 = rows::from_rows("f1", &file.f1)?;
         let w2 = rows::from_list("w2", &file.w2)?;
-        rows::check_finite("b1", &[file.b1])?;
-        rows::check_finite("b2", &[file.b2])?;
-        rows::check_finite("lr", &[file.lr])?;
+        for (key, value) in [("b1", file.b1), ("b2", file.b2), ("lr", file.lr)] {
+            limits::check_number(key, || "the value".to_string(), value)?;
+        }
         let shapes = Shapes::derive(x.dim(), f1.dim(), file.conv, file.pool)?;
         if w2.len() != shapes.s {
             return Err(Error::invalid(
@@ -378,25 +406,16 @@ impl FileFormat {
 /// Parses and validates exercise text. `origin` names the source in error messages.
 pub fn parse(text: &str, format: FileFormat, origin: &str) -> Result<Problem> {
     let file: ExerciseFile = match format {
-        FileFormat::Toml => toml::from_str(text).map_err(|e| Error::Syntax {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?,
-        FileFormat::Json => serde_json::from_str(text).map_err(|e| Error::Syntax {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?,
+        FileFormat::Toml => toml::from_str(text).map_err(|e| Error::syntax(origin, e))?,
+        FileFormat::Json => serde_json::from_str(text).map_err(|e| Error::syntax(origin, e))?,
     };
     Problem::from_file(&file)
 }
 
-/// Reads, parses and validates an exercise file (format from the extension).
+/// Reads (at most [`limits::MAX_FILE_BYTES`]), parses and validates an exercise file (format
+/// from the extension).
 pub fn load(path: &Path) -> Result<Problem> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = limits::read_text(path)?;
     parse(
         &text,
         FileFormat::from_path(path),
@@ -528,6 +547,55 @@ mod tests {
         };
         let err = Shapes::derive((5, 5), (2, 2), Conv::default(), pool).unwrap_err();
         assert!(err.to_string().contains("pool.size"));
+    }
+
+    #[test]
+    fn sizes_beyond_the_limits_are_refused_before_any_arithmetic() {
+        // Issue 10: padding 2^63 - 1 overflowed `x + 2 * padding` (a panic).
+        let msg = error_of(&with_line("padding = 0", "padding = 9223372036854775807"));
+        assert!(
+            msg.contains("`conv.padding`") && msg.contains("at most 8"),
+            "{msg}"
+        );
+        let conv = Conv {
+            stride: 1,
+            padding: 0,
+        };
+        let err = Shapes::derive((33, 5), (2, 2), conv, Pool::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("33 x 5, larger than 32 x 32"),
+            "{err}"
+        );
+        let err = Shapes::derive((32, 32), (17, 1), conv, Pool::default()).unwrap_err();
+        assert!(err.to_string().contains("`f1`"), "{err}");
+        let pool = Pool {
+            size: 2,
+            stride: 17,
+            ..Pool::default()
+        };
+        let err = Shapes::derive((5, 5), (2, 2), conv, pool).unwrap_err();
+        assert!(err.to_string().contains("`pool.stride`"), "{err}");
+    }
+
+    #[test]
+    fn numbers_beyond_the_limits_name_their_key() {
+        // Issue 10: finite but huge numbers panicked in the number formatter.
+        let msg = error_of(&with_line("lr = 0.5", "lr = 1e308"));
+        assert!(msg.contains("`lr`") && msg.contains("1e308"), "{msg}");
+        let msg = error_of(&with_line("b2 = 0.7", "b2 = 0.12345"));
+        assert!(msg.contains("`b2`") && msg.contains("5 decimals"), "{msg}");
+    }
+
+    #[test]
+    fn a_parser_error_quotes_no_more_than_a_short_line() {
+        // Issue 10: a 100 000-level nested array made the error quote 200 KB of its line.
+        let deep = format!("x = {}", "[".repeat(100_000));
+        let msg = error_of(&deep);
+        assert!(
+            msg.len() < 1000 && msg.contains("line 1"),
+            "{} bytes",
+            msg.len()
+        );
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! Conversions between ndarray values and the "list of rows" form of exercise files and JSON
-//! output. Owns only the shape checks a user can trip over (ragged, empty, non-finite); knows
-//! nothing about what a matrix means.
+//! output. Owns only the checks a user can trip over (ragged, empty, numbers outside the
+//! limits of [`crate::limits`]); knows nothing about what a matrix means.
 
 use ndarray::{Array1, Array2};
 use serde::Serializer;
 
 use crate::error::{Error, Result};
+use crate::limits::check_number;
 
 /// Rows as written in a file -> a dense matrix, naming `key` in every error.
 /// `rows`: h rows of w numbers each -> (h, w).
@@ -30,8 +31,12 @@ pub(crate) fn from_rows(key: &str, rows: &[Vec<f64>]) -> Result<Array2<f64>> {
             "give every row the same number of entries",
         ));
     }
+    for (i, row) in rows.iter().enumerate() {
+        for (j, &x) in row.iter().enumerate() {
+            check_number(key, || format!("row {}, column {}", i + 1, j + 1), x)?;
+        }
+    }
     let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-    check_finite(key, &flat)?;
     Ok(Array2::from_shape_vec((h, w), flat).expect("invariant: h * w entries were checked"))
 }
 
@@ -44,20 +49,10 @@ pub(crate) fn from_list(key: &str, list: &[f64]) -> Result<Array1<f64>> {
             format!("write it as a list of numbers, e.g. `{key} = [0.1, -0.2]`"),
         ));
     }
-    check_finite(key, list)?;
-    Ok(Array1::from_vec(list.to_vec()))
-}
-
-/// Rejects NaN and infinities: TOML and JSON-with-extensions can spell them.
-pub(crate) fn check_finite(key: &str, values: &[f64]) -> Result<()> {
-    match values.iter().find(|v| !v.is_finite()) {
-        Some(v) => Err(Error::invalid(
-            key,
-            format!("{v} is not a finite number"),
-            "use ordinary decimal numbers",
-        )),
-        None => Ok(()),
+    for (k, &x) in list.iter().enumerate() {
+        check_number(key, || format!("entry {}", k + 1), x)?;
     }
+    Ok(Array1::from_vec(list.to_vec()))
 }
 
 /// (h, w) matrix -> h rows of w numbers.
@@ -96,6 +91,18 @@ mod tests {
     fn non_finite_is_rejected() {
         let err = from_rows("x", &[vec![f64::NAN]]).unwrap_err();
         assert!(err.to_string().contains("finite"));
+    }
+
+    #[test]
+    fn numbers_outside_the_limits_name_their_place() {
+        let err = from_rows("x", &[vec![1.0, 2.0], vec![3.0, 1001.0]]).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("`x`") && msg.contains("row 2, column 2"),
+            "{msg}"
+        );
+        let err = from_list("w2", &[0.1, -1e308]).unwrap_err().to_string();
+        assert!(err.contains("`w2`") && err.contains("entry 2"), "{err}");
     }
 
     #[test]

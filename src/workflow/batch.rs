@@ -102,7 +102,7 @@ pub fn write_batch(
     progress.end();
     keys.finish()?;
     let pdfs = match driver {
-        Some(driver) => compile_pdfs(driver, &staged, &tex_files, progress)?,
+        Some(driver) => compile_pdfs(driver, &staged, &tex_files, progress, interrupt)?,
         None => 0,
     };
     interrupt.check()?;

@@ -95,7 +95,7 @@ pub fn write_exam(
         .cloned()
         .collect();
     let pdfs = match driver {
-        Some(driver) => compile_pdfs(driver, &staged, &tex_files, progress)?,
+        Some(driver) => compile_pdfs(driver, &staged, &tex_files, progress, interrupt)?,
         None => 0,
     };
     interrupt.check()?;

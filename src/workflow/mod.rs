@@ -12,7 +12,7 @@ pub mod pdf;
 pub mod staged;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
@@ -46,24 +46,25 @@ pub struct Summary {
     pub pdfs: usize,
 }
 
-/// A stop request from outside the run (Ctrl-C): the binary sets it from its signal handler,
-/// and a run checks it between units of work and fails cleanly with [`Error::Interrupted`], so
-/// its staging folder is removed.
+/// A stop request from outside the run (Ctrl-C, SIGTERM, SIGHUP): the binary's signal handler
+/// stores the signal's number, and a run checks it between units of work and fails cleanly
+/// with [`Error::Interrupted`], so its staging folder is removed.
 #[derive(Clone, Debug, Default)]
-pub struct Interrupt(Arc<AtomicBool>);
+pub struct Interrupt(Arc<AtomicUsize>);
 
 impl Interrupt {
-    /// The flag a signal handler sets.
-    pub fn flag(&self) -> Arc<AtomicBool> {
+    /// The flag a signal handler sets to the signal's number (0: no stop requested).
+    pub fn flag(&self) -> Arc<AtomicUsize> {
         Arc::clone(&self.0)
     }
 
-    /// `Err(Error::Interrupted)` once a stop was requested.
+    /// `Err(Error::Interrupted)`, naming the signal, once a stop was requested.
     pub fn check(&self) -> Result<()> {
-        if self.0.load(Ordering::SeqCst) {
-            Err(Error::Interrupted)
-        } else {
-            Ok(())
+        match self.0.load(Ordering::SeqCst) {
+            0 => Ok(()),
+            signal => Err(Error::Interrupted {
+                signal: i32::try_from(signal).unwrap_or(i32::MAX),
+            }),
         }
     }
 }
@@ -113,11 +114,15 @@ fn compile_pdfs(
     staged: &staged::StagedDir,
     tex_files: &[PathBuf],
     progress: &dyn Progress,
+    interrupt: &Interrupt,
 ) -> Result<usize> {
     let absolute: Vec<PathBuf> = tex_files.iter().map(|f| staged.path().join(f)).collect();
     progress.begin("pdflatex", absolute.len());
-    let failures = pdf::compile_all(driver, &absolute, &|| progress.advance());
+    let failures = pdf::compile_all(driver, &absolute, &|| progress.advance(), interrupt);
     progress.end();
+    // Ctrl-C in a terminal stops pdflatex too: its failures are the interrupt's, not the
+    // documents'.
+    interrupt.check()?;
     if failures.is_empty() {
         return Ok(absolute.len());
     }

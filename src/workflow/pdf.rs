@@ -6,6 +6,7 @@ use std::process::{Command, Stdio};
 
 use rayon::prelude::*;
 
+use super::Interrupt;
 use crate::error::{Error, Result};
 
 /// How many lines of a failing document's log a message shows.
@@ -39,8 +40,8 @@ pub fn find_driver() -> Result<Driver> {
         Err(Error::invalid(
             "--pdf",
             "no pdflatex found on this machine",
-            "install TeX Live (Debian/Ubuntu: `sudo apt-get install texlive-latex-extra latexmk`), \
-             or drop --pdf and compile the .tex files elsewhere",
+            "install TeX Live (Debian/Ubuntu: `sudo apt-get install texlive-latex-extra lmodern \
+             latexmk`), or drop --pdf and compile the .tex files elsewhere",
         ))
     }
 }
@@ -129,13 +130,20 @@ pub fn log_excerpt(log: &Path) -> String {
 }
 
 /// Compiles every file on all cores. Returns the failures (all of them, in input order), so a
-/// batch reports every broken document at once. `progress` is called after each document.
-pub fn compile_all(driver: Driver, files: &[PathBuf], progress: &(dyn Fn() + Sync)) -> Vec<Error> {
+/// batch reports every broken document at once. `progress` is called after each document; once
+/// `interrupt` is set, the documents not started yet are skipped (as failures).
+pub fn compile_all(
+    driver: Driver,
+    files: &[PathBuf],
+    progress: &(dyn Fn() + Sync),
+    interrupt: &Interrupt,
+) -> Vec<Error> {
     let results: Vec<Result<()>> = files
         .par_iter()
         // One document per task: each is a separate process, however unevenly long.
         .with_max_len(1)
         .map(|file| {
+            interrupt.check()?;
             let result = compile(driver, file);
             progress();
             result
