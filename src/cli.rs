@@ -76,6 +76,28 @@ pub enum Command {
     /// result to D decimals (as the stepwise worked solution does). So rounding only at the end
     /// and rounding as you go are both accepted. --tolerance replaces this with one fixed value.
     Moodle(MoodleArgs),
+    /// Grade a class's responses against the key.json that batch or exam wrote: every answer
+    /// correct, carried forward, a named misconception, wrong or blank, with points,
+    /// per-student feedback and a class report.
+    ///
+    /// `nnexam grade --template --key hw/key.json > responses.csv` writes the responses file to
+    /// fill in (id, name and one column per answer; comma or semicolon separated, decimal point
+    /// or comma). Columns may also hold intermediate steps named after the chain (z2, d_z2,
+    /// z1_1_1, d_f1_2_1, ...), which feed the carried-forward grading. Then
+    /// `nnexam grade --key hw/key.json --responses responses.csv --out hw-marks` writes
+    /// marks.csv, marks.json, feedback/<folder>.md and .tex, report.md, report.tex and
+    /// report.svg.
+    ///
+    /// A value is carried forward when it is what the chain gives from the student's own
+    /// earlier answers, so one early slip costs once; it is a misconception when a named
+    /// mistake (see `nnexam misconceptions`) gives it.
+    Grade(GradeArgs),
+    /// List the misconceptions grading recognises and multiple choice draws distractors from.
+    Misconceptions {
+        /// Folder of templates that override the built-ins by name (see `templates eject`).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
     /// Work with the built-in templates.
     Templates {
         /// What to do with them.
@@ -236,6 +258,64 @@ pub struct GenerateArgs {
     #[command(flatten)]
     /// How the sheets are rendered (latex and markdown formats).
     pub render: RenderArgs,
+}
+
+/// Arguments of `grade`.
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// The key.json that batch or exam wrote.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Write an empty responses CSV for the key to standard output instead of grading.
+    #[arg(long)]
+    pub template: bool,
+    /// Responses CSV: a header with id (and optionally name) and answer names, one row per
+    /// student.
+    #[arg(
+        long,
+        value_name = "CSV",
+        required_unless_present = "template",
+        conflicts_with = "template"
+    )]
+    pub responses: Option<PathBuf>,
+    /// Output folder; it appears only when complete.
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "template",
+        conflicts_with = "template"
+    )]
+    pub out: Option<PathBuf>,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Show the value the sheet prints beside every answer that is not right.
+    #[arg(long)]
+    pub reveal: bool,
+    /// Share of an answer's points a carried-forward answer earns (0 to 1).
+    #[arg(long, value_name = "F", default_value_t = 1.0, allow_hyphen_values = true,
+          value_parser = parse_credit)]
+    pub ecf_credit: f64,
+    /// Share of an answer's points an answer showing a misconception earns (0 to 1).
+    #[arg(long, value_name = "F", default_value_t = 0.0, allow_hyphen_values = true,
+          value_parser = parse_credit)]
+    pub misconception_credit: f64,
+    /// No progress bar (it is also hidden when stderr is not a terminal).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Folder of templates that override the built-ins by name (grade/*; see `templates eject`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// A credit share: a number from 0 to 1.
+fn parse_credit(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "`{text}` is not a share from 0 to 1; give e.g. 0.5"
+        )),
+    }
 }
 
 /// Arguments of `moodle`.

@@ -9,6 +9,7 @@
 //! | [`cmd`] | one file per command, each with one `execute`; reads inputs, writes outputs |
 //! | [`workflow`] | folder-writing runs (`batch`, `exam`): staged folders, PDFs, progress |
 //! | [`export`] | what a course needs around exercises: roster, keys, Moodle XML, sheet sets |
+//! | [`grade`] | a class's responses against its key: carried errors, named misconceptions |
 //! | [`render`] | every text a reader sees, through Tera templates |
 //! | [`generate`] | seeded sampling of nice exercises |
 //! | [`solve`] | the chain of steps: exact values, shown values, the workload |
@@ -26,6 +27,7 @@ pub mod cmd;
 pub mod error;
 pub mod export;
 pub mod generate;
+pub mod grade;
 pub mod limits;
 pub mod number;
 pub mod render;

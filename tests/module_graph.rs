@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("export", 2),
     ("render", 2),
     ("generate", 2),
+    ("grade", 2),
     ("solve", 3),
     ("spec", 4),
     ("number", 4),

@@ -6,6 +6,7 @@
 mod batch;
 mod exam;
 mod generate;
+mod grade;
 mod moodle;
 mod render;
 mod solve;
@@ -37,6 +38,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
         Command::Batch(args) => batch::execute(&args, out, interrupt),
         Command::Exam(args) => exam::execute(&args, out, interrupt),
         Command::Moodle(args) => moodle::execute(&args, out),
+        Command::Grade(args) => grade::execute(&args, out, interrupt),
+        Command::Misconceptions { templates } => {
+            let tera = engine(templates.as_deref())?;
+            write_stdout(out, &crate::grade::catalogue(&tera)?)
+        }
         Command::Templates {
             action: TemplatesAction::Eject { dir, force },
         } => templates::execute_eject(&dir, force, out),

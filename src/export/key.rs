@@ -382,7 +382,7 @@ pub fn csv_header(answer_keys: &[String]) -> Vec<String> {
 /// A text cell that a spreadsheet shows as text: one that starts with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return would be evaluated as a formula (CSV injection), so it gets a leading
 /// `'`, as OWASP recommends. Numbers never pass through here.
-fn spreadsheet_text(text: &str) -> String {
+pub fn spreadsheet_text(text: &str) -> String {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}")
     } else {

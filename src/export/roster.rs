@@ -119,7 +119,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Vec<Student>> {
 }
 
 /// The roster must be UTF-8; the error names the line of the first bad byte.
-fn decode<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
+pub(crate) fn decode<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
             .iter()
@@ -137,7 +137,7 @@ fn decode<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
 
 /// The csv crate reads an unclosed quote silently to the end of the file, swallowing every
 /// student after it; RFC 4180 quoting is simple enough to check directly.
-fn check_quotes(text: &str, origin: &str) -> Result<()> {
+pub(crate) fn check_quotes(text: &str, origin: &str) -> Result<()> {
     let mut inside = false;
     let mut line = 1u64;
     let mut opened_on = 0u64;

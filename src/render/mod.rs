@@ -43,8 +43,40 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/text/unprintable.txt"),
     ),
     (
+        "text/misconceptions.txt",
+        include_str!("../../templates/text/misconceptions.txt"),
+    ),
+    (
         "toml/exercise.toml",
         include_str!("../../templates/toml/exercise.toml"),
+    ),
+    (
+        "grade/feedback.md",
+        include_str!("../../templates/grade/feedback.md"),
+    ),
+    (
+        "grade/feedback.tex",
+        include_str!("../../templates/grade/feedback.tex"),
+    ),
+    (
+        "grade/report.md",
+        include_str!("../../templates/grade/report.md"),
+    ),
+    (
+        "grade/report.tex",
+        include_str!("../../templates/grade/report.tex"),
+    ),
+    (
+        "grade/report.svg",
+        include_str!("../../templates/grade/report.svg"),
+    ),
+    (
+        "shared/grading.tera",
+        include_str!("../../templates/shared/grading.tera"),
+    ),
+    (
+        "shared/misconceptions.tera",
+        include_str!("../../templates/shared/misconceptions.tera"),
     ),
     (
         "latex/exam.tex",

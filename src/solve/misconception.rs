@@ -100,12 +100,21 @@ impl Misconception {
     /// Whether the mistake can be made in `problem` at all: BCE's mistakes need BCE, the pooling
     /// mistake needs max pooling.
     pub fn applies_to(self, problem: &Problem) -> bool {
+        match self.requires() {
+            Some("bce") => problem.loss == Loss::Bce,
+            Some(_) => problem.pool.kind == PoolKind::Max,
+            None => true,
+        }
+    }
+
+    /// What an exercise needs for the mistake to be possible: `"bce"` (the cross-entropy loss)
+    /// or `"max_pool"` (max pooling); `None` for any exercise. [`Misconception::applies_to`]
+    /// checks it.
+    pub fn requires(self) -> Option<&'static str> {
         match self {
-            Misconception::SigmoidDerivativeTwice | Misconception::Log10Loss => {
-                problem.loss == Loss::Bce
-            }
-            Misconception::PoolSpread => problem.pool.kind == PoolKind::Max,
-            _ => true,
+            Misconception::SigmoidDerivativeTwice | Misconception::Log10Loss => Some("bce"),
+            Misconception::PoolSpread => Some("max_pool"),
+            _ => None,
         }
     }
 

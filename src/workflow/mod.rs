@@ -7,6 +7,7 @@
 
 pub mod batch;
 pub mod exam;
+pub mod grade;
 mod keys;
 pub mod pdf;
 pub mod staged;
@@ -23,6 +24,7 @@ use crate::spec::difficulty::Knobs;
 
 pub use batch::{write_batch, BatchJob};
 pub use exam::{write_exam, ExamJob};
+pub use grade::{write_grades, GradeJob};
 
 /// Where and how a folder-writing command writes.
 #[derive(Clone, Debug)]
