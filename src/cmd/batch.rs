@@ -4,7 +4,9 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{destination, engine, load_config, progress, sheet_plan, write_stdout};
+use super::{
+    destination, engine, folder_templates, load_config, progress, sheet_plan, write_stdout,
+};
 use crate::cli::BatchArgs;
 use crate::error::{Error, Result};
 use crate::export::roster;
@@ -16,7 +18,10 @@ use crate::workflow::{self, BatchJob, Destination, Interrupt, Summary};
 pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
     let (config, _) = load_config(&args.run.config)?;
     let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
-    let tera = engine(args.run.render.templates.as_deref())?;
+    let tera = engine(
+        args.run.render.templates.as_deref(),
+        &folder_templates(&plan),
+    )?;
     check_seed_text(&args.course_seed)?;
     let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {
         action: "read",
@@ -55,5 +60,5 @@ pub(super) fn run_summary(
         summary,
         dir: dest.dir.display().to_string(),
     };
-    render::render(tera, "text/run-summary.txt", &context)
+    render::render(tera, render::entry::RUN_SUMMARY, &context)
 }

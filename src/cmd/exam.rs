@@ -3,7 +3,9 @@
 use std::io::Write;
 
 use super::batch::run_summary;
-use super::{destination, engine, load_config, progress, sheet_plan, write_stdout};
+use super::{
+    destination, engine, folder_templates, load_config, progress, sheet_plan, write_stdout,
+};
 use crate::cli::ExamArgs;
 use crate::error::{Error, Result};
 use crate::generate::seed::check_seed_text;
@@ -13,7 +15,9 @@ use crate::workflow::{self, ExamJob, Interrupt};
 pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
     let (config, _) = load_config(&args.run.config)?;
     let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
-    let tera = engine(args.run.render.templates.as_deref())?;
+    let mut templates = folder_templates(&plan);
+    templates.extend(plan.formats.iter().map(|f| f.solutions_template()));
+    let tera = engine(args.run.render.templates.as_deref(), &templates)?;
     check_seed_text(&args.seed)?;
     check_variant_labels(&args.variants)?;
     let job = ExamJob {

@@ -56,12 +56,14 @@ fn load_config(args: &ConfigArgs) -> Result<(GeneratorConfig, ConfigSource)> {
     })
 }
 
-/// The template engine: built-ins, overridden by the templates in `dir` when given.
-fn engine(dir: Option<&Path>) -> Result<tera::Tera> {
-    match dir {
-        Some(dir) => crate::render::engine_with(crate::render::load_template_dir(dir)?),
-        None => crate::render::engine(),
-    }
+/// The template engine for a command that renders `entries`: built-ins, overridden by the
+/// templates in `dir` when given; only the entries and what they use are parsed.
+fn engine<S: AsRef<str>>(dir: Option<&Path>, entries: &[S]) -> Result<tera::Tera> {
+    let overrides = match dir {
+        Some(dir) => crate::render::load_template_dir(dir)?,
+        None => Vec::new(),
+    };
+    crate::render::engine_for(entries, overrides)
 }
 
 /// The knob flags as a `[difficulty]` table, to overlay on a config file's table.
@@ -138,6 +140,13 @@ fn sheet_plan(
         )?,
         tolerance,
     })
+}
+
+/// The templates `batch` and `exam` render for every person, and their closing line.
+fn folder_templates(plan: &SheetPlan) -> Vec<&'static str> {
+    let mut templates: Vec<&str> = plan.formats.iter().map(|f| f.entry_template()).collect();
+    templates.push(crate::render::entry::RUN_SUMMARY);
+    templates
 }
 
 /// A progress bar on stderr, one per stage; hidden when stderr is not a terminal.

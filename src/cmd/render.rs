@@ -21,7 +21,10 @@ pub(super) fn execute(args: &RenderCommandArgs, out: &mut dyn Write) -> Result<(
         fragment: args.sheet.fragment,
         ..render_options(&args.render, args.format, &Difficulty::default(), identity)?
     };
-    let tera = engine(args.render.templates.as_deref())?;
+    let tera = engine(
+        args.render.templates.as_deref(),
+        &[args.format.entry_template()],
+    )?;
     let problem = spec::load(&args.file)?;
     let solution = solve::solve(&problem)?;
     let text = render::render_exercise(&solution, &options, &tera)?;

@@ -218,9 +218,5 @@ pub fn collected_solutions(
         },
         variants,
     };
-    let template = match format {
-        Format::Latex => "latex/solutions.tex",
-        Format::Markdown => "markdown/solutions.md",
-    };
-    render::render(tera, template, &context)
+    render::render(tera, format.solutions_template(), &context)
 }
