@@ -210,9 +210,14 @@ fn write_stdout(out: &mut dyn Write, text: &str) -> Result<()> {
 fn write_to(out: &mut dyn Write, name: &str, text: &str) -> Result<()> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|source| Error::Io {
-            action: "write to",
-            path: PathBuf::from(name),
-            source,
-        })
+        .map_err(write_error(name))
+}
+
+/// The error of a failed write to `name` (`<stdout>`, `<stderr>`).
+fn write_error(name: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        action: "write to",
+        path: PathBuf::from(name),
+        source,
+    }
 }
