@@ -391,16 +391,22 @@ fn pdf_flag_compiles_every_latex_sheet_and_cleans_up() {
         .args(["--format", "latex"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("3 PDFs"));
+        .stdout(predicates::str::contains("5 PDFs"));
     let out = tmp.path().join("exam");
-    for name in ["exam-A.pdf", "exam-B.pdf", "solutions.pdf"] {
+    for name in [
+        "exam-A.pdf",
+        "exam-B.pdf",
+        "solutions.pdf",
+        "questions-print.pdf",
+        "solutions-print.pdf",
+    ] {
         let pdf = std::fs::read(out.join(name)).unwrap();
         assert!(pdf.starts_with(b"%PDF"), "{name} is a PDF");
     }
     let scratch: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".aux") || n.ends_with(".log") || n.ends_with(".fls"))
+        .filter(|n| n.starts_with('.') || [".aux", ".log", ".pages"].iter().any(|e| n.ends_with(e)))
         .collect();
     assert!(scratch.is_empty(), "{scratch:?}");
 }

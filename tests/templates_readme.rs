@@ -62,6 +62,21 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
         });
         contexts.push((entry, context));
     }
+    let names = ["questions-00001".to_string()];
+    let context = context_of("latex/class.tex", |tera| {
+        sheets::class_document(&names, tera)
+    });
+    contexts.push(("latex/class.tex", context));
+    let person = sheets::Person {
+        id: "4711".to_string(),
+        name: "Ada".to_string(),
+        folder: "4711".to_string(),
+        is_variant: false,
+    };
+    let context = context_of("latex/sheet-start.tex", |tera| {
+        sheets::sheet_start(&person, "C/4711", true, tera)
+    });
+    contexts.push(("latex/sheet-start.tex", context));
     let variant = Variant {
         name: "Q 1",
         seed: "Q/1",

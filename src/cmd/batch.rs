@@ -20,7 +20,7 @@ pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interru
     let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
     let tera = engine(
         args.run.render.templates.as_deref(),
-        &folder_templates(&plan),
+        &folder_templates(&plan, &args.run.folder),
     )?;
     check_seed_text(&args.course_seed)?;
     let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {

@@ -15,7 +15,7 @@ use crate::workflow::{self, ExamJob, Interrupt};
 pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
     let (config, _) = load_config(&args.run.config)?;
     let plan = sheet_plan(&config, &args.run.folder, &args.run.render)?;
-    let mut templates = folder_templates(&plan);
+    let mut templates = folder_templates(&plan, &args.run.folder);
     templates.extend(plan.formats.iter().map(|f| f.solutions_template()));
     let tera = engine(args.run.render.templates.as_deref(), &templates)?;
     check_seed_text(&args.seed)?;

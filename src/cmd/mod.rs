@@ -128,8 +128,13 @@ fn sheet_plan(
             decimals: usize::from(render.decimals),
         },
     };
-    let mut formats = folder.format.clone();
-    formats.dedup();
+    // Each format once, in the order first given: `latex,markdown,latex` is two formats.
+    let mut formats: Vec<Format> = Vec::new();
+    for &format in &folder.format {
+        if !formats.contains(&format) {
+            formats.push(format);
+        }
+    }
     Ok(SheetPlan {
         formats,
         options: render_options(
@@ -142,10 +147,15 @@ fn sheet_plan(
     })
 }
 
-/// The templates `batch` and `exam` render for every person, and their closing line.
-fn folder_templates(plan: &SheetPlan) -> Vec<&'static str> {
+/// The templates `batch` and `exam` render for every person, their closing line, and with
+/// `--pdf` the class documents.
+fn folder_templates(plan: &SheetPlan, folder: &FolderArgs) -> Vec<&'static str> {
+    use crate::render::entry;
     let mut templates: Vec<&str> = plan.formats.iter().map(|f| f.entry_template()).collect();
-    templates.push(crate::render::entry::RUN_SUMMARY);
+    templates.push(entry::RUN_SUMMARY);
+    if folder.pdf {
+        templates.extend([entry::CLASS_DOCUMENT, entry::SHEET_START]);
+    }
     templates
 }
 

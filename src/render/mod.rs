@@ -57,6 +57,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/latex/preamble.tex"),
     ),
     (
+        "latex/page-style.tex",
+        include_str!("../../templates/latex/page-style.tex"),
+    ),
+    (
         "latex/question.tex",
         include_str!("../../templates/latex/question.tex"),
     ),
@@ -67,6 +71,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "latex/solution.tex",
         include_str!("../../templates/latex/solution.tex"),
+    ),
+    (
+        "latex/class.tex",
+        include_str!("../../templates/latex/class.tex"),
+    ),
+    (
+        "latex/class-setup.tex",
+        include_str!("../../templates/latex/class-setup.tex"),
+    ),
+    (
+        "latex/sheet-start.tex",
+        include_str!("../../templates/latex/sheet-start.tex"),
     ),
     (
         "markdown/exam.md",
@@ -121,6 +137,10 @@ pub mod entry {
     pub const EXERCISE_TOML: &str = "toml/exercise.toml";
     /// One Moodle Cloze question.
     pub const MOODLE_QUESTION: &str = "moodle/question.html";
+    /// Many LaTeX sheets as one document, for `--pdf`.
+    pub const CLASS_DOCUMENT: &str = "latex/class.tex";
+    /// The start of a sheet in a class document.
+    pub const SHEET_START: &str = "latex/sheet-start.tex";
 }
 
 /// The guide to the templates (delimiters, escaping, filters, every template's context), written
@@ -554,6 +574,7 @@ mod tests {
                 "latex/exam.tex",
                 "latex/identity.tex",
                 "latex/math.tex",
+                "latex/page-style.tex",
                 "latex/preamble.tex",
                 "latex/question.tex",
                 "latex/solution.tex",
