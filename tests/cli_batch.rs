@@ -98,10 +98,7 @@ fn batch_writes_one_folder_per_student_and_keys_that_match_solve() {
     let out = tmp.path().join("hw");
 
     // Nothing outside the folder, one folder per student, no two students sharing one.
-    let top: BTreeSet<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let top = common::entries(tmp.path());
     assert_eq!(
         top,
         BTreeSet::from(["hw".to_string(), "roster.csv".to_string()])
@@ -277,10 +274,7 @@ fn a_failure_while_rendering_leaves_nothing_behind() {
     std::fs::write(templates.join("question.md"), "{{ no_such_variable }}").unwrap();
     let assert = run_batch(tmp.path(), &roster, "hw", &["--templates", "tpl"]).code(2);
     assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("template"));
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let left = common::entries(tmp.path());
     assert_eq!(left.len(), 2, "only roster.csv and tpl remain: {left:?}");
 }
 
@@ -403,9 +397,8 @@ fn pdf_flag_compiles_every_latex_sheet_and_cleans_up() {
         let pdf = std::fs::read(out.join(name)).unwrap();
         assert!(pdf.starts_with(b"%PDF"), "{name} is a PDF");
     }
-    let scratch: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+    let scratch: Vec<String> = common::entries(&out)
+        .into_iter()
         .filter(|n| n.starts_with('.') || [".aux", ".log", ".pages"].iter().any(|e| n.ends_with(e)))
         .collect();
     assert!(scratch.is_empty(), "{scratch:?}");
@@ -463,11 +456,12 @@ fn ctrl_c_leaves_no_folder_behind() {
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(130), "{output:?}");
     assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: nothing was written"));
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(left, ["roster.csv"], "no folder and no staging leftovers");
+    let left = common::entries(tmp.path());
+    assert_eq!(
+        left,
+        ["roster.csv".to_string()].into(),
+        "no folder and no staging leftovers"
+    );
 }
 
 #[test]

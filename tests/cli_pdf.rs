@@ -335,10 +335,7 @@ fn a_latex_error_names_the_student_and_quotes_the_log() {
     ] {
         assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
     }
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let left = common::entries(tmp.path());
     assert_eq!(left.len(), 2, "only roster.csv and tpl remain: {left:?}");
 }
 
@@ -393,11 +390,12 @@ fn interrupt_pdflatex(target: impl Fn(u32) -> String) {
         stderr.contains("interrupted: nothing was written"),
         "{stderr}"
     );
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert_eq!(left, ["roster.csv"], "no folder and no staging leftovers");
+    let left = common::entries(tmp.path());
+    assert_eq!(
+        left,
+        ["roster.csv".to_string()].into(),
+        "no folder, no staging leftovers"
+    );
 }
 
 #[test]
