@@ -16,6 +16,8 @@
 //! Everything is built in a scratch folder inside the staging folder and removed before commit.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use tera::Tera;
@@ -157,16 +159,11 @@ impl ClassPdfs {
     ) -> Result<usize> {
         let documents = self.plan(prints, tera)?;
         progress.begin("pdflatex", documents.len());
-        let compiled: Vec<Result<Compiled>> = documents
-            .par_iter()
-            // One document per task: each is a pdflatex run of its own.
-            .with_max_len(1)
-            .map(|document| {
-                let compiled = self.compile(document, staged, interrupt);
-                progress.advance();
-                compiled
-            })
-            .collect();
+        let compiled = in_order(documents.len(), |k| {
+            let compiled = self.compile(&documents[k], staged, interrupt);
+            progress.advance();
+            compiled
+        });
         progress.end();
         // A stop request wins over the errors it caused; else the first error in print order.
         interrupt.check()?;
@@ -277,6 +274,33 @@ impl ClassPdfs {
             sheets,
         })
     }
+}
+
+/// `work(k)` for k = 0, 1, ... `n - 1`, one per core at a time, started in that order (rayon
+/// would split the list and start its second half first): the documents come longest first, so
+/// that no long run is started last, alone. Returns the results in that order.
+fn in_order<T: Send>(n: usize, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(n));
+    std::thread::scope(|scope| {
+        for _ in 0..rayon::current_num_threads().min(n) {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= n {
+                    break;
+                }
+                let result = work(k);
+                done.lock()
+                    .expect("invariant: no worker panics holding the lock")
+                    .push((k, result));
+            });
+        }
+    });
+    let mut done = done
+        .into_inner()
+        .expect("invariant: no worker panics holding the lock");
+    done.sort_by_key(|(k, _)| *k);
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 /// `kind-00042`: the file of sheet 42 (1-based) in the scratch folder, without `.tex` (as
