@@ -128,11 +128,15 @@ pub fn person_output(
     let decimals = options.decimals;
     let stepwise = shown::shown(&solution, decimals, Rounding::Stepwise)?;
     // The key is graded against the stepwise values; the sheets show the plan's rounding.
+    let exact;
     let sheet_values = match options.rounding {
-        Rounding::Stepwise => stepwise.clone(),
-        Rounding::Exact => shown::shown(&solution, decimals, Rounding::Exact)?,
+        Rounding::Stepwise => &stepwise,
+        Rounding::Exact => {
+            exact = shown::shown(&solution, decimals, Rounding::Exact)?;
+            &exact
+        }
     };
-    let texts = render::render_sheets(&solution, &sheet_values, &options, specs, tera)?;
+    let texts = render::render_sheets(&solution, sheet_values, &options, specs, tera)?;
     let sheets = specs
         .iter()
         .zip(texts)
