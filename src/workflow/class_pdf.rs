@@ -56,7 +56,7 @@ pub(crate) enum Source {
     /// Sheets written with [`ClassPdfs::write_sheet`] under `kind`, each a document of its own
     /// with a PDF of its own.
     Sheets {
-        /// The folder name given to `write_sheet`.
+        /// The kind given to `write_sheet` (`questions`, `solutions`).
         kind: &'static str,
         /// Every sheet, in the order of their numbers.
         sheets: Vec<Sheet>,
