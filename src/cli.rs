@@ -171,7 +171,9 @@ pub struct FolderArgs {
         default_value = "latex,markdown"
     )]
     pub format: Vec<Format>,
-    /// Also compile every LaTeX sheet to PDF with latexmk/pdflatex, on all cores.
+    /// Also compile every LaTeX sheet to PDF with pdflatex (the class's sheets together, on all
+    /// cores), and write questions-print.pdf and solutions-print.pdf: every sheet in order, each
+    /// starting on an odd page, with the name and id in the header.
     #[arg(long)]
     pub pdf: bool,
     /// Replace a non-empty output folder.

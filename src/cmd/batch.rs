@@ -5,8 +5,8 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{
-    destination, engine, load_config, progress, sheet_plan, unprintable_warnings, write_stdout,
-    write_warnings,
+    destination, engine, folder_templates, load_config, progress, sheet_plan, unprintable_warnings,
+    write_stdout, write_warnings,
 };
 use crate::cli::BatchArgs;
 use crate::error::Result;
@@ -20,7 +20,10 @@ pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interru
     let loaded = load_config(&args.run.config)?;
     let plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
     let config = loaded.0;
-    let tera = engine(args.run.render.templates.as_deref())?;
+    let tera = engine(
+        args.run.render.templates.as_deref(),
+        &folder_templates(&plan, &args.run.folder),
+    )?;
     check_seed_text(&args.course_seed)?;
     let bytes = crate::limits::read_file(&args.roster)?;
     let students = roster::parse(&bytes, &args.roster.display().to_string())?;
@@ -68,5 +71,5 @@ pub(super) fn run_summary(
         summary,
         dir: dest.dir.display().to_string(),
     };
-    render::render(tera, "text/run-summary.txt", &context)
+    render::render(tera, render::entry::RUN_SUMMARY, &context)
 }

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use super::batch::run_summary;
 use super::{
-    destination, engine, load_config, progress, sheet_plan, unprintable_warnings, write_stdout,
-    write_warnings,
+    destination, engine, folder_templates, load_config, progress, sheet_plan, unprintable_warnings,
+    write_stdout, write_warnings,
 };
 use crate::cli::ExamArgs;
 use crate::error::{Error, Result};
@@ -18,7 +18,9 @@ pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrup
     let loaded = load_config(&args.run.config)?;
     let plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
     let config = loaded.0;
-    let tera = engine(args.run.render.templates.as_deref())?;
+    let mut templates = folder_templates(&plan, &args.run.folder);
+    templates.extend(plan.formats.iter().map(|f| f.solutions_template()));
+    let tera = engine(args.run.render.templates.as_deref(), &templates)?;
     check_seed_text(&args.seed)?;
     check_variant_labels(&args.variants)?;
     let warnings = if plan.formats.contains(&Format::Latex) {

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::cli::{GenerateArgs, GenerateFormat};
 use crate::error::Result;
-use crate::render::{self, Format, Identity, RenderOptions};
+use crate::render::{self, entry, Format, Identity, RenderOptions};
 use crate::solve::shown;
 use crate::{generate, solve};
 
@@ -17,12 +17,24 @@ use crate::{generate, solve};
 pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
     let (config, source) = load_config(&args.config)?;
     // Flags and templates are checked before sampling, so a typo is reported first.
-    let tera = engine(args.render.templates.as_deref())?;
     let sheet_format = match args.format {
         GenerateFormat::Latex => Some(Format::Latex),
         GenerateFormat::Markdown => Some(Format::Markdown),
         _ => None,
     };
+    let printed = match args.format {
+        GenerateFormat::Toml => Some(entry::EXERCISE_TOML),
+        GenerateFormat::Text => Some(entry::SOLUTION_TEXT),
+        GenerateFormat::Json => None,
+        GenerateFormat::Latex | GenerateFormat::Markdown => {
+            sheet_format.map(Format::entry_template)
+        }
+    };
+    let stats = args.stats.then_some(entry::GENERATE_STATS);
+    // LaTeX sheets warn about letters their fonts cannot print.
+    let warning = (sheet_format == Some(Format::Latex)).then_some(entry::UNPRINTABLE);
+    let entries: Vec<&str> = printed.into_iter().chain(stats).chain(warning).collect();
+    let tera = engine(args.render.templates.as_deref(), &entries)?;
     let sheet_options = match sheet_format {
         Some(format) => {
             let shapes = config.architecture.possible_shapes()?;
@@ -48,7 +60,7 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
     let generated = generate::sample_problem(&config, &args.seed)?;
     if args.stats {
         let summary = generated.stats.summary(&config);
-        let text = render::render(&tera, "text/generate-stats.txt", &summary)?;
+        let text = render::render(&tera, entry::GENERATE_STATS, &summary)?;
         write_to(&mut std::io::stderr(), "<stderr>", &text)?;
     }
     let text = match args.format {
@@ -60,7 +72,7 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
         )?,
         GenerateFormat::Text => {
             let solution = solve::solve(&generated.problem)?;
-            render::render(&tera, "text/solution.txt", &solution)?
+            render::render(&tera, entry::SOLUTION_TEXT, &solution)?
         }
         GenerateFormat::Json => {
             let solution = solve::solve(&generated.problem)?;

@@ -10,11 +10,15 @@ use crate::cli::GradeArgs;
 use crate::error::{Error, Result};
 use crate::export::key::KeyRow;
 use crate::grade::{responses, Credit};
+use crate::render::entry;
 use crate::workflow::{self, Destination, GradeJob, Interrupt};
 
 /// Reads the key (and the responses) and writes the template or the graded folder.
 pub(super) fn execute(args: &GradeArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
-    let tera = engine(args.templates.as_deref())?;
+    let mut entries = vec![entry::RUN_SUMMARY];
+    entries.extend(entry::GRADE_FEEDBACK);
+    entries.extend(entry::GRADE_REPORT);
+    let tera = engine(args.templates.as_deref(), &entries)?;
     let key = read_key(&args.key)?;
     let (Some(responses_path), Some(dir)) = (&args.responses, &args.out) else {
         return write_stdout(out, &crate::grade::responses::template(&key)?);

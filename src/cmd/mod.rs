@@ -40,7 +40,10 @@ pub fn run(cli: Cli, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
         Command::Moodle(args) => moodle::execute(&args, out),
         Command::Grade(args) => grade::execute(&args, out, interrupt),
         Command::Misconceptions { templates } => {
-            let tera = engine(templates.as_deref())?;
+            let tera = engine(
+                templates.as_deref(),
+                &[crate::render::entry::MISCONCEPTIONS],
+            )?;
             write_stdout(out, &crate::grade::catalogue(&tera)?)
         }
         Command::Templates {
@@ -65,12 +68,14 @@ fn load_config(args: &ConfigArgs) -> Result<(GeneratorConfig, ConfigSource)> {
     })
 }
 
-/// The template engine: built-ins, overridden by the templates in `dir` when given.
-fn engine(dir: Option<&Path>) -> Result<tera::Tera> {
-    match dir {
-        Some(dir) => crate::render::engine_with(crate::render::load_template_dir(dir)?),
-        None => crate::render::engine(),
-    }
+/// The template engine for a command that renders `entries`: built-ins, overridden by the
+/// templates in `dir` when given; only the entries and what they use are parsed.
+fn engine<S: AsRef<str>>(dir: Option<&Path>, entries: &[S]) -> Result<tera::Tera> {
+    let overrides = match dir {
+        Some(dir) => crate::render::load_template_dir(dir)?,
+        None => Vec::new(),
+    };
+    crate::render::engine_for(entries, overrides)
 }
 
 /// The knob flags as a `[difficulty]` table, to overlay on a config file's table.
@@ -244,6 +249,18 @@ fn distinct(formats: &[Format]) -> Vec<Format> {
     out
 }
 
+/// The templates `batch` and `exam` render for every person, their closing line, the warning
+/// about letters the fonts lack, and with `--pdf` the class documents.
+fn folder_templates(plan: &SheetPlan, folder: &FolderArgs) -> Vec<&'static str> {
+    use crate::render::entry;
+    let mut templates: Vec<&str> = plan.formats.iter().map(|f| f.entry_template()).collect();
+    templates.extend([entry::RUN_SUMMARY, entry::UNPRINTABLE]);
+    if folder.pdf {
+        templates.extend([entry::CLASS_DOCUMENT, entry::SHEET_START]);
+    }
+    templates
+}
+
 /// A progress bar on stderr, one per stage; hidden when stderr is not a terminal.
 #[derive(Default)]
 struct TerminalProgress {
@@ -328,7 +345,7 @@ fn unprintable_warnings<'a>(
         };
         warnings.push_str(&crate::render::render(
             tera,
-            "text/unprintable.txt",
+            crate::render::entry::UNPRINTABLE,
             &warning,
         )?);
     }
@@ -349,11 +366,16 @@ fn write_stdout(out: &mut dyn Write, text: &str) -> Result<()> {
 fn write_to(out: &mut dyn Write, name: &str, text: &str) -> Result<()> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|source| Error::Io {
-            action: "write to",
-            path: PathBuf::from(name),
-            source,
-        })
+        .map_err(write_error(name))
+}
+
+/// The error of a failed write to `name` (`<stdout>`, `<stderr>`).
+fn write_error(name: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        action: "write to",
+        path: PathBuf::from(name),
+        source,
+    }
 }
 
 #[cfg(test)]

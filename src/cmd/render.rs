@@ -34,7 +34,11 @@ pub(super) fn execute(args: &RenderCommandArgs, out: &mut dyn Write) -> Result<(
         fragment: args.sheet.fragment,
         ..render_options(&args.render, args.format, &Difficulty::default(), identity)?
     };
-    let tera = engine(args.render.templates.as_deref())?;
+    // LaTeX sheets warn about letters their fonts cannot print.
+    let tera = engine(
+        args.render.templates.as_deref(),
+        &[args.format.entry_template(), render::entry::UNPRINTABLE],
+    )?;
     let problem = spec::load(&args.file)?;
     let file = args.file.display().to_string();
     let warnings = match args.format {

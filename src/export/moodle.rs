@@ -2,7 +2,9 @@
 //! module owns the quiz's shape (variant seeds, question names, the category), the gap syntax,
 //! the tolerance policy of the gaps and the XML envelope. The question text is HTML rendered
 //! from the template `moodle/question.html`; the graded values come from [`key`], so the quiz
-//! and an answer key can never disagree. Must not do I/O: [`quiz`] returns the XML as a string.
+//! and an answer key can never disagree. Must not do I/O: [`quiz_questions`] builds the questions
+//! a chunk at a time and a [`QuizWriter`] writes them to whatever writer it is handed, so a quiz
+//! of 10 000 questions never sits in memory; [`quiz`] returns a whole quiz as a string.
 //!
 //! - Variants: variant k of a quiz seeded `S` is generated from the seed text `S/k`, k counted
 //!   from 1 and zero-padded to the width of the count (`S/01` ... `S/12`), made distinct by
@@ -36,9 +38,11 @@
 //! [`key`]: super::key
 
 use std::collections::BTreeMap;
+use std::io::Write;
 
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
+use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use tera::Tera;
@@ -57,6 +61,9 @@ use crate::spec::Problem;
 
 /// Most variants in one quiz.
 pub const MAX_COUNT: usize = 10_000;
+
+/// Questions built together: keeps both cores busy, and memory at a chunk's questions.
+const CHUNK: usize = 256;
 
 /// Most decimals a question may ask for: its derived tolerance is then at least
 /// [`MIN_TOLERANCE`].
@@ -128,15 +135,15 @@ pub fn fit(text: &str, max: usize) -> String {
     format!("{kept}~{hash}")
 }
 
-fn write_text_element(w: &mut Writer<Vec<u8>>, tag: &str, text: &str) -> std::io::Result<()> {
+fn write_text_element<W: Write>(w: &mut Writer<W>, tag: &str, text: &str) -> std::io::Result<()> {
     w.write_event(Event::Start(BytesStart::new(tag)))?;
     w.write_event(Event::Text(BytesText::new(text)))?;
     w.write_event(Event::End(BytesEnd::new(tag)))
 }
 
 /// `<tag format="html"><text>...</text></tag>` or `<tag><text>...</text></tag>`.
-fn write_wrapped_text(
-    w: &mut Writer<Vec<u8>>,
+fn write_wrapped_text<W: Write>(
+    w: &mut Writer<W>,
     tag: &str,
     html: bool,
     text: &str,
@@ -150,7 +157,7 @@ fn write_wrapped_text(
     w.write_event(Event::End(BytesEnd::new(tag)))
 }
 
-fn write_question(w: &mut Writer<Vec<u8>>, q: &ClozeQuestion) -> std::io::Result<()> {
+fn write_question<W: Write>(w: &mut Writer<W>, q: &ClozeQuestion) -> std::io::Result<()> {
     let mut start = BytesStart::new("question");
     start.push_attribute(("type", "cloze"));
     w.write_event(Event::Start(start))?;
@@ -163,26 +170,52 @@ fn write_question(w: &mut Writer<Vec<u8>>, q: &ClozeQuestion) -> std::io::Result
     w.write_event(Event::End(BytesEnd::new("question")))
 }
 
-/// A complete Moodle XML file: one category, then the questions in order.
-pub fn quiz_xml(category: &str, questions: &[ClozeQuestion]) -> String {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let written: std::io::Result<()> = (|| {
-        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-        w.write_event(Event::Start(BytesStart::new("quiz")))?;
+/// A Moodle XML file written question by question, so a quiz of any size needs the memory of
+/// one question: [`QuizWriter::start`] writes the declaration and the category, each
+/// [`QuizWriter::push`] one question, [`QuizWriter::finish`] the end.
+pub struct QuizWriter<W: Write> {
+    xml: Writer<W>,
+}
+
+impl<W: Write> QuizWriter<W> {
+    /// Starts the file in `out` with one category.
+    pub fn start(out: W, category: &str) -> std::io::Result<Self> {
+        let mut xml = Writer::new_with_indent(out, b' ', 2);
+        xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        xml.write_event(Event::Start(BytesStart::new("quiz")))?;
         let mut cat = BytesStart::new("question");
         cat.push_attribute(("type", "category"));
-        w.write_event(Event::Start(cat))?;
-        write_wrapped_text(&mut w, "category", false, &format!("$course$/{category}"))?;
-        w.write_event(Event::End(BytesEnd::new("question")))?;
+        xml.write_event(Event::Start(cat))?;
+        write_wrapped_text(&mut xml, "category", false, &format!("$course$/{category}"))?;
+        xml.write_event(Event::End(BytesEnd::new("question")))?;
+        Ok(QuizWriter { xml })
+    }
+
+    /// Writes the next question.
+    pub fn push(&mut self, question: &ClozeQuestion) -> std::io::Result<()> {
+        write_question(&mut self.xml, question)
+    }
+
+    /// Ends the file and hands back the writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.xml.write_event(Event::End(BytesEnd::new("quiz")))?;
+        let mut out = self.xml.into_inner();
+        out.write_all(b"\n")?;
+        Ok(out)
+    }
+}
+
+/// A complete Moodle XML file: one category, then the questions in order.
+pub fn quiz_xml(category: &str, questions: &[ClozeQuestion]) -> String {
+    let written: std::io::Result<Vec<u8>> = (|| {
+        let mut quiz = QuizWriter::start(Vec::new(), category)?;
         for q in questions {
-            write_question(&mut w, q)?;
+            quiz.push(q)?;
         }
-        w.write_event(Event::End(BytesEnd::new("quiz")))
+        quiz.finish()
     })();
-    written.expect("invariant: writing XML into memory cannot fail");
-    let mut xml = String::from_utf8(w.into_inner()).expect("invariant: quick-xml writes UTF-8");
-    xml.push('\n');
-    xml
+    let xml = written.expect("invariant: writing XML into memory cannot fail");
+    String::from_utf8(xml).expect("invariant: quick-xml writes UTF-8")
 }
 
 /// How the questions of a quiz ask and grade.
@@ -442,8 +475,60 @@ pub fn check_tolerance(tolerance: f64) -> Result<()> {
     ))
 }
 
-/// The Moodle XML of a quiz of `count` distinct variants of `config`, seeded by `seed`, by the
-/// rules in the module docs.
+/// The questions of a quiz of `count` distinct variants of `config`, seeded by `seed`, by the
+/// rules in the module docs, in order and a few hundred at a time: each item is the next chunk,
+/// built on all cores. Only the chunk is held, so memory does not grow with `count`; feed the
+/// questions to a [`QuizWriter`].
+pub fn quiz_questions<'a>(
+    config: &'a GeneratorConfig,
+    seed: &'a str,
+    count: usize,
+    options: &'a QuizOptions,
+    tera: &'a Tera,
+) -> Result<impl Iterator<Item = Result<Vec<ClozeQuestion>>> + 'a> {
+    check(seed, count, options)?;
+    let bases = variant_seeds(seed, count);
+    let mut assigner = assign::Assigner::new(config);
+    Ok((0..count).step_by(CHUNK).map(move |first| {
+        let chunk = &bases[first..(first + CHUNK).min(count)];
+        let assigned = assigner.assign(chunk)?;
+        assigned
+            .par_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let solution = solve::solve(&a.problem)?;
+                let name = question_name(seed, first + i + 1, count);
+                let variant = Variant {
+                    name: &name,
+                    seed: &a.seed,
+                    solution: &solution,
+                };
+                checked_question(&variant, options, tera)
+            })
+            .collect()
+    }))
+}
+
+/// [`cloze_question`] for a quiz: refused when its key, or a gap centred on the printed value,
+/// could not tell a skipped step from a right answer.
+fn checked_question(
+    variant: &Variant<'_>,
+    options: &QuizOptions,
+    tera: &Tera,
+) -> Result<ClozeQuestion> {
+    let solution = variant.solution;
+    let who = format!("question {} (seed {})", variant.name, variant.seed);
+    let answers = graded_answers(variant, options)?;
+    key::check_distinct(solution, &answers, options.policy(), &who)?;
+    let gaps = gap_answers(variant, options)?;
+    let centred: Vec<GradedAnswer> = gaps.iter().map(|g| g.answer.clone()).collect();
+    let apart = Apart::OutsideTheTolerance;
+    key::check_apart(solution, &centred, options.policy(), &who, apart)?;
+    question_with_gaps(variant, &gaps, options, tera)
+}
+
+/// The Moodle XML of a quiz of `count` distinct variants of `config`, seeded by `seed`, in
+/// memory: [`quiz_questions`] written by a [`QuizWriter`].
 pub fn quiz(
     config: &GeneratorConfig,
     seed: &str,
@@ -451,29 +536,10 @@ pub fn quiz(
     options: &QuizOptions,
     tera: &Tera,
 ) -> Result<String> {
-    check(seed, count, options)?;
-    let assigned = assign::assign_distinct(config, &variant_seeds(seed, count))?;
-    let questions = assigned
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let solution = solve::solve(&a.problem)?;
-            let name = question_name(seed, i + 1, count);
-            let variant = Variant {
-                name: &name,
-                seed: &a.seed,
-                solution: &solution,
-            };
-            let who = format!("question {name} (seed {})", a.seed);
-            let answers = graded_answers(&variant, options)?;
-            key::check_distinct(&solution, &answers, options.policy(), &who)?;
-            let gaps = gap_answers(&variant, options)?;
-            let centred: Vec<GradedAnswer> = gaps.iter().map(|g| g.answer.clone()).collect();
-            let apart = Apart::OutsideTheTolerance;
-            key::check_apart(&solution, &centred, options.policy(), &who, apart)?;
-            question_with_gaps(&variant, &gaps, options, tera)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut questions = Vec::with_capacity(count);
+    for chunk in quiz_questions(config, seed, count, options, tera)? {
+        questions.extend(chunk?);
+    }
     Ok(quiz_xml(&category(seed), &questions))
 }
 

@@ -219,5 +219,9 @@ pub fn catalogue(tera: &Tera) -> Result<String> {
             requires: m.requires(),
         })
         .collect();
-    render::render(tera, "text/misconceptions.txt", &Context { misconceptions })
+    render::render(
+        tera,
+        render::entry::MISCONCEPTIONS,
+        &Context { misconceptions },
+    )
 }

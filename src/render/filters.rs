@@ -103,30 +103,30 @@ enum Zeros {
     Blank,
 }
 
-/// Everything `bmatrix` reads from its arguments.
-struct MatrixStyle {
-    env: String,
+/// Everything `bmatrix` reads from its arguments (borrowed: a sheet calls it dozens of times).
+struct MatrixStyle<'a> {
+    env: &'a str,
     zeros: Zeros,
-    slot: String,
-    row_gap: Option<String>,
+    slot: &'a str,
+    row_gap: Option<&'a str>,
     column: bool,
     /// All on one line, for inline math (`$...$`).
     inline: bool,
     decimals: usize,
 }
 
-impl MatrixStyle {
-    fn from_args(args: &Args) -> tera::Result<MatrixStyle> {
-        let text = |key: &str, default: &str| -> tera::Result<String> {
+impl<'a> MatrixStyle<'a> {
+    fn from_args(args: &'a Args) -> tera::Result<MatrixStyle<'a>> {
+        let text = |key: &str, default: &'a str| -> tera::Result<&'a str> {
             match args.get(key) {
-                None => Ok(default.to_string()),
-                Some(Value::String(s)) => Ok(s.clone()),
+                None => Ok(default),
+                Some(Value::String(s)) => Ok(s.as_str()),
                 Some(other) => Err(tera::Error::msg(format!(
                     "bmatrix: `{key}` must be a string, got {other}"
                 ))),
             }
         };
-        let zeros = match text("zeros", "keep")?.as_str() {
+        let zeros = match text("zeros", "keep")? {
             "keep" => Zeros::Keep,
             "dot" => Zeros::Dot,
             "blank" => Zeros::Blank,
@@ -152,7 +152,7 @@ impl MatrixStyle {
     /// slot for null. Writes into one buffer because a convolution matrix has hundreds of cells.
     fn push_cell(&self, out: &mut String, value: &Value) -> tera::Result<()> {
         match value {
-            Value::Null => out.push_str(&self.slot),
+            Value::Null => out.push_str(self.slot),
             // A numeric zero needs no formatting to be recognised (most of a convolution matrix).
             Value::Number(_) if value.as_f64() == Some(0.0) => out.push_str(self.zero_text()),
             Value::String(text) if text == "0" => out.push_str(self.zero_text()),
@@ -184,7 +184,7 @@ impl MatrixStyle {
     /// Ends a row: `\\`, the optional extra space, and a line break.
     fn push_row_end(&self, out: &mut String) {
         out.push_str(" \\\\");
-        if let Some(gap) = &self.row_gap {
+        if let Some(gap) = self.row_gap {
             out.push('[');
             out.push_str(gap);
             out.push(']');
@@ -203,8 +203,9 @@ impl MatrixStyle {
 pub fn bmatrix(value: &Value, args: &Args) -> tera::Result<Value> {
     let style = MatrixStyle::from_args(args)?;
     let rows = matrix_rows(value, style.column)?;
-    let (env, nl) = (&style.env, style.line_break());
-    let mut out = String::with_capacity(16 * rows.len() * rows.first().map_or(1, Vec::len) + 64);
+    let (env, nl) = (style.env, style.line_break());
+    let mut out =
+        String::with_capacity(16 * rows.len() * rows.first().map_or(1, |row| row.len()) + 64);
     out.push_str("\\begin{");
     out.push_str(env);
     out.push('}');
@@ -228,7 +229,7 @@ pub fn bmatrix(value: &Value, args: &Args) -> tera::Result<Value> {
 }
 
 /// The rows of a matrix value: a list of lists as it is, a flat list as one row or one column.
-fn matrix_rows(value: &Value, column: bool) -> tera::Result<Vec<Vec<&Value>>> {
+fn matrix_rows(value: &Value, column: bool) -> tera::Result<Vec<&[Value]>> {
     let items = value
         .as_array()
         .filter(|items| !items.is_empty())
@@ -238,17 +239,13 @@ fn matrix_rows(value: &Value, column: bool) -> tera::Result<Vec<Vec<&Value>>> {
     if items.iter().all(Value::is_array) {
         return Ok(items
             .iter()
-            .map(|row| {
-                row.as_array()
-                    .map(|r| r.iter().collect())
-                    .unwrap_or_default()
-            })
+            .map(|row| row.as_array().map_or(&[][..], Vec::as_slice))
             .collect());
     }
     Ok(if column {
-        items.iter().map(|v| vec![v]).collect()
+        items.iter().map(std::slice::from_ref).collect()
     } else {
-        vec![items.iter().collect()]
+        vec![items.as_slice()]
     })
 }
 

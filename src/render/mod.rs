@@ -95,6 +95,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/latex/preamble.tex"),
     ),
     (
+        "latex/page-style.tex",
+        include_str!("../../templates/latex/page-style.tex"),
+    ),
+    (
         "latex/question.tex",
         include_str!("../../templates/latex/question.tex"),
     ),
@@ -105,6 +109,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "latex/solution.tex",
         include_str!("../../templates/latex/solution.tex"),
+    ),
+    (
+        "latex/class.tex",
+        include_str!("../../templates/latex/class.tex"),
+    ),
+    (
+        "latex/class-setup.tex",
+        include_str!("../../templates/latex/class-setup.tex"),
+    ),
+    (
+        "latex/sheet-start.tex",
+        include_str!("../../templates/latex/sheet-start.tex"),
     ),
     (
         "markdown/exam.md",
@@ -148,12 +164,41 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// The names of the entry templates, the ones a command renders (the others are included,
+/// imported or extended by them). A command builds its engine from the entries it renders
+/// ([`engine_for`]); the sheets' entries are [`Format::entry_template`] and
+/// [`Format::solutions_template`].
+pub mod entry {
+    /// `solve`'s and `generate --format text`'s summary of every value.
+    pub const SOLUTION_TEXT: &str = "text/solution.txt";
+    /// `generate --stats`' acceptance statistics.
+    pub const GENERATE_STATS: &str = "text/generate-stats.txt";
+    /// The closing line of `batch` and `exam`.
+    pub const RUN_SUMMARY: &str = "text/run-summary.txt";
+    /// `generate --format toml`'s exercise file.
+    pub const EXERCISE_TOML: &str = "toml/exercise.toml";
+    /// One Moodle Cloze question.
+    pub const MOODLE_QUESTION: &str = "moodle/question.html";
+    /// Many LaTeX sheets as one document, for `--pdf`.
+    pub const CLASS_DOCUMENT: &str = "latex/class.tex";
+    /// The start of a sheet in a class document.
+    pub const SHEET_START: &str = "latex/sheet-start.tex";
+    /// The warning on numbers a sheet cannot print as they are.
+    pub const UNPRINTABLE: &str = "text/unprintable.txt";
+    /// `nnexam misconceptions`: the catalogue of named mistakes.
+    pub const MISCONCEPTIONS: &str = "text/misconceptions.txt";
+    /// A student's feedback, one per format.
+    pub const GRADE_FEEDBACK: [&str; 2] = ["grade/feedback.md", "grade/feedback.tex"];
+    /// The class report, one per format, and its histogram.
+    pub const GRADE_REPORT: [&str; 3] = ["grade/report.md", "grade/report.tex", "grade/report.svg"];
+}
+
 /// The guide to the templates (delimiters, escaping, filters, every template's context), written
 /// beside them by `templates eject`: `(file name, text)`.
 pub const GUIDE: (&str, &str) = ("README.md", include_str!("../../templates/README.md"));
 
 /// File endings read from a user's template folder; everything else there is ignored.
-const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml", "tera"];
+const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml", "tera", "svg"];
 
 /// Most files and folders a template folder may hold: the built-ins are a few dozen, and a
 /// wrong folder (a home directory, `/`) is refused rather than read for hours.
@@ -176,6 +221,14 @@ impl Format {
         match self {
             Format::Latex => "latex/exam.tex",
             Format::Markdown => "markdown/exam.md",
+        }
+    }
+
+    /// The template of an exam's document with every variant's solution in this format.
+    pub fn solutions_template(self) -> &'static str {
+        match self {
+            Format::Latex => "latex/solutions.tex",
+            Format::Markdown => "markdown/solutions.md",
         }
     }
 }
@@ -278,16 +331,62 @@ pub fn engine() -> Result<Tera> {
 /// Templates that include themselves or whose macros call themselves are refused: Tera would
 /// recurse until the stack overflows.
 pub fn engine_with(overrides: Vec<(String, String)>) -> Result<Tera> {
-    let mut templates: BTreeMap<String, String> = BUILTIN
+    let names: Vec<String> = BUILTIN
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .chain(overrides.iter().map(|(name, _)| name.clone()))
+        .collect();
+    engine_for(&names, overrides)
+}
+
+/// Like [`engine_with`], but parses only the `entries` a command renders and the templates they
+/// include, import or extend: parsing every built-in cost a one-off command most of its time,
+/// `solve --format json` included, which renders none.
+pub fn engine_for<S: AsRef<str>>(entries: &[S], overrides: Vec<(String, String)>) -> Result<Tera> {
+    let mut available: BTreeMap<String, String> = BUILTIN
         .iter()
         .map(|(name, text)| (name.to_string(), text.to_string()))
         .collect();
-    templates.extend(overrides);
+    available.extend(overrides);
+    let mut wanted: Vec<String> = entries.iter().map(|e| e.as_ref().to_string()).collect();
+    let mut templates = BTreeMap::new();
+    while let Some(name) = wanted.pop() {
+        if templates.contains_key(&name) {
+            continue;
+        }
+        // A name that is nowhere is Tera's to report, when it is rendered.
+        if let Some(text) = available.remove(&name) {
+            wanted.extend(referenced_templates(&text).map(str::to_string));
+            templates.insert(name, text);
+        }
+    }
     let mut tera = Tera::default();
     tera.add_raw_templates(templates).map_err(template_error)?;
     recursion::refuse_cycles(&tera)?;
     filters::register(&mut tera);
     Ok(tera)
+}
+
+/// The template names that `text` includes, imports or extends: every quoted string in a
+/// `{% include ... %}`, `{% import ... %}` or `{% extends ... %}` tag. A name read from a comment
+/// or a raw block only loads a template that is not needed; the tags themselves are parsed by
+/// Tera.
+fn referenced_templates(text: &str) -> impl Iterator<Item = &str> {
+    text.split("{%")
+        .skip(1)
+        .filter_map(|tag| tag.split("%}").next())
+        .filter(|tag| {
+            let keyword = tag.trim_start_matches('-').trim_start();
+            ["include", "import", "extends"]
+                .iter()
+                .any(|k| keyword.starts_with(k))
+        })
+        .flat_map(|tag| {
+            tag.split(['"', '\''])
+                .skip(1)
+                .step_by(2)
+                .filter(|name| !name.is_empty())
+        })
 }
 
 /// Reads every template file (`.tex`, `.md`, `.txt`, `.html`, `.toml`, `.tera`) below `dir`,
@@ -405,7 +504,7 @@ pub fn exercise_toml(tera: &Tera, problem: &Problem, seed: &str, command: &str) 
         seed,
         command,
     };
-    render(tera, "toml/exercise.toml", &context)
+    render(tera, entry::EXERCISE_TOML, &context)
 }
 
 /// The HTML text of one Moodle Cloze question (`moodle/question.html`): the exercise's network
@@ -430,7 +529,7 @@ pub fn moodle_question<G: Serialize>(
         given: context::given(problem),
         gaps,
     };
-    render(tera, "moodle/question.html", &question)
+    render(tera, entry::MOODLE_QUESTION, &question)
 }
 
 /// The worked solution as Moodle shows it in a question's general feedback: the Markdown
@@ -616,6 +715,63 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), BUILTIN.len());
         assert!(tera.get_template_names().count() >= BUILTIN.len());
+    }
+
+    #[test]
+    fn engine_for_parses_only_the_entries_and_what_they_use() {
+        let none = engine_for::<&str>(&[], Vec::new()).unwrap();
+        assert_eq!(none.get_template_names().count(), 0);
+        let latex = engine_for(&[Format::Latex.entry_template()], Vec::new()).unwrap();
+        let mut names: Vec<&str> = latex.get_template_names().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "latex/exam.tex",
+                "latex/identity.tex",
+                "latex/math.tex",
+                "latex/page-style.tex",
+                "latex/preamble.tex",
+                "latex/question.tex",
+                "latex/solution.tex",
+                "shared/mt-grid.tera",
+                "shared/prose.tera",
+                "shared/question.tera",
+                "shared/solution.tera",
+            ]
+        );
+        // What the entries use renders exactly as with every template loaded.
+        let problem = crate::spec::fixtures::task_3_1();
+        let solution = crate::solve::solve(&problem).unwrap();
+        let options = RenderOptions::default();
+        assert_eq!(
+            render_exercise(&solution, &options, &latex).unwrap(),
+            render_exercise(&solution, &options, &engine().unwrap()).unwrap()
+        );
+    }
+
+    #[test]
+    fn engine_for_follows_a_users_template_to_templates_of_their_own() {
+        let overrides = vec![
+            (
+                "text/solution.txt".to_string(),
+                "{% include \"mine/footer.txt\" %}".to_string(),
+            ),
+            ("mine/footer.txt".to_string(), "footer".to_string()),
+            ("mine/unused.txt".to_string(), "{% if %}".to_string()),
+        ];
+        let tera = engine_for(&["text/solution.txt"], overrides).unwrap();
+        let out = tera.render("text/solution.txt", &Context::new()).unwrap();
+        assert_eq!(out, "footer");
+    }
+
+    #[test]
+    fn referenced_templates_reads_include_import_and_extends_tags() {
+        let text =
+            "{% import \"a.tera\" as a %}x{%- include ['b.tex', \"c.tex\"] ignore missing -%}\
+                    {% if y %}{% extends \"d.tex\" %}{% endif %}{{ \"e.tex\" }}";
+        let found: Vec<&str> = referenced_templates(text).collect();
+        assert_eq!(found, ["a.tera", "b.tex", "c.tex", "d.tex"]);
     }
 
     #[test]

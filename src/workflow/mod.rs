@@ -1,14 +1,17 @@
 //! Runs that write a whole folder of sheets (`batch`, `exam`): sampling and rendering on all
 //! cores (rayon), writing through a [`staged::StagedDir`] so that a failure or a stop request
-//! leaves nothing half-written, the answer keys, optional PDFs. What goes into the files is
+//! leaves nothing half-written, the answer keys, optional PDFs (`class_pdf`: the sheets compiled
+//! together by [`pdf`] and cut apart by `pages`, plus the print files). What goes into the files is
 //! decided in `export`; this module only sequences, writes and runs external programs. The
 //! terminal is not its business: it reports progress through [`Progress`] and learns of Ctrl-C
 //! through [`Interrupt`], both supplied by the command layer.
 
 pub mod batch;
+mod class_pdf;
 pub mod exam;
 pub mod grade;
 mod keys;
+mod pages;
 pub mod pdf;
 pub mod staged;
 
@@ -33,7 +36,7 @@ pub struct Destination {
     pub dir: PathBuf,
     /// Replace a non-empty folder.
     pub force: bool,
-    /// Also compile every LaTeX sheet to PDF.
+    /// Also compile every LaTeX sheet to PDF, and write the print files.
     pub pdf: bool,
 }
 
@@ -110,41 +113,11 @@ fn possible_answer_names(config: &GeneratorConfig, knobs: &Knobs) -> Result<Vec<
     Ok(names)
 }
 
-/// Compiles every `.tex` below the staging folder; a failure lists every broken document.
-fn compile_pdfs(
-    driver: pdf::Driver,
-    staged: &staged::StagedDir,
-    tex_files: &[PathBuf],
-    progress: &dyn Progress,
-    interrupt: &Interrupt,
-) -> Result<usize> {
-    let absolute: Vec<PathBuf> = tex_files.iter().map(|f| staged.path().join(f)).collect();
-    progress.begin("pdflatex", absolute.len());
-    let failures = pdf::compile_all(driver, &absolute, &|| progress.advance(), interrupt);
-    progress.end();
-    // Ctrl-C in a terminal stops pdflatex too: its failures are the interrupt's, not the
-    // documents'.
-    interrupt.check()?;
-    if failures.is_empty() {
-        return Ok(absolute.len());
-    }
-    let shown: Vec<String> = failures.iter().take(3).map(ToString::to_string).collect();
-    Err(Error::invalid(
-        "--pdf",
-        format!(
-            "{} of {} documents failed to compile (nothing was written):\n{}",
-            failures.len(),
-            absolute.len(),
-            shown.join("\n")
-        ),
-        "fix the templates (see --templates), or drop --pdf",
-    ))
-}
-
-/// The TeX driver when PDFs are wanted and there is LaTeX to compile.
-fn pdf_driver(dest: &Destination, formats: &[Format]) -> Result<Option<pdf::Driver>> {
+/// pdflatex, when PDFs are wanted and there is LaTeX to compile; asked before any work, so a
+/// missing TeX does not cost a class's rendering time.
+fn tex_for(dest: &Destination, formats: &[Format]) -> Result<Option<pdf::Tex>> {
     if dest.pdf && formats.contains(&Format::Latex) {
-        pdf::find_driver().map(Some)
+        pdf::find_tex().map(Some)
     } else {
         Ok(None)
     }

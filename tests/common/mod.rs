@@ -191,6 +191,14 @@ pub(crate) fn render(problem: &Problem, options: &RenderOptions) -> String {
     render::render_exercise(&solution, options, &tera).expect("renders")
 }
 
+/// The names of the files and folders in `dir`, sorted.
+pub(crate) fn entries(dir: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .expect("folder is readable")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
 /// True when CI asks that the TeX/KaTeX tests really run (`.ci/run` sets it).
 pub(crate) fn tools_required() -> bool {
     std::env::var("NNEXAM_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
