@@ -9,9 +9,11 @@
 //! journal, creating files right after many were deleted (the previous run's cleanup) costs a
 //! lot of kernel time; `TMPDIR=/dev/shm cargo bench --bench batch` measures nnexam's own work.
 
+mod common;
+
 use std::path::Path;
-use std::process::Command;
-use std::time::Instant;
+
+use common::{measure_child, median, Measured};
 
 use nnexam::export::key::Tolerance;
 use nnexam::export::roster;
@@ -31,17 +33,7 @@ fn roster_csv(students: usize) -> String {
     text
 }
 
-/// Peak resident set size of this process in KiB (Linux /proc).
-fn peak_rss_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0)
-}
-
-/// The child: one batch of `students`, printing "<seconds> <peak KiB>".
+/// The child: one batch of `students`, reported by [`common::report_child`].
 fn run_child(students: usize) {
     let dir = tempfile::tempdir().expect("temp dir");
     let students_list = roster::parse(roster_csv(students).as_bytes(), "bench").expect("roster");
@@ -66,39 +58,10 @@ fn run_child(students: usize) {
         force: false,
         pdf: false,
     };
-    let start = Instant::now();
-    workflow::write_batch(&job, &dest, &NoProgress, &Interrupt::default()).expect("batch runs");
-    let seconds = start.elapsed().as_secs_f64();
+    common::report_child(|| {
+        workflow::write_batch(&job, &dest, &NoProgress, &Interrupt::default()).expect("batch runs");
+    });
     assert!(Path::new(&dest.dir).join("key.csv").is_file());
-    println!("{seconds} {}", peak_rss_kib());
-}
-
-fn measure(students: usize) -> (f64, u64) {
-    let exe = std::env::current_exe().expect("bench executable");
-    let mut runs: Vec<(f64, u64)> = (0..RUNS)
-        .map(|_| {
-            let out = Command::new(&exe)
-                .env(CHILD_ENV, students.to_string())
-                .output()
-                .expect("child runs");
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            let text = String::from_utf8_lossy(&out.stdout);
-            let mut fields = text.split_whitespace();
-            let seconds = fields.next().and_then(|s| s.parse().ok()).expect("seconds");
-            let kib = fields
-                .next()
-                .and_then(|s| s.parse().ok())
-                .expect("peak KiB");
-            (seconds, kib)
-        })
-        .collect();
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let peak = runs.iter().map(|r| r.1).max().unwrap_or(0);
-    (runs[RUNS / 2].0, peak)
 }
 
 fn main() {
@@ -107,7 +70,11 @@ fn main() {
         return;
     }
     for students in [1_000, 10_000] {
-        let (seconds, kib) = measure(students);
+        let runs: Vec<Measured> = (0..RUNS)
+            .map(|_| measure_child(&[(CHILD_ENV, students.to_string())]))
+            .collect();
+        let seconds = median(runs.iter().map(|m| m.wall).collect());
+        let kib = runs.iter().map(|m| m.peak_kib).max().unwrap_or(0);
         println!(
             "batch {students:>6} students (latex+markdown+json+key)  median {seconds:>6.2} s  \
              peak RSS {:>6.1} MiB  ({:.0} us/student)",

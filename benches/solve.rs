@@ -10,23 +10,32 @@ fn large_problem() -> Problem {
     // 16x16 input, 3x3 filter, stride 1 -> Z1 14x14 -> 2x2/2 max pool -> P1 7x7 -> 49 weights.
     let value = |i: usize, j: usize| ((i * 7 + j * 3) % 10) as f64 - 4.0;
     let file = ExerciseFile {
-        x: (0..16)
-            .map(|i| (0..16).map(|j| value(i, j)).collect())
-            .collect(),
-        f1: vec![
+        x: Some(
+            ((0..16)
+                .map(|i| (0..16).map(|j| value(i, j)).collect::<Vec<_>>())
+                .collect::<Vec<_>>())
+            .into(),
+        ),
+        f1: (vec![
             vec![0.5, -1.0, 0.0],
             vec![1.0, 0.5, -0.5],
             vec![0.0, -0.5, 1.0],
-        ],
-        b1: -1.0,
-        w2: (0..49).map(|k| ((k % 19) as f64 - 9.0) / 10.0).collect(),
-        b2: 0.2,
-        y: 1,
+        ])
+        .into(),
+        b1: (-1.0).into(),
+        w2: (0..49)
+            .map(|k| ((k % 19) as f64 - 9.0) / 10.0)
+            .collect::<Vec<_>>()
+            .into(),
+        b2: (0.2).into(),
+        y: Some(1),
         lr: 0.5,
         activation: Default::default(),
-        loss: Default::default(),
+        loss: Some(Default::default()),
         conv: Default::default(),
         pool: Default::default(),
+        output: Default::default(),
+        sample: None,
     };
     Problem::from_file(&file).expect("benchmark problem is valid")
 }

@@ -76,6 +76,28 @@ pub enum Command {
     /// result to D decimals (as the stepwise worked solution does). So rounding only at the end
     /// and rounding as you go are both accepted. --tolerance replaces this with one fixed value.
     Moodle(MoodleArgs),
+    /// Grade a class's responses against the key.json that batch or exam wrote: every answer
+    /// correct, carried forward, a named misconception, wrong or blank, with points,
+    /// per-student feedback and a class report.
+    ///
+    /// `nnexam grade --template --key hw/key.json > responses.csv` writes the responses file to
+    /// fill in (id, name and one column per answer; comma or semicolon separated, decimal point
+    /// or comma). Columns may also hold intermediate steps named after the chain (z2, d_z2,
+    /// z1_1_1, d_f1_2_1, ...), which feed the carried-forward grading. Then
+    /// `nnexam grade --key hw/key.json --responses responses.csv --out hw-marks` writes
+    /// marks.csv, marks.json, feedback/<folder>.md and .tex, report.md, report.tex and
+    /// report.svg.
+    ///
+    /// A value is carried forward when it is what the chain gives from the student's own
+    /// earlier answers, so one early slip costs once; it is a misconception when a named
+    /// mistake (see `nnexam misconceptions`) gives it.
+    Grade(GradeArgs),
+    /// List the misconceptions grading recognises and multiple choice draws distractors from.
+    Misconceptions {
+        /// Folder of templates that override the built-ins by name (see `templates eject`).
+        #[arg(long, value_name = "DIR")]
+        templates: Option<PathBuf>,
+    },
     /// Work with the built-in templates.
     Templates {
         /// What to do with them.
@@ -106,7 +128,8 @@ pub struct SolveArgs {
     #[arg(long, value_enum, default_value_t = SolveFormat::Text)]
     pub format: SolveFormat,
     /// Decimals of the shown values in the JSON's `shown` object.
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u8).range(0..=10))]
     pub decimals: u8,
     /// How the JSON's `shown` values are derived (see `render --help`).
     #[arg(long, value_enum, default_value_t = Rounding::Stepwise)]
@@ -148,7 +171,9 @@ pub struct FolderArgs {
         default_value = "latex,markdown"
     )]
     pub format: Vec<Format>,
-    /// Also compile every LaTeX sheet to PDF with latexmk/pdflatex, on all cores.
+    /// Also compile every LaTeX sheet to PDF with pdflatex (the class's sheets together, on all
+    /// cores), and write questions-print.pdf and solutions-print.pdf: every sheet in order, each
+    /// starting on an odd page, with the name and id in the header.
     #[arg(long)]
     pub pdf: bool,
     /// Replace a non-empty output folder.
@@ -160,7 +185,7 @@ pub struct FolderArgs {
     /// Absolute tolerance of every graded answer in the key. Default: 10^-D plus the distance
     /// between the exact answer and the stepwise worked solution's, so that both a student who
     /// rounds only at the end and one who follows the sheet's rounded steps are accepted.
-    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = parse_tolerance)]
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = parse_tolerance)]
     pub tolerance: Option<f64>,
 }
 
@@ -237,11 +262,70 @@ pub struct GenerateArgs {
     pub render: RenderArgs,
 }
 
+/// Arguments of `grade`.
+#[derive(Debug, Args)]
+pub struct GradeArgs {
+    /// The key.json that batch or exam wrote.
+    #[arg(long, value_name = "KEY")]
+    pub key: PathBuf,
+    /// Write an empty responses CSV for the key to standard output instead of grading.
+    #[arg(long)]
+    pub template: bool,
+    /// Responses CSV: a header with id (and optionally name) and answer names, one row per
+    /// student.
+    #[arg(
+        long,
+        value_name = "CSV",
+        required_unless_present = "template",
+        conflicts_with = "template"
+    )]
+    pub responses: Option<PathBuf>,
+    /// Output folder; it appears only when complete.
+    #[arg(
+        long,
+        value_name = "DIR",
+        required_unless_present = "template",
+        conflicts_with = "template"
+    )]
+    pub out: Option<PathBuf>,
+    /// Replace a non-empty output folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Show the value the sheet prints beside every answer that is not right.
+    #[arg(long)]
+    pub reveal: bool,
+    /// Share of an answer's points a carried-forward answer earns (0 to 1).
+    #[arg(long, value_name = "F", default_value_t = 1.0, allow_hyphen_values = true,
+          value_parser = parse_credit)]
+    pub ecf_credit: f64,
+    /// Share of an answer's points an answer showing a misconception earns (0 to 1).
+    #[arg(long, value_name = "F", default_value_t = 0.0, allow_hyphen_values = true,
+          value_parser = parse_credit)]
+    pub misconception_credit: f64,
+    /// No progress bar (it is also hidden when stderr is not a terminal).
+    #[arg(long)]
+    pub quiet: bool,
+    /// Folder of templates that override the built-ins by name (grade/*; see `templates eject`).
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+}
+
+/// A credit share: a number from 0 to 1.
+fn parse_credit(text: &str) -> std::result::Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(f) if (0.0..=1.0).contains(&f) => Ok(f),
+        _ => Err(format!(
+            "`{text}` is not a share from 0 to 1; give e.g. 0.5"
+        )),
+    }
+}
+
 /// Arguments of `moodle`.
 #[derive(Debug, Args)]
 pub struct MoodleArgs {
     /// Number of questions (variants), 1 to 10000.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=moodle::MAX_COUNT as i64))]
+    #[arg(long, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u32).range(1..=moodle::MAX_COUNT as i64))]
     pub count: u32,
     /// Seed text of the quiz, e.g. "ML2026/quiz3"; see above for the seeds of the questions.
     #[arg(long, allow_hyphen_values = true)]
@@ -250,12 +334,12 @@ pub struct MoodleArgs {
     /// Which generator config to sample from.
     pub config: ConfigArgs,
     /// Decimals the questions ask for (at most 6); sets the default tolerance.
-    #[arg(long, default_value_t = 3,
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true,
           value_parser = clap::value_parser!(u8).range(0..=i64::from(moodle::MAX_DECIMALS)))]
     pub decimals: u8,
     /// Absolute tolerance of every gap, instead of the one derived from --decimals (finite, at
     /// least 0.000001).
-    #[arg(long, value_name = "T", allow_negative_numbers = true, value_parser = parse_tolerance)]
+    #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = parse_tolerance)]
     pub tolerance: Option<f64>,
     /// Folder of templates that override the built-ins by name (moodle/question.html; see
     /// `templates eject`).
@@ -302,7 +386,8 @@ pub struct SheetArgs {
 #[derive(Debug, Clone, Args)]
 pub struct RenderArgs {
     /// Decimals of every computed number shown (inputs are always shown in full).
-    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(0..=10))]
+    #[arg(long, default_value_t = 3, allow_hyphen_values = true,
+          value_parser = clap::value_parser!(u8).range(0..=10))]
     pub decimals: u8,
     /// exact: every shown number is the exact value rounded. stepwise: every step is computed
     /// from the rounded numbers shown before it, as a student with a calculator does, so every
@@ -325,14 +410,14 @@ pub struct RenderArgs {
     pub give_z1: bool,
     /// Give the first K entries of dC/dW2 and of the updated W2 in the question (at most all
     /// but one).
-    #[arg(long, value_name = "K")]
+    #[arg(long, value_name = "K", allow_hyphen_values = true)]
     pub give_d_w2: Option<usize>,
     /// The transposed convolution matrix: ask it in part b, as an extra (bonus) question, or
     /// omit it.
     #[arg(long, value_enum)]
     pub transposed_conv: Option<TransposedConv>,
     /// Give the updated F1 except N entries to fill in.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub give_f1_except: Option<usize>,
     /// Refused: giving dC/dZ1 gives the solution away (Notes on Task 3.1).
     #[arg(long)]
@@ -341,16 +426,16 @@ pub struct RenderArgs {
     #[arg(long)]
     pub give_d_p0: bool,
     /// Points of part a.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub points_a: Option<u32>,
     /// Points of part b.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub points_b: Option<u32>,
     /// Points of part c.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub points_c: Option<u32>,
     /// Points of the bonus question.
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
     pub points_bonus: Option<u32>,
     /// Add the instructor's note (the workload estimate per part) to the worked solution.
     /// Students' copies never carry it.
@@ -395,5 +480,36 @@ mod tests {
     #[test]
     fn cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_negative_number_is_refused_by_its_flag() {
+        // Issue 10: `--decimals -1` said "unexpected argument '-1'", naming no flag.
+        for (args, flag) in [
+            (&["render", "f.toml", "--decimals", "-1"][..], "--decimals"),
+            (
+                &["generate", "--seed", "7", "--points-a", "-5"],
+                "--points-a",
+            ),
+            (&["render", "f.toml", "--give-d-w2", "-1"], "--give-d-w2"),
+            (
+                &["render", "f.toml", "--give-f1-except", "-2"],
+                "--give-f1-except",
+            ),
+            (&["solve", "f.toml", "--decimals", "-3"], "--decimals"),
+            (&["moodle", "--count", "-1", "--seed", "s"], "--count"),
+            (
+                &["moodle", "--count", "2", "--seed", "s", "--decimals", "-1"],
+                "--decimals",
+            ),
+        ] {
+            let err = Cli::try_parse_from(std::iter::once("nnexam").chain(args.iter().copied()))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("invalid value '-") && err.contains(&format!("'{flag} <")),
+                "{args:?}: {err}"
+            );
+        }
     }
 }

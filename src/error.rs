@@ -57,9 +57,16 @@ pub enum Error {
         message: String,
     },
 
-    /// Ctrl-C stopped a run that writes a folder; nothing was written.
-    #[error("interrupted: nothing was written")]
-    Interrupted,
+    /// A signal (Ctrl-C, SIGTERM, SIGHUP) stopped a run that writes a folder; nothing was
+    /// written. The binary exits with 128 + `signal`.
+    #[error(
+        "interrupted by {}: nothing was written",
+        signal_hook::low_level::signal_name(*signal).unwrap_or("a signal")
+    )]
+    Interrupted {
+        /// The signal's number.
+        signal: i32,
+    },
 
     /// The generator config admits no (or too few) valid exercises.
     #[error("{message}")]
@@ -69,7 +76,39 @@ pub enum Error {
     },
 }
 
+/// Longest line of a parser's message that an error quotes: parsers quote the offending source
+/// line, which may be a whole file long.
+const MAX_QUOTED_LINE: usize = 120;
+
+/// `message` with every line cut to [`MAX_QUOTED_LINE`] characters (a cut line ends in `...`).
+fn shorten_lines(message: &str) -> String {
+    message
+        .lines()
+        .map(|line| match line.char_indices().nth(MAX_QUOTED_LINE) {
+            Some((cut, _)) => format!("{}...", &line[..cut]),
+            None => line.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 impl Error {
+    /// [`Error::Syntax`] for `origin` from a parser's error, its quoted lines shortened.
+    pub fn syntax(origin: &str, parser_error: impl std::fmt::Display) -> Self {
+        Error::Syntax {
+            origin: origin.to_string(),
+            message: shorten_lines(&parser_error.to_string()),
+        }
+    }
+
+    /// [`Error::ConfigSyntax`] for `origin` from a parser's error, its quoted lines shortened.
+    pub fn config_syntax(origin: &str, parser_error: impl std::fmt::Display) -> Self {
+        Error::ConfigSyntax {
+            origin: origin.to_string(),
+            message: shorten_lines(&parser_error.to_string()),
+        }
+    }
+
     /// Shorthand for [`Error::Invalid`], the most common variant.
     pub fn invalid(
         key: impl Into<String>,
@@ -86,3 +125,19 @@ impl Error {
 
 /// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_quoted_lines_are_cut_and_short_ones_kept() {
+        let long = format!("error at line 1\n1 | {}\n  | ^", "[".repeat(10_000));
+        let short = shorten_lines(&long);
+        let lines: Vec<&str> = short.lines().collect();
+        assert_eq!(lines[0], "error at line 1");
+        assert_eq!(lines[1].chars().count(), MAX_QUOTED_LINE + 3);
+        assert!(lines[1].ends_with("..."));
+        assert_eq!(lines[2], "  | ^");
+    }
+}

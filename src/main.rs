@@ -1,25 +1,32 @@
-//! The `nnexam` binary: parse the command line, install the Ctrl-C handler, run the command,
+//! The `nnexam` binary: parse the command line, install the signal handlers, run the command,
 //! print any error once, set the exit code.
 
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 use clap::Parser;
 use nnexam::cli::{Cli, Command};
 use nnexam::workflow::Interrupt;
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
-/// 128 + SIGINT, as shells report a command stopped by Ctrl-C.
-const EXIT_INTERRUPTED: u8 = 130;
 /// Every library error is about the user's input or environment: exit 2 like ripgrep.
 const EXIT_ERROR: u8 = 2;
+
+/// Shells report a command stopped by signal N as 128 + N (130 for Ctrl-C).
+const EXIT_SIGNAL_BASE: i32 = 128;
+
+/// The signals that stop a folder-writing run cleanly: Ctrl-C, `kill`, a closed terminal.
+const STOP_SIGNALS: [i32; 3] = [SIGINT, SIGTERM, SIGHUP];
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let interrupt = Interrupt::default();
-    // Commands that write a folder stop cleanly on Ctrl-C (they remove their staging folder);
-    // the others write only to stdout and keep the default: stop at once.
+    // Commands that write a folder stop cleanly (they remove their staging folder); the others
+    // write only to stdout and keep the default: stop at once.
     if matches!(cli.command, Command::Batch(_) | Command::Exam(_)) {
-        if let Err(err) = install_interrupt_handler(&interrupt) {
-            eprintln!("error: cannot install the Ctrl-C handler: {err}");
+        if let Err(err) = install_stop_handlers(&interrupt) {
+            eprintln!("error: cannot install the signal handlers: {err}");
             return ExitCode::from(EXIT_ERROR);
         }
     }
@@ -27,9 +34,9 @@ fn main() -> ExitCode {
     match nnexam::run(cli, &mut stdout.lock(), &interrupt) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
-        Err(err @ nnexam::Error::Interrupted) => {
+        Err(err @ nnexam::Error::Interrupted { signal }) => {
             eprintln!("error: {err}");
-            ExitCode::from(EXIT_INTERRUPTED)
+            ExitCode::from(u8::try_from(EXIT_SIGNAL_BASE + signal).unwrap_or(EXIT_ERROR))
         }
         Err(err) => {
             eprintln!("error: {err}");
@@ -38,12 +45,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// The first Ctrl-C asks the run to stop cleanly; a second one stops the process at once.
-fn install_interrupt_handler(interrupt: &Interrupt) -> std::io::Result<()> {
-    use signal_hook::consts::SIGINT;
+/// The first stop signal asks the run to stop cleanly (the run sees its number through
+/// `interrupt`); a second one stops the process at once, with 128 + its number.
+fn install_stop_handlers(interrupt: &Interrupt) -> std::io::Result<()> {
     use signal_hook::flag;
-    flag::register_conditional_shutdown(SIGINT, i32::from(EXIT_INTERRUPTED), interrupt.flag())?;
-    flag::register(SIGINT, interrupt.flag())?;
+    let stopping = Arc::new(AtomicBool::new(false));
+    for signal in STOP_SIGNALS {
+        // Handlers run in the order registered: the shutdown sees only an earlier signal.
+        flag::register_conditional_shutdown(
+            signal,
+            EXIT_SIGNAL_BASE + signal,
+            Arc::clone(&stopping),
+        )?;
+        flag::register(signal, Arc::clone(&stopping))?;
+        let number = usize::try_from(signal).expect("invariant: signal numbers are positive");
+        flag::register_usize(signal, interrupt.flag(), number)?;
+    }
     Ok(())
 }
 

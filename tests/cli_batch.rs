@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use nnexam::generate::{self, GeneratorConfig};
 use nnexam::solve::solve;
+use nnexam::solve::step::Step;
 use serde_json::Value;
 
 fn nnexam() -> Command {
@@ -73,17 +74,21 @@ fn expected_answers(seed: &str) -> Vec<(String, f64)> {
         .problem;
     let sol = solve(&problem).unwrap();
     let mut values = vec![
-        ("y_hat".to_string(), sol.forward.y_hat),
-        ("loss".to_string(), sol.forward.loss),
+        ("y_hat".to_string(), (*sol.values.scalar(Step::YHat))),
+        ("loss".to_string(), (*sol.values.scalar(Step::Loss))),
     ];
-    for (k, v) in sol.update.w2.iter().enumerate() {
+    for (k, v) in sol.values.row_of(Step::W2New, 0).iter().enumerate() {
         values.push((format!("w2_new_{}", k + 1), *v));
     }
-    values.push(("b2_new".to_string(), sol.update.b2));
-    for ((r, c), v) in sol.update.f1.indexed_iter() {
+    values.push(("b2_new".to_string(), (*sol.values.scalar(Step::B2New))));
+    for ((r, c), v) in sol.values.filter(Step::F1New, 0, 0).indexed_iter() {
         values.push((format!("f1_new_{}_{}", r + 1, c + 1), *v));
     }
-    values.push(("b1_new".to_string(), sol.update.b1));
+    values.push(("b1_new".to_string(), (*sol.values.scalar(Step::B1New))));
+    // Part c, asked by the standard knobs.
+    for ((r, c), v) in sol.values.map_of(Step::DP0, 0, 0).indexed_iter() {
+        values.push((format!("d_p0_{}_{}", r + 1, c + 1), *v));
+    }
     values
 }
 
@@ -98,10 +103,7 @@ fn batch_writes_one_folder_per_student_and_keys_that_match_solve() {
     let out = tmp.path().join("hw");
 
     // Nothing outside the folder, one folder per student, no two students sharing one.
-    let top: BTreeSet<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let top = common::entries(tmp.path());
     assert_eq!(
         top,
         BTreeSet::from(["hw".to_string(), "roster.csv".to_string()])
@@ -145,6 +147,26 @@ fn batch_writes_one_folder_per_student_and_keys_that_match_solve() {
             let tol = a["tolerance"].as_f64().unwrap();
             assert!((0.001..0.1).contains(&tol), "{seed} {name} tolerance {tol}");
         }
+        // Points: 4 over part a's 2 answers, 8 over part b's 10, 4 over part c's entries.
+        let points: Vec<f64> = answers
+            .iter()
+            .map(|a| a["points"].as_f64().unwrap())
+            .collect();
+        let d_p0 = answers.len() - 12;
+        assert_eq!(
+            (points[0], points[2], points[12]),
+            (2.0, 0.8, 4.0 / d_p0 as f64)
+        );
+        // The exercise itself, to grade from the key alone.
+        let problem = generate::sample_problem(&GeneratorConfig::default(), seed)
+            .unwrap()
+            .problem;
+        assert_eq!(
+            row["problem"]["x"][0][1].as_f64().unwrap(),
+            problem.x(0, 0)[(0, 1)]
+        );
+        assert_eq!(row["decimals"], 3);
+        assert_eq!(row["tolerance"]["rule"], "from_rounding");
         // The student's exercise JSON is the same exercise.
         let exercise: Value = serde_json::from_slice(
             &std::fs::read(
@@ -200,6 +222,32 @@ fn roster_text_is_printed_literally_never_executed() {
         !tmp.path().join("hw/4712/question.md").exists(),
         "only the requested format"
     );
+}
+
+#[test]
+fn letters_the_fonts_lack_become_question_marks_with_a_warning_naming_the_student() {
+    // Issue 10: one such name stopped `--pdf` for the whole class; now it is typeset as far
+    // as the fonts go (T1: Đ, Þ, « print as written) and the rest is said on stderr.
+    let tmp = tempfile::tempdir().unwrap();
+    let roster = write_roster(tmp.path(), "id,name\n4711,Đorđe Þórr «A»\n4712,Li 李华\n");
+    let assert = run_batch(tmp.path(), &roster, "hw", &[]).success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "one warning, for 4712 only: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("warning:")
+            && stderr.contains("4712 (Li 李华)")
+            && stderr.contains("李 华"),
+        "{stderr}"
+    );
+    let tex = |id: &str| std::fs::read_to_string(tmp.path().join(format!("hw/{id}/question.tex")));
+    assert!(tex("4711").unwrap().contains("Đorđe Þórr «A»"));
+    assert!(tex("4712").unwrap().contains("Li ??"));
+    let md = std::fs::read_to_string(tmp.path().join("hw/4712/question.md")).unwrap();
+    assert!(md.contains("Li 李华"));
 }
 
 #[test]
@@ -299,10 +347,7 @@ fn a_failure_while_rendering_leaves_nothing_behind() {
     std::fs::write(templates.join("question.md"), "{{ no_such_variable }}").unwrap();
     let assert = run_batch(tmp.path(), &roster, "hw", &["--templates", "tpl"]).code(2);
     assert!(String::from_utf8_lossy(&assert.get_output().stderr).contains("template"));
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
+    let left = common::entries(tmp.path());
     assert_eq!(left.len(), 2, "only roster.csv and tpl remain: {left:?}");
 }
 
@@ -413,16 +458,21 @@ fn pdf_flag_compiles_every_latex_sheet_and_cleans_up() {
         .args(["--format", "latex"])
         .assert()
         .success()
-        .stdout(predicates::str::contains("3 PDFs"));
+        .stdout(predicates::str::contains("5 PDFs"));
     let out = tmp.path().join("exam");
-    for name in ["exam-A.pdf", "exam-B.pdf", "solutions.pdf"] {
+    for name in [
+        "exam-A.pdf",
+        "exam-B.pdf",
+        "solutions.pdf",
+        "questions-print.pdf",
+        "solutions-print.pdf",
+    ] {
         let pdf = std::fs::read(out.join(name)).unwrap();
         assert!(pdf.starts_with(b"%PDF"), "{name} is a PDF");
     }
-    let scratch: Vec<String> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".aux") || n.ends_with(".log") || n.ends_with(".fls"))
+    let scratch: Vec<String> = common::entries(&out)
+        .into_iter()
+        .filter(|n| n.starts_with('.') || [".aux", ".log", ".pages"].iter().any(|e| n.ends_with(e)))
         .collect();
     assert!(scratch.is_empty(), "{scratch:?}");
 }
@@ -435,16 +485,41 @@ fn which(program: &str) -> Option<PathBuf> {
     })
 }
 
-#[test]
-fn ctrl_c_leaves_no_folder_behind() {
-    let tmp = tempfile::tempdir().unwrap();
+/// True when a hidden staging folder exists in `dir`.
+fn staging_exists(dir: &Path) -> bool {
+    std::fs::read_dir(dir).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains("nnexam-staging")
+    })
+}
+
+/// Waits (at most a minute) until `ready` holds, then sends `signal` (e.g. "INT") to `target`
+/// (a process id, or `-pgid` for a whole process group).
+fn signal_when(ready: impl Fn() -> bool, signal: &str, target: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !ready() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(ready(), "the run never got that far");
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), "--", target])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+}
+
+/// Runs a batch of 20 000 students in `dir`, sends `signal` once it writes into its staging
+/// folder, and returns how it ended.
+fn batch_stopped_by(dir: &Path, signal: &str) -> std::process::Output {
     let mut roster = String::from("id\n");
     for k in 0..20_000 {
         roster.push_str(&format!("s{k}\n"));
     }
-    let roster = write_roster(tmp.path(), &roster);
+    let roster = write_roster(dir, &roster);
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("nnexam"))
-        .current_dir(tmp.path())
+        .current_dir(dir)
         .args([
             "batch",
             "--roster",
@@ -457,33 +532,44 @@ fn ctrl_c_leaves_no_folder_behind() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Interrupt once the run is writing into its staging folder.
-    let staging_exists = || {
-        std::fs::read_dir(tmp.path()).unwrap().any(|e| {
-            e.unwrap()
-                .file_name()
-                .to_string_lossy()
-                .contains("nnexam-staging")
-        })
-    };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !staging_exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
-    assert!(staging_exists(), "the batch never started writing");
-    let killed = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let output = child.wait_with_output().unwrap();
-    assert_eq!(output.status.code(), Some(130), "{output:?}");
-    assert!(String::from_utf8_lossy(&output.stderr).contains("interrupted: nothing was written"));
-    let left: Vec<String> = std::fs::read_dir(tmp.path())
+    signal_when(|| staging_exists(dir), signal, &child.id().to_string());
+    child.wait_with_output().unwrap()
+}
+
+/// Only the inputs remain in `dir`: no folder, no staging leftovers.
+fn assert_only(dir: &Path, inputs: &[&str]) {
+    let mut left: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(left, ["roster.csv"], "no folder and no staging leftovers");
+    left.sort();
+    assert_eq!(left, inputs, "no folder and no staging leftovers");
+}
+
+#[test]
+fn ctrl_c_leaves_no_folder_behind() {
+    let tmp = tempfile::tempdir().unwrap();
+    let output = batch_stopped_by(tmp.path(), "INT");
+    assert_eq!(output.status.code(), Some(130), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("interrupted by SIGINT: nothing was written"));
+    assert_only(tmp.path(), &["roster.csv"]);
+}
+
+#[test]
+fn sigterm_and_sighup_stop_like_ctrl_c() {
+    // Issue 10: SIGTERM or SIGHUP left the hidden staging folder for good.
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let output = batch_stopped_by(tmp.path(), signal);
+        assert_eq!(output.status.code(), Some(code), "SIG{signal}: {output:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains(&format!("interrupted by SIG{signal}: nothing was written")),
+            "{stderr}"
+        );
+        assert_only(tmp.path(), &["roster.csv"]);
+    }
 }
 
 #[test]

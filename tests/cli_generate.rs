@@ -228,7 +228,7 @@ fn config_file_overrides_only_what_it_names() {
     assert!(text.contains("--config exam.toml"), "{text}");
     let problem = spec::parse(&text, FileFormat::Toml, "generated").expect("parses");
     assert_eq!(problem.activation, spec::Activation::LeakyRelu);
-    assert_eq!(problem.x.dim(), (5, 5));
+    assert_eq!(problem.x(0, 0).dim(), (5, 5));
 }
 
 #[test]

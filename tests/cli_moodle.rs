@@ -9,7 +9,7 @@
 mod common;
 
 use assert_cmd::Command;
-use ndarray::{Array1, Array2};
+use ndarray::Array2;
 use nnexam::export::moodle::{self, QuizOptions, Variant};
 use nnexam::generate::{self, GeneratorConfig};
 use nnexam::render;
@@ -137,20 +137,35 @@ fn gaps(html: &str) -> Vec<Gap> {
         .collect()
 }
 
-/// y_hat, loss, W2, B2, F1 (row-major), B1: what the quiz grades, in its order.
-fn graded(y_hat: f64, loss: f64, w2: &Array1<f64>, b2: f64, f1: &Array2<f64>, b1: f64) -> Vec<f64> {
+/// y_hat, loss, W2, B2, F1 (row-major), B1, dC/dP0 (row-major): what the quiz grades with the
+/// standard knobs (parts a, b and c), in its order.
+fn graded(
+    (y_hat, loss): (f64, f64),
+    (w2, b2, f1, b1): (ndarray::ArrayView1<f64>, f64, ndarray::ArrayView2<f64>, f64),
+    d_p0: ndarray::ArrayView2<f64>,
+) -> Vec<f64> {
     let mut values = vec![y_hat, loss];
     values.extend(w2);
     values.push(b2);
     values.extend(f1);
     values.push(b1);
+    values.extend(d_p0);
     values
 }
 
 /// The graded values, read from the solver directly.
 fn exact_values(solution: &Solution) -> Vec<f64> {
-    let (fwd, upd) = (&solution.forward, &solution.update);
-    graded(fwd.y_hat, fwd.loss, &upd.w2, upd.b2, &upd.f1, upd.b1)
+    let v = &solution.values;
+    graded(
+        (*v.scalar(Step::YHat), *v.scalar(Step::Loss)),
+        (
+            v.row_of(Step::W2New, 0),
+            *v.scalar(Step::B2New),
+            v.filter(Step::F1New, 0, 0),
+            *v.scalar(Step::B1New),
+        ),
+        v.map_of(Step::DP0, 0, 0),
+    )
 }
 
 /// The values a student gets who rounds every step to `decimals` (the stepwise worked solution).
@@ -158,33 +173,38 @@ fn stepwise_values(solution: &Solution, decimals: usize) -> Vec<f64> {
     let d = shown::shown(solution, decimals, Rounding::Stepwise).unwrap();
     let step = |s| d.values.get(s).mapv(|x| shown::to_f64(&x));
     graded(
-        d.scalar_f64(Step::YHat),
-        d.scalar_f64(Step::Loss),
-        &step(Step::W2New)
-            .into_dimensionality()
-            .unwrap()
-            .row(0)
-            .to_owned(),
-        d.scalar_f64(Step::B2New),
-        &step(Step::F1New)
+        (d.scalar_f64(Step::YHat), d.scalar_f64(Step::Loss)),
+        (
+            step(Step::W2New)
+                .into_dimensionality::<ndarray::Ix2>()
+                .unwrap()
+                .row(0),
+            d.scalar_f64(Step::B2New),
+            step(Step::F1New)
+                .into_dimensionality::<ndarray::Ix4>()
+                .unwrap()
+                .slice(ndarray::s![0, 0, .., ..]),
+            d.scalar_f64(Step::B1New),
+        ),
+        step(Step::DP0)
             .into_dimensionality::<ndarray::Ix4>()
             .unwrap()
-            .slice(ndarray::s![0, 0, .., ..])
-            .to_owned(),
-        d.scalar_f64(Step::B1New),
+            .slice(ndarray::s![0, 0, .., ..]),
     )
 }
 
 /// The values of skipping each graded step, in key order: y_hat of z2 = 0, the un-updated
-/// parameters.
+/// parameters; the loss and dC/dP0 have none (NaN).
 fn skipped_values(problem: &nnexam::spec::Problem) -> Vec<f64> {
     graded(
-        0.5,
-        f64::NAN, // the loss has no skipped value
-        &problem.w2,
-        problem.b2,
-        &problem.f1,
-        problem.b1,
+        (0.5, f64::NAN),
+        (
+            problem.w2.row(0),
+            problem.b2[0],
+            problem.filter(0, 0),
+            problem.b1[0],
+        ),
+        Array2::from_elem(problem.x(0, 0).dim(), f64::NAN).view(),
     )
 }
 
@@ -244,7 +264,7 @@ fn check_against_solve(
             assert_eq!(gap.padding.len(), width, "{} gap {i}: {gap:?}", q.name);
         }
         // The question shows that exercise: its input's first row, with HTML-escaped `&`.
-        let first_row: Vec<String> = problem.x.row(0).iter().map(f64::to_string).collect();
+        let first_row: Vec<String> = problem.x(0, 0).row(0).iter().map(f64::to_string).collect();
         let shown = format!("\\begin{{bmatrix}} {}", first_row.join(" &amp; "));
         assert!(q.html.contains(&shown), "{}: {shown}", q.name);
     }
@@ -360,11 +380,8 @@ fn weights_follow_the_points_of_parts_a_and_b() {
         .iter()
         .find(|(n, _)| *n == "default")
         .unwrap();
-    std::fs::write(
-        &path,
-        format!("{default}\n[difficulty]\npoints = {{ a = 3, b = 5 }}\n"),
-    )
-    .unwrap();
+    let difficulty = "[difficulty]\nparts = [\"a\", \"b\"]\npoints = { a = 3, b = 5 }\n";
+    std::fs::write(&path, format!("{default}\n{difficulty}")).unwrap();
     let xml = moodle(&[
         "--count",
         "1",
@@ -378,11 +395,13 @@ fn weights_follow_the_points_of_parts_a_and_b() {
     let weights: Vec<u32> = custom.iter().map(|g| g.weight).collect();
     assert_eq!(weights[..2], [3, 3]);
     assert!(weights[2..].iter().all(|&w| w == 1), "{weights:?}");
-    // The default 4 and 8 points: 2 and 0.8 per gap.
+    // The default 4, 8 and 4 points: 2, 0.8 and 0.16 per gap, 16 in all.
     let default = gaps(&cloze(parse_quiz(&moodle(&["--count", "1", "--seed", "P"])))[0].html);
+    assert_eq!(default.len(), 2 + 10 + 25);
     let total: u32 = default.iter().map(|g| g.weight).sum();
-    assert_eq!(default[0].weight * 12, 2 * total);
-    assert_eq!(default[2].weight * 12 * 10, 8 * total);
+    assert_eq!(default[0].weight * 16, 2 * total);
+    assert_eq!(default[2].weight * 16 * 10, 8 * total);
+    assert_eq!(default[12].weight * 16 * 25, 4 * total);
     assert!(
         cloze(parse_quiz(&xml))[0]
             .html
@@ -499,7 +518,7 @@ fn template_in_the_templates_folder_wins_over_the_builtin() {
     let questions = cloze(parse_quiz(&xml));
     assert!(questions[0]
         .html
-        .starts_with("<p>A tiny CNN.</p> {10:NUMERICAL:="));
+        .starts_with("<p>A tiny CNN.</p> {50:NUMERICAL:="));
     let missing = dir.path().join("missing");
     let err = moodle_fails(&[
         "--count",
@@ -518,7 +537,7 @@ fn every_exercise_of_the_family_makes_a_question_with_one_gap_per_answer() {
     let options = QuizOptions {
         decimals: 3,
         tolerance: None,
-        points: nnexam::spec::difficulty::Knobs::default().points,
+        knobs: nnexam::spec::difficulty::Knobs::default(),
     };
     for (name, problem) in common::problems() {
         let solution = solve::solve(&problem).unwrap();

@@ -7,6 +7,7 @@ use std::collections::BTreeSet;
 
 use nnexam::generate::{self, GeneratorConfig};
 use nnexam::render;
+use nnexam::solve::step::Step;
 use nnexam::solve::{self, Solution};
 use nnexam::spec::{self, Activation, FileFormat, PoolKind, Problem};
 use proptest::prelude::*;
@@ -120,14 +121,22 @@ fn check_values(
 /// Every rule of `config`, written out again from the problem and its solution.
 fn check_rules(config: &GeneratorConfig, p: &Problem, sol: &Solution) -> Result<(), String> {
     let rules = &config.rules;
-    check_values("x", &p.x.iter().copied().collect::<Vec<_>>(), &config.x)?;
-    check_values("f1", &p.f1.iter().copied().collect::<Vec<_>>(), &config.f1)?;
-    check_values("b1", &[p.b1], &config.b1)?;
-    check_values("w2", &p.w2.to_vec(), &config.w2)?;
-    check_values("b2", &[p.b2], &config.b2)?;
+    check_values(
+        "x",
+        &p.x(0, 0).iter().copied().collect::<Vec<_>>(),
+        &config.x,
+    )?;
+    check_values(
+        "f1",
+        &p.filter(0, 0).iter().copied().collect::<Vec<_>>(),
+        &config.f1,
+    )?;
+    check_values("b1", &[p.b1[0]], &config.b1)?;
+    check_values("w2", &p.w2.iter().copied().collect::<Vec<_>>(), &config.w2)?;
+    check_values("b2", &[p.b2[0]], &config.b2)?;
     let a = &config.architecture;
-    let arch_ok = a.input_size.options().contains(&p.x.nrows())
-        && a.filter_size.options().contains(&p.f1.nrows())
+    let arch_ok = a.input_size.options().contains(&p.x(0, 0).nrows())
+        && a.filter_size.options().contains(&p.filter(0, 0).nrows())
         && a.stride.options().contains(&p.conv.stride)
         && a.padding.options().contains(&p.conv.padding)
         && a.activation.options().contains(&p.activation)
@@ -135,19 +144,19 @@ fn check_rules(config: &GeneratorConfig, p: &Problem, sol: &Solution) -> Result<
         && a.pool_size.options().contains(&p.pool.size)
         && a.pool_stride.options().contains(&p.pool.stride)
         && a.loss.options().contains(&p.loss)
-        && a.y.options().contains(&p.y)
+        && a.y.options().contains(&p.samples[0].y)
         && a.lr.options().contains(&p.lr);
     if !arch_ok {
         return Err("architecture outside the config's options".into());
     }
-    let positive = p.f1.iter().filter(|&&v| v > 0.0).count();
-    let negative = p.f1.iter().filter(|&&v| v < 0.0).count();
+    let positive = p.filter(0, 0).iter().filter(|&&v| v > 0.0).count();
+    let negative = p.filter(0, 0).iter().filter(|&&v| v < 0.0).count();
     if positive < rules.f1_min_positive as usize || negative < rules.f1_min_negative as usize {
         return Err(format!(
             "F1 signs: {positive} positive, {negative} negative"
         ));
     }
-    let z1 = &sol.forward.z1;
+    let z1 = &sol.values.map_of(Step::Z1, 0, 0);
     if z1.iter().any(|z| z.abs() > rules.max_abs_z1 + TOL) {
         return Err("|Z1| above the bound".into());
     }
@@ -163,14 +172,14 @@ fn check_rules(config: &GeneratorConfig, p: &Problem, sol: &Solution) -> Result<
     }
     let kinky = matches!(p.activation, Activation::Relu | Activation::LeakyRelu);
     let k = p.pool.size;
-    let (ph, pw) = sol.forward.p1.dim();
+    let (ph, pw) = sol.values.map_of(Step::P1, 0, 0).dim();
     for i in 0..ph {
         for j in 0..pw {
             let (r0, c0) = (i * p.pool.stride, j * p.pool.stride);
             let cells: Vec<(usize, usize)> = (r0..r0 + k)
                 .flat_map(|r| (c0..c0 + k).map(move |c| (r, c)))
                 .collect();
-            let a1 = &sol.forward.a1;
+            let a1 = &sol.values.map_of(Step::A1, 0, 0);
             let max = cells
                 .iter()
                 .map(|&c| a1[c])
@@ -190,16 +199,32 @@ fn check_rules(config: &GeneratorConfig, p: &Problem, sol: &Solution) -> Result<
             }
         }
     }
-    if sol.forward.z2.abs() > rules.max_abs_z2 + TOL {
-        return Err(format!("z2 = {} saturates", sol.forward.z2));
+    if (*sol.values.scalar(Step::Z2)).abs() > rules.max_abs_z2 + TOL {
+        return Err(format!("z2 = {} saturates", (*sol.values.scalar(Step::Z2))));
     }
-    if (sol.forward.y_hat - f64::from(p.y)).abs() < rules.min_abs_error - TOL {
-        return Err(format!("y_hat = {} too close to y", sol.forward.y_hat));
+    if ((*sol.values.scalar(Step::YHat)) - p.samples[0].y as f64).abs() < rules.min_abs_error - TOL
+    {
+        return Err(format!(
+            "y_hat = {} too close to y",
+            (*sol.values.scalar(Step::YHat))
+        ));
     }
-    if rules.d_z1_nonzero && sol.backward.d_z1.iter().all(|v| v.abs() <= TOL) {
+    if rules.d_z1_nonzero
+        && sol
+            .values
+            .map_of(Step::DZ1, 0, 0)
+            .iter()
+            .all(|v| v.abs() <= TOL)
+    {
         return Err("dC/dZ1 is all zero".into());
     }
-    if rules.d_f1_nonzero && sol.backward.d_f1.iter().all(|v| v.abs() <= TOL) {
+    if rules.d_f1_nonzero
+        && sol
+            .values
+            .filter(Step::DF1, 0, 0)
+            .iter()
+            .all(|v| v.abs() <= TOL)
+    {
         return Err("dC/dF1 is all zero".into());
     }
     check_readable_rules(rules, p, sol)
@@ -213,16 +238,21 @@ fn check_readable_rules(
     sol: &Solution,
 ) -> Result<(), String> {
     if rules.f1_full_lines {
-        let zero_row = p.f1.rows().into_iter().any(|r| r.iter().all(|&v| v == 0.0));
-        let zero_col =
-            p.f1.columns()
-                .into_iter()
-                .any(|c| c.iter().all(|&v| v == 0.0));
+        let zero_row = p
+            .filter(0, 0)
+            .rows()
+            .into_iter()
+            .any(|r| r.iter().all(|&v| v == 0.0));
+        let zero_col = p
+            .filter(0, 0)
+            .columns()
+            .into_iter()
+            .any(|c| c.iter().all(|&v| v == 0.0));
         if zero_row || zero_col {
-            return Err(format!("F1 has an all-zero line: {}", p.f1));
+            return Err(format!("F1 has an all-zero line: {}", p.filter(0, 0)));
         }
     }
-    if rules.b1_nonzero && p.b1 == 0.0 {
+    if rules.b1_nonzero && p.b1[0] == 0.0 {
         return Err("B1 = 0".into());
     }
     let d = rules.decimals;
@@ -257,10 +287,10 @@ fn check_readable_rules(
         };
         let checks: [(&str, &str, Vec<f64>); 5] = [
             ("forward", "y_hat", vec![0.5]),
-            ("update", "w2", p.w2.to_vec()),
-            ("update", "b2", vec![p.b2]),
-            ("update", "f1", p.f1.iter().copied().collect()),
-            ("update", "b1", vec![p.b1]),
+            ("update", "w2", p.w2.iter().copied().collect()),
+            ("update", "b2", vec![p.b2[0]]),
+            ("update", "f1", p.filter(0, 0).iter().copied().collect()),
+            ("update", "b1", vec![p.b1[0]]),
         ];
         for (group, key, skipped) in checks {
             let exact = numbers(&contract[group][key]);
@@ -312,7 +342,7 @@ fn every_bundled_preset_keeps_every_rule_over_a_thousand_seeds() {
             if let Err(why) = check_rules(&config, &p, &sol) {
                 panic!("{preset}, seed {seed}: {why}");
             }
-            d_b1_min = d_b1_min.min(sol.backward.d_b1.abs());
+            d_b1_min = d_b1_min.min(sol.values.scalar(Step::DB1).abs());
         }
         // |dC/dB1| >= 10^-D follows from the B1 update's distance from B1 (lr <= 1 here).
         assert!(
@@ -341,7 +371,7 @@ proptest! {
             let p = &generated.problem;
             prop_assert_eq!(generated.stats.accepted, 1);
             let sol = solve::solve(p).expect("solves");
-            prop_assert!(sol.forward.loss.is_finite() && sol.update.f1.iter().all(|v| v.is_finite()));
+            prop_assert!((*sol.values.scalar(Step::Loss)).is_finite() && sol.values.filter(Step::F1New, 0, 0).iter().all(|v| v.is_finite()));
             if let Err(why) = check_rules(&config, p, &sol) {
                 return Err(TestCaseError::fail(format!("{name}, seed {seed:?}: {why}")));
             }

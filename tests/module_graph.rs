@@ -17,9 +17,11 @@ const LAYERS: &[(&str, u8)] = &[
     ("export", 2),
     ("render", 2),
     ("generate", 2),
+    ("grade", 2),
     ("solve", 3),
     ("spec", 4),
     ("number", 4),
+    ("limits", 4),
     ("error", 5),
 ];
 

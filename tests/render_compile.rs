@@ -291,6 +291,44 @@ fn every_latex_document_compiles_with_pdflatex() {
     eprintln!("pdflatex compiled {} LaTeX documents", documents.len());
 }
 
+#[test]
+fn every_letter_latex_escape_keeps_is_typeset_by_the_preamble() {
+    // Issue 10: `Đorđe`, `Þórr`, `«A»` stopped pdflatex (OT1 has no such glyphs), and one name
+    // cost the whole class its PDFs. The filter keeps exactly what the preamble's fonts print.
+    const TEST: &str = "every_letter_latex_escape_keeps_is_typeset_by_the_preamble";
+    if !has_program("pdflatex", "--version") {
+        return common::skip(TEST, "pdflatex is not installed");
+    }
+    let kept: String = (0..0x2200u32)
+        .filter_map(char::from_u32)
+        .filter(|&c| nnexam::render::filters::typesets(c))
+        .flat_map(|c| [c, ' '])
+        .collect();
+    assert!(kept.contains("Đ đ") && kept.contains("Þ") && kept.contains("«"));
+    let escaped = nnexam::render::filters::latex_escape(&kept.into(), &Default::default())
+        .expect("text escapes");
+    let letters = escaped.as_str().expect("text");
+    let options = RenderOptions {
+        part: Part::Question,
+        ..common::options(Preset::Standard, Rounding::Stepwise)
+    };
+    let sheet = common::render(&common::task_3_1(), &options);
+    let document = sheet.replacen(
+        "\\begin{document}",
+        &format!("\\begin{{document}}\n{letters}\\par"),
+        1,
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    if let Err(log) = pdflatex(dir.path(), "letters", &document) {
+        panic!("pdflatex failed on the letters latex_escape keeps:\n{log}");
+    }
+    let log = std::fs::read_to_string(dir.path().join("letters.log")).unwrap_or_default();
+    assert!(
+        !log.contains("Missing character"),
+        "a glyph is missing from the font"
+    );
+}
+
 /// One math span of a Markdown document.
 #[derive(serde::Serialize)]
 struct Span {

@@ -66,6 +66,28 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
         });
         contexts.push((entry, context));
     }
+    let names = ["questions-00001".to_string()];
+    let context = context_of("latex/class.tex", |tera| {
+        sheets::class_document(&names, tera)
+    });
+    contexts.push(("latex/class.tex", context));
+    let person = sheets::Person {
+        id: "4711".to_string(),
+        name: "Ada".to_string(),
+        folder: "4711".to_string(),
+        is_variant: false,
+    };
+    let plan = sheets::SheetPlan {
+        formats: vec![Format::Latex],
+        options: RenderOptions::default(),
+        tolerance: nnexam::export::key::Tolerance::FromRounding { decimals: 3 },
+        config_source: generate::ConfigSource::Default,
+        sheet_flags: "--decimals 3".to_string(),
+    };
+    let context = context_of("latex/sheet-start.tex", |tera| {
+        sheets::sheet_start(&person, "C/4711", &plan, true, tera)
+    });
+    contexts.push(("latex/sheet-start.tex", context));
     let variant = Variant {
         name: "Q 1",
         seed: "Q/1",
@@ -74,7 +96,7 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
     let quiz = QuizOptions {
         decimals: 3,
         tolerance: None,
-        points: nnexam::spec::difficulty::Knobs::default().points,
+        knobs: nnexam::spec::difficulty::Knobs::default(),
     };
     let context = context_of("moodle/question.html", |tera| {
         moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)
@@ -96,25 +118,81 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
     });
     contexts.push(("text/generate-stats.txt", context));
     contexts.push(("text/run-summary.txt", run_summary_context()));
+    contexts.push(("text/unprintable.txt", unprintable_context()));
+    contexts.extend(grade_contexts());
     contexts
 }
 
-/// The closing line's context, from a real `batch` run whose `--templates` folder prints it.
-fn run_summary_context() -> Value {
+/// The contexts of the `grade/` templates and `text/misconceptions.txt`, from real runs of
+/// `batch`, `grade` and `misconceptions` whose `--templates` folder prints them instead.
+fn grade_contexts() -> Vec<(&'static str, Value)> {
     let dir = tempfile::tempdir().expect("temp dir");
-    let templates = dir.path().join("templates/text");
-    std::fs::create_dir_all(&templates).expect("folder");
-    std::fs::write(templates.join("run-summary.txt"), "{{ __tera_context }}").expect("write");
-    let roster = dir.path().join("roster.csv");
-    std::fs::write(&roster, "id,name\n1,Ada\n").expect("write");
+    let path = |name: &str| dir.path().join(name);
+    let run = |args: &[&std::path::Path]| nnexam_ok(args).stdout;
+    let templates = path("templates");
+    let outputs = [
+        ("grade/feedback.md", "marks/feedback/1.md"),
+        ("grade/feedback.tex", "marks/feedback/1.tex"),
+        ("grade/report.md", "marks/report.md"),
+        ("grade/report.tex", "marks/report.tex"),
+        ("grade/report.svg", "marks/report.svg"),
+    ];
+    for name in outputs
+        .map(|(t, _)| t)
+        .into_iter()
+        .chain(["text/misconceptions.txt"])
+    {
+        let file = templates.join(name);
+        std::fs::create_dir_all(file.parent().expect("a folder")).expect("folder");
+        std::fs::write(file, "{{ __tera_context }}").expect("write");
+    }
+    std::fs::write(path("roster.csv"), "id,name\n1,Ada\n").expect("write");
+    let word = |w: &'static str| std::path::Path::new(w);
+    let (roster, hw, key) = (path("roster.csv"), path("hw"), path("hw/key.json"));
+    let (responses, marks) = (path("responses.csv"), path("marks"));
+    run(&[
+        word("batch"),
+        word("--course-seed"),
+        word("C"),
+        word("--quiet"),
+        word("--roster"),
+        &roster,
+        word("--out"),
+        &hw,
+    ]);
+    let blank = run(&[word("grade"), word("--template"), word("--key"), &key]);
+    std::fs::write(&responses, blank).expect("write");
+    run(&[
+        word("grade"),
+        word("--quiet"),
+        word("--key"),
+        &key,
+        word("--responses"),
+        &responses,
+        word("--out"),
+        &marks,
+        word("--templates"),
+        &templates,
+    ]);
+    let mut contexts: Vec<(&'static str, Value)> = outputs
+        .into_iter()
+        .map(|(template, output)| {
+            let text = std::fs::read_to_string(path(output)).expect("written");
+            let context = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{template}: {e}"));
+            (template, context)
+        })
+        .collect();
+    let catalogue = run(&[word("misconceptions"), word("--templates"), &templates]);
+    let context = serde_json::from_slice(&catalogue).expect("the context as JSON");
+    contexts.push(("text/misconceptions.txt", context));
+    contexts
+}
+
+/// Runs nnexam with `args` and returns its output, which must be a success.
+fn nnexam_ok<S: AsRef<std::ffi::OsStr>>(args: impl IntoIterator<Item = S>) -> std::process::Output {
     let out = assert_cmd::Command::cargo_bin("nnexam")
         .expect("binary")
-        .args(["batch", "--roster"])
-        .arg(&roster)
-        .args(["--course-seed", "C", "--quiet", "--out"])
-        .arg(dir.path().join("out"))
-        .arg("--templates")
-        .arg(dir.path().join("templates"))
+        .args(args)
         .output()
         .expect("runs");
     assert!(
@@ -122,7 +200,46 @@ fn run_summary_context() -> Value {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("the context as JSON")
+    out
+}
+
+/// The context of `text/<template>` from a real `batch` run over `roster` (LaTeX sheets only),
+/// whose `--templates` folder prints it instead; the JSON is read from stdout, or from stderr
+/// when `on_stderr`.
+fn batch_context(template: &str, roster: &str, on_stderr: bool) -> Value {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let templates = dir.path().join("templates/text");
+    std::fs::create_dir_all(&templates).expect("folder");
+    std::fs::write(templates.join(template), "{{ __tera_context }}").expect("write");
+    let roster_path = dir.path().join("roster.csv");
+    std::fs::write(&roster_path, roster).expect("write");
+    let (out_dir, templates) = (dir.path().join("out"), dir.path().join("templates"));
+    let out = nnexam_ok([
+        "batch".as_ref(),
+        "--format".as_ref(),
+        "latex".as_ref(),
+        "--course-seed".as_ref(),
+        "C".as_ref(),
+        "--quiet".as_ref(),
+        "--roster".as_ref(),
+        roster_path.as_os_str(),
+        "--out".as_ref(),
+        out_dir.as_os_str(),
+        "--templates".as_ref(),
+        templates.as_os_str(),
+    ]);
+    let json = if on_stderr { &out.stderr } else { &out.stdout };
+    serde_json::from_slice(json).expect("the context as JSON")
+}
+
+/// The closing line's context.
+fn run_summary_context() -> Value {
+    batch_context("run-summary.txt", "id,name\n1,Ada\n", false)
+}
+
+/// The warning's context, for a name pdflatex's fonts cannot typeset.
+fn unprintable_context() -> Value {
+    batch_context("unprintable.txt", "id,name\n1,李华\n", true)
 }
 
 /// The README's marked tables: the marker's text and the names in the first column.

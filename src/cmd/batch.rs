@@ -4,12 +4,15 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use super::{destination, engine, load_config, progress, sheet_plan, write_stdout};
+use super::{
+    destination, engine, folder_templates, load_config, progress, sheet_plan, unprintable_warnings,
+    write_stdout, write_warnings,
+};
 use crate::cli::BatchArgs;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::export::roster;
 use crate::generate::seed::check_seed_text;
-use crate::render;
+use crate::render::{self, Format};
 use crate::workflow::{self, BatchJob, Destination, Interrupt, Summary};
 
 /// Reads the roster and writes the class's folder.
@@ -17,14 +20,25 @@ pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interru
     let loaded = load_config(&args.run.config)?;
     let plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
     let config = loaded.0;
-    let tera = engine(args.run.render.templates.as_deref())?;
+    let tera = engine(
+        args.run.render.templates.as_deref(),
+        &folder_templates(&plan, &args.run.folder),
+    )?;
     check_seed_text(&args.course_seed)?;
-    let bytes = std::fs::read(&args.roster).map_err(|source| Error::Io {
-        action: "read",
-        path: args.roster.clone(),
-        source,
-    })?;
+    let bytes = crate::limits::read_file(&args.roster)?;
     let students = roster::parse(&bytes, &args.roster.display().to_string())?;
+    let warnings = if plan.formats.contains(&Format::Latex) {
+        unprintable_warnings(
+            &tera,
+            std::iter::once(("seed", args.course_seed.as_str(), "")).chain(
+                students
+                    .iter()
+                    .map(|s| ("student", s.id.as_str(), s.name.as_str())),
+            ),
+        )?
+    } else {
+        String::new()
+    };
     let job = BatchJob {
         config: &config,
         course_seed: &args.course_seed,
@@ -35,6 +49,7 @@ pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interru
     let folder = &args.run.folder;
     let dest = destination(folder);
     let summary = workflow::write_batch(&job, &dest, &*progress(folder.quiet), interrupt)?;
+    write_warnings(&warnings)?;
     write_stdout(out, &run_summary(&tera, "batch", &summary, &dest)?)
 }
 
@@ -56,5 +71,5 @@ pub(super) fn run_summary(
         summary,
         dir: dest.dir.display().to_string(),
     };
-    render::render(tera, "text/run-summary.txt", &context)
+    render::render(tera, render::entry::RUN_SUMMARY, &context)
 }

@@ -3,10 +3,14 @@
 use std::io::Write;
 
 use super::batch::run_summary;
-use super::{destination, engine, load_config, progress, sheet_plan, write_stdout};
+use super::{
+    destination, engine, folder_templates, load_config, progress, sheet_plan, unprintable_warnings,
+    write_stdout, write_warnings,
+};
 use crate::cli::ExamArgs;
 use crate::error::{Error, Result};
 use crate::generate::seed::check_seed_text;
+use crate::render::Format;
 use crate::workflow::{self, ExamJob, Interrupt};
 
 /// Writes the exam folder of `args.variants`.
@@ -14,9 +18,20 @@ pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrup
     let loaded = load_config(&args.run.config)?;
     let plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
     let config = loaded.0;
-    let tera = engine(args.run.render.templates.as_deref())?;
+    let mut templates = folder_templates(&plan, &args.run.folder);
+    templates.extend(plan.formats.iter().map(|f| f.solutions_template()));
+    let tera = engine(args.run.render.templates.as_deref(), &templates)?;
     check_seed_text(&args.seed)?;
     check_variant_labels(&args.variants)?;
+    let warnings = if plan.formats.contains(&Format::Latex) {
+        unprintable_warnings(
+            &tera,
+            std::iter::once(("seed", args.seed.as_str(), ""))
+                .chain(args.variants.iter().map(|l| ("variant", l.as_str(), ""))),
+        )?
+    } else {
+        String::new()
+    };
     let job = ExamJob {
         config: &config,
         seed: &args.seed,
@@ -27,6 +42,7 @@ pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrup
     let folder = &args.run.folder;
     let dest = destination(folder);
     let summary = workflow::write_exam(&job, &dest, &*progress(folder.quiet), interrupt)?;
+    write_warnings(&warnings)?;
     write_stdout(out, &run_summary(&tera, "exam", &summary, &dest)?)
 }
 

@@ -3,10 +3,13 @@
 
 use std::io::Write;
 
-use super::{engine, generate_command, load_config, render_options, write_stdout, write_to};
+use super::{
+    check_knob_counts, engine, generate_command, load_config, render_options, unprintable_warnings,
+    write_stdout, write_to, write_warnings,
+};
 use crate::cli::{GenerateArgs, GenerateFormat};
 use crate::error::Result;
-use crate::render::{self, Format, Identity, RenderOptions};
+use crate::render::{self, entry, Format, Identity, RenderOptions};
 use crate::solve::shown;
 use crate::{generate, solve};
 
@@ -14,14 +17,28 @@ use crate::{generate, solve};
 pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
     let (config, source) = load_config(&args.config)?;
     // Flags and templates are checked before sampling, so a typo is reported first.
-    let tera = engine(args.render.templates.as_deref())?;
     let sheet_format = match args.format {
         GenerateFormat::Latex => Some(Format::Latex),
         GenerateFormat::Markdown => Some(Format::Markdown),
         _ => None,
     };
+    let printed = match args.format {
+        GenerateFormat::Toml => Some(entry::EXERCISE_TOML),
+        GenerateFormat::Text => Some(entry::SOLUTION_TEXT),
+        GenerateFormat::Json => None,
+        GenerateFormat::Latex | GenerateFormat::Markdown => {
+            sheet_format.map(Format::entry_template)
+        }
+    };
+    let stats = args.stats.then_some(entry::GENERATE_STATS);
+    // LaTeX sheets warn about letters their fonts cannot print.
+    let warning = (sheet_format == Some(Format::Latex)).then_some(entry::UNPRINTABLE);
+    let entries: Vec<&str> = printed.into_iter().chain(stats).chain(warning).collect();
+    let tera = engine(args.render.templates.as_deref(), &entries)?;
     let sheet_options = match sheet_format {
         Some(format) => {
+            let shapes = config.architecture.possible_shapes()?;
+            check_knob_counts(&args.render, &config.difficulty, &shapes)?;
             let identity = Identity {
                 seed: Some(args.seed.clone()),
                 command: Some(generate_command(&args.seed, &source, &args.render)),
@@ -36,10 +53,14 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
         }
         None => None,
     };
+    let warnings = match sheet_format {
+        Some(Format::Latex) => unprintable_warnings(&tera, [("seed", args.seed.as_str(), "")])?,
+        _ => String::new(),
+    };
     let generated = generate::sample_problem(&config, &args.seed)?;
     if args.stats {
         let summary = generated.stats.summary(&config);
-        let text = render::render(&tera, "text/generate-stats.txt", &summary)?;
+        let text = render::render(&tera, entry::GENERATE_STATS, &summary)?;
         write_to(&mut std::io::stderr(), "<stderr>", &text)?;
     }
     let text = match args.format {
@@ -51,7 +72,7 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
         )?,
         GenerateFormat::Text => {
             let solution = solve::solve(&generated.problem)?;
-            render::render(&tera, "text/solution.txt", &solution)?
+            render::render(&tera, entry::SOLUTION_TEXT, &solution)?
         }
         GenerateFormat::Json => {
             let solution = solve::solve(&generated.problem)?;
@@ -65,5 +86,6 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
             render::render_exercise(&solution, &options, &tera)?
         }
     };
+    write_warnings(&warnings)?;
     write_stdout(out, &text)
 }

@@ -6,6 +6,7 @@
 mod batch;
 mod exam;
 mod generate;
+mod grade;
 mod moodle;
 mod render;
 mod solve;
@@ -15,6 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
 
 use crate::cli::{Cli, Command, ConfigArgs, FolderArgs, RenderArgs, TemplatesAction};
 use crate::error::{Error, Result};
@@ -23,6 +25,7 @@ use crate::export::sheets::SheetPlan;
 use crate::generate::{ConfigSource, GeneratorConfig};
 use crate::render::{Format, Identity, Part, RenderOptions};
 use crate::spec::difficulty::{Difficulty, PointsTable};
+use crate::spec::Shapes;
 use crate::workflow::{Destination, Interrupt, NoProgress, Progress};
 
 /// Runs one parsed command, writing its result to `out`. `interrupt` is set by the binary's
@@ -35,6 +38,14 @@ pub fn run(cli: Cli, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
         Command::Batch(args) => batch::execute(&args, out, interrupt),
         Command::Exam(args) => exam::execute(&args, out, interrupt),
         Command::Moodle(args) => moodle::execute(&args, out),
+        Command::Grade(args) => grade::execute(&args, out, interrupt),
+        Command::Misconceptions { templates } => {
+            let tera = engine(
+                templates.as_deref(),
+                &[crate::render::entry::MISCONCEPTIONS],
+            )?;
+            write_stdout(out, &crate::grade::catalogue(&tera)?)
+        }
         Command::Templates {
             action: TemplatesAction::Eject { dir, force },
         } => templates::execute_eject(&dir, force, out),
@@ -57,12 +68,14 @@ fn load_config(args: &ConfigArgs) -> Result<(GeneratorConfig, ConfigSource)> {
     })
 }
 
-/// The template engine: built-ins, overridden by the templates in `dir` when given.
-fn engine(dir: Option<&Path>) -> Result<tera::Tera> {
-    match dir {
-        Some(dir) => crate::render::engine_with(crate::render::load_template_dir(dir)?),
-        None => crate::render::engine(),
-    }
+/// The template engine for a command that renders `entries`: built-ins, overridden by the
+/// templates in `dir` when given; only the entries and what they use are parsed.
+fn engine<S: AsRef<str>>(dir: Option<&Path>, entries: &[S]) -> Result<tera::Tera> {
+    let overrides = match dir {
+        Some(dir) => crate::render::load_template_dir(dir)?,
+        None => Vec::new(),
+    };
+    crate::render::engine_for(entries, overrides)
 }
 
 /// The knob flags as a `[difficulty]` table, to overlay on a config file's table.
@@ -83,6 +96,7 @@ fn difficulty_flags(args: &RenderArgs) -> Difficulty {
         give_d_z1: args.give_d_z1.then_some(true),
         give_d_p0: args.give_d_p0.then_some(true),
         points: (points != PointsTable::default()).then_some(points),
+        answer_points: None,
     }
 }
 
@@ -175,6 +189,12 @@ fn generate_command(seed: &str, source: &ConfigSource, args: &RenderArgs) -> Str
     )
 }
 
+/// Refuses knob flags (over `base`) whose counts do not fit one of the `shapes` the sheets may
+/// have, rather than letting the renderer cut them down silently.
+fn check_knob_counts(args: &RenderArgs, base: &Difficulty, shapes: &[Shapes]) -> Result<()> {
+    base.overlay(&difficulty_flags(args)).check_counts(shapes)
+}
+
 /// Where a folder run writes, from its folder flags.
 fn destination(folder: &FolderArgs) -> Destination {
     Destination {
@@ -198,10 +218,13 @@ fn sheet_plan(
         },
     };
     crate::export::key::check_tolerance_fits_decimals(tolerance, usize::from(render.decimals))?;
-    let mut formats = folder.format.clone();
-    formats.dedup();
+    check_knob_counts(
+        render,
+        &config.difficulty,
+        &config.architecture.possible_shapes()?,
+    )?;
     Ok(SheetPlan {
-        formats,
+        formats: distinct(&folder.format),
         options: render_options(
             render,
             Format::Latex,
@@ -212,6 +235,30 @@ fn sheet_plan(
         config_source: source.clone(),
         sheet_flags: sheet_flags(render),
     })
+}
+
+/// `formats` in the order given, each once: `--format latex,markdown,latex` must not render
+/// (and compile) the same sheets twice.
+fn distinct(formats: &[Format]) -> Vec<Format> {
+    let mut out = Vec::with_capacity(formats.len());
+    for &format in formats {
+        if !out.contains(&format) {
+            out.push(format);
+        }
+    }
+    out
+}
+
+/// The templates `batch` and `exam` render for every person, their closing line, the warning
+/// about letters the fonts lack, and with `--pdf` the class documents.
+fn folder_templates(plan: &SheetPlan, folder: &FolderArgs) -> Vec<&'static str> {
+    use crate::render::entry;
+    let mut templates: Vec<&str> = plan.formats.iter().map(|f| f.entry_template()).collect();
+    templates.extend([entry::RUN_SUMMARY, entry::UNPRINTABLE]);
+    if folder.pdf {
+        templates.extend([entry::CLASS_DOCUMENT, entry::SHEET_START]);
+    }
+    templates
 }
 
 /// A progress bar on stderr, one per stage; hidden when stderr is not a terminal.
@@ -266,6 +313,50 @@ impl Progress for TerminalProgress {
     }
 }
 
+/// Whose text a LaTeX sheet prints, for `text/unprintable.txt`: `kind` is `"student"`,
+/// `"variant"`, `"seed"` or `"file"`.
+#[derive(Serialize)]
+struct Unprintable<'a> {
+    kind: &'static str,
+    id: &'a str,
+    name: &'a str,
+    letters: Vec<String>,
+}
+
+/// The warnings (for stderr) about letters of user text that the LaTeX sheets' fonts cannot
+/// typeset (the sheets show `?` for them): one name must not stop anybody's PDF, nor change
+/// silently. `texts` are `(kind, id, name)`. Rendered before the run, so that a broken
+/// template fails it, and printed after it succeeds.
+fn unprintable_warnings<'a>(
+    tera: &tera::Tera,
+    texts: impl IntoIterator<Item = (&'static str, &'a str, &'a str)>,
+) -> Result<String> {
+    let mut warnings = String::new();
+    for (kind, id, name) in texts {
+        let letters = crate::render::filters::latex_unprintable(&format!("{id}{name}"));
+        if letters.is_empty() {
+            continue;
+        }
+        let warning = Unprintable {
+            kind,
+            id,
+            name,
+            letters: letters.into_iter().map(String::from).collect(),
+        };
+        warnings.push_str(&crate::render::render(
+            tera,
+            crate::render::entry::UNPRINTABLE,
+            &warning,
+        )?);
+    }
+    Ok(warnings)
+}
+
+/// Writes `warnings` to stderr.
+fn write_warnings(warnings: &str) -> Result<()> {
+    write_to(&mut std::io::stderr(), "<stderr>", warnings)
+}
+
 /// Writes all of `text` to standard output (or the test's buffer).
 fn write_stdout(out: &mut dyn Write, text: &str) -> Result<()> {
     write_to(out, "<stdout>", text)
@@ -275,9 +366,28 @@ fn write_stdout(out: &mut dyn Write, text: &str) -> Result<()> {
 fn write_to(out: &mut dyn Write, name: &str, text: &str) -> Result<()> {
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
-        .map_err(|source| Error::Io {
-            action: "write to",
-            path: PathBuf::from(name),
-            source,
-        })
+        .map_err(write_error(name))
+}
+
+/// The error of a failed write to `name` (`<stdout>`, `<stderr>`).
+fn write_error(name: &str) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        action: "write to",
+        path: PathBuf::from(name),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_format_listed_twice_is_kept_once_in_its_first_place() {
+        // Issue 10: only adjacent repeats were removed, so latex,markdown,latex compiled the
+        // same files twice at once and miscounted them.
+        let (l, m) = (Format::Latex, Format::Markdown);
+        assert_eq!(distinct(&[l, m, l]), [l, m]);
+        assert_eq!(distinct(&[m, m, l, m]), [m, l]);
+    }
 }

@@ -2,10 +2,13 @@
 
 use std::io::Write;
 
-use super::{engine, render_options, sheet_flags, write_stdout};
+use super::{
+    check_knob_counts, engine, render_options, sheet_flags, unprintable_warnings, write_stdout,
+    write_warnings,
+};
 use crate::cli::RenderCommandArgs;
 use crate::error::Result;
-use crate::render::{self, Identity, RenderOptions};
+use crate::render::{self, Format, Identity, RenderOptions};
 use crate::spec::difficulty::Difficulty;
 use crate::{solve, spec};
 
@@ -31,9 +34,20 @@ pub(super) fn execute(args: &RenderCommandArgs, out: &mut dyn Write) -> Result<(
         fragment: args.sheet.fragment,
         ..render_options(&args.render, args.format, &Difficulty::default(), identity)?
     };
-    let tera = engine(args.render.templates.as_deref())?;
+    // LaTeX sheets warn about letters their fonts cannot print.
+    let tera = engine(
+        args.render.templates.as_deref(),
+        &[args.format.entry_template(), render::entry::UNPRINTABLE],
+    )?;
     let problem = spec::load(&args.file)?;
+    let file = args.file.display().to_string();
+    let warnings = match args.format {
+        Format::Latex => unprintable_warnings(&tera, [("file", file.as_str(), "")])?,
+        Format::Markdown => String::new(),
+    };
+    check_knob_counts(&args.render, &Difficulty::default(), &[problem.shapes()])?;
     let solution = solve::solve(&problem)?;
     let text = render::render_exercise(&solution, &options, &tera)?;
+    write_warnings(&warnings)?;
     write_stdout(out, &text)
 }

@@ -5,16 +5,21 @@ use std::io::Write;
 use super::{engine, write_stdout};
 use crate::cli::{SolveArgs, SolveFormat};
 use crate::error::Result;
+use crate::render::{self, entry};
 use crate::solve::shown;
-use crate::{render, solve, spec};
+use crate::{solve, spec};
 
 /// Solves `args.file` and prints the solution.
 pub(super) fn execute(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
-    let tera = engine(args.templates.as_deref())?;
+    let entries: &[&str] = match args.format {
+        SolveFormat::Text => &[entry::SOLUTION_TEXT],
+        SolveFormat::Json => &[],
+    };
+    let tera = engine(args.templates.as_deref(), entries)?;
     let problem = spec::load(&args.file)?;
     let solution = solve::solve(&problem)?;
     let text = match args.format {
-        SolveFormat::Text => render::render(&tera, "text/solution.txt", &solution)?,
+        SolveFormat::Text => render::render(&tera, entry::SOLUTION_TEXT, &solution)?,
         SolveFormat::Json => {
             let shown = shown::shown(&solution, usize::from(args.decimals), args.rounding)?;
             shown::contract_json(&solution, &shown)

@@ -1,19 +1,31 @@
 //! Answer keys: the graded answers of one exercise with the absolute tolerance a grader (or an
-//! LMS) should accept, and the CSV/JSON tables of a whole class. Values come from the solver,
-//! unrounded; tolerances from the rounding rule of the sheet.
+//! LMS) should accept and the points each is worth, and the CSV/JSON tables of a whole class.
+//! Values come from the solver, unrounded; tolerances from the rounding rule of the sheet.
+//!
+//! - Graded answers, by part and only for the parts asked: a) y_hat and the loss; b) the
+//!   updated W2, B2, F1 and B1; c) every entry of dC/dP0. Names come from
+//!   [`Step::entry_names`] (`y_hat`, `w2_new_2`, `f1_new_1_2`, `d_p0_3_1`).
+//! - Points: an answer listed in the `[difficulty]` table's `answer_points` gets those points;
+//!   the rest of its part's points are spread evenly over the part's other answers. Points are
+//!   kept as exact fractions ([`Share`]) so that a Moodle gap weight can be made whole.
+//! - `key.json` holds, per person, everything `nnexam grade` needs: the exercise, the decimals,
+//!   the rounding, the tolerance rule and the answers with their points.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::solve::shown::{self, Shown};
+use crate::solve::shown::{self, Rounding, Shown};
 use crate::solve::step::Step;
 use crate::solve::tolerance::skipped_values;
 pub use crate::solve::tolerance::Tolerance;
-use crate::solve::{Solution, Values};
-use crate::spec::difficulty::PartName;
-use crate::spec::Shapes;
+use crate::solve::{value_shape, Solution, Values};
+use crate::spec::difficulty::{Knobs, PartName};
+use crate::spec::{ExerciseFile, Problem, Shapes};
 
-/// One graded answer: a stable column name, the exact value and the accepted absolute error.
+/// One graded answer: a stable column name, the exact value, the accepted absolute error and
+/// the points it is worth.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GradedAnswer {
     /// Stable column name, e.g. `w2_new_1`.
@@ -22,78 +34,175 @@ pub struct GradedAnswer {
     pub value: f64,
     /// The accepted absolute error.
     pub tolerance: f64,
+    /// The points it is worth.
+    pub points: f64,
 }
 
-/// The steps a key grades, in key order: y_hat (every output of every sample), the loss (a
-/// mini-batch's cost), and the parameters after the SGD step (W2, B2, F1, B1).
-pub fn graded_steps(batch: bool) -> [Step; 6] {
-    [
-        Step::YHat,
-        if batch { Step::Cost } else { Step::Loss },
-        Step::W2New,
-        Step::B2New,
-        Step::F1New,
-        Step::B1New,
-    ]
+/// The steps a key can grade, in key order: y_hat, the loss, the parameters after the SGD step
+/// (W2, B2, F1, B1), and dC/dP0.
+const GRADED: [Step; 7] = [
+    Step::YHat,
+    Step::Loss,
+    Step::W2New,
+    Step::B2New,
+    Step::F1New,
+    Step::B1New,
+    Step::DP0,
+];
+
+/// The graded steps of the parts `knobs` asks, in key order.
+pub fn graded_steps(knobs: &Knobs) -> Vec<Step> {
+    GRADED
+        .into_iter()
+        .filter(|step| knobs.asks(part_of(*step)))
+        .collect()
 }
 
-/// The part (a or b) each graded answer belongs to, in key order.
-pub fn graded_parts(solution: &Solution) -> Vec<PartName> {
-    graded_steps(solution.problem.written.batch)
+fn part_of(step: Step) -> PartName {
+    step.part()
+        .expect("invariant: every graded step is in a part")
+}
+
+/// The part (a, b or c) of each graded answer of `steps`, in key order, for an exercise with
+/// `shapes`.
+pub fn graded_parts(steps: &[Step], shapes: &Shapes) -> Vec<PartName> {
+    steps
         .iter()
         .flat_map(|&step| {
-            let part = step
-                .part()
-                .expect("invariant: every graded step is in a part");
-            std::iter::repeat_n(part, solution.values.get(step).len())
+            let count: usize = value_shape(shapes, step).iter().product();
+            std::iter::repeat_n(part_of(step), count)
         })
         .collect()
 }
 
-/// The graded steps' values of one evaluation of the chain of a problem (`batch`: a
-/// mini-batch's), in key order (entries row-major).
-pub fn graded_values<N, T>(batch: bool, values: &Values<N>, convert: impl Fn(&N) -> T) -> Vec<T> {
-    graded_steps(batch)
+/// The values of `steps` in one evaluation of the chain, in key order (entries row-major).
+pub fn graded_values<N, T>(
+    values: &Values<N>,
+    steps: &[Step],
+    convert: impl Fn(&N) -> T,
+) -> Vec<T> {
+    steps
         .iter()
         .flat_map(|&step| values.get(step).iter().map(&convert).collect::<Vec<_>>())
         .collect()
 }
 
-/// The graded answers' names for a network of `shapes` (`batch`: a mini-batch), in key order,
-/// by [`Step::entry_names`]: `y_hat`, `loss`, `w2_new_1`.., `b2_new`, `f1_new_1_1`..
-/// (row-major), `b1_new` for one channel, filter, output and sample; `y_hat_2`, `w2_new_2_3`,
-/// `f1_new_2_1_1_1`, `s2_y_hat`, `cost` in the wider family. 1-based like the exercise's
-/// notation (Z1_11).
-pub fn answer_names(shapes: &Shapes, batch: bool) -> Vec<String> {
-    let (n, c_in, c_out, k) = (shapes.samples, shapes.channels, shapes.maps, shapes.classes);
-    graded_steps(batch)
+/// The answer names of `steps` for an exercise with `shapes`, in key order.
+pub fn answer_names(steps: &[Step], shapes: &Shapes) -> Vec<String> {
+    steps
         .iter()
-        .flat_map(|&step| {
-            let shape: Vec<usize> = match step {
-                Step::YHat => vec![n, k],
-                Step::Loss => vec![n],
-                Step::W2New => vec![k, shapes.s],
-                Step::B2New => vec![k],
-                Step::F1New => vec![c_out, c_in, shapes.f1.0, shapes.f1.1],
-                Step::B1New => vec![c_out],
-                _ => vec![],
-            };
-            step.entry_names(&shape)
-        })
+        .flat_map(|&step| step.entry_names(&value_shape(shapes, step)))
         .collect()
 }
 
-/// The graded answers of `solution`: exact values, tolerances by `policy` against `stepwise`,
-/// the stepwise worked solution's shown values at the sheet's decimals.
-pub fn answers_for(solution: &Solution, stepwise: &Shown, policy: Tolerance) -> Vec<GradedAnswer> {
-    let batch = solution.problem.written.batch;
-    let names = answer_names(&solution.problem.shapes(), batch);
-    graded_answers(
-        names,
-        &graded_values(batch, &solution.values, |x| *x),
-        &graded_values(batch, &stepwise.values, shown::to_f64),
-        policy,
-    )
+/// Points as an exact fraction `numerator / denominator`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Share {
+    /// Numerator.
+    pub numerator: u64,
+    /// Denominator, at least 1.
+    pub denominator: u64,
+}
+
+impl Share {
+    /// The points as a number.
+    pub fn to_f64(self) -> f64 {
+        self.numerator as f64 / self.denominator as f64
+    }
+}
+
+/// The points of every answer named `names` (with their `parts`), by the module's rule: an
+/// answer in `knobs.answer_points` gets its points, each part's other answers share the rest of
+/// the part's points evenly. Fails when a part's listed answers exceed its points.
+pub fn answer_points(names: &[String], parts: &[PartName], knobs: &Knobs) -> Result<Vec<Share>> {
+    let part_points = |part| match part {
+        PartName::A => knobs.points.a,
+        PartName::B => knobs.points.b,
+        PartName::C => knobs.points.c,
+    };
+    // Per part: the points listed for single answers, and how many answers share the rest.
+    let mut listed: BTreeMap<PartName, (u64, u64)> = BTreeMap::new();
+    for (name, &part) in names.iter().zip(parts) {
+        let entry = listed.entry(part).or_default();
+        match knobs.answer_points.get(name) {
+            Some(&p) => entry.0 += u64::from(p),
+            None => entry.1 += 1,
+        }
+    }
+    for (&part, &(fixed, _)) in &listed {
+        if fixed > u64::from(part_points(part)) {
+            return Err(Error::invalid(
+                "difficulty.answer_points",
+                format!(
+                    "the answers listed for part {part:?} have {fixed} points, more than the \
+                     part's {}",
+                    part_points(part)
+                ),
+                "lower answer_points, or give the part more points",
+            ));
+        }
+    }
+    Ok(names
+        .iter()
+        .zip(parts)
+        .map(|(name, &part)| match knobs.answer_points.get(name) {
+            Some(&p) => Share {
+                numerator: u64::from(p),
+                denominator: 1,
+            },
+            None => {
+                let (fixed, sharing) = listed[&part];
+                Share {
+                    numerator: u64::from(part_points(part)) - fixed,
+                    denominator: sharing,
+                }
+            }
+        })
+        .collect())
+}
+
+/// Fails naming the first name of `knobs.answer_points` that is not an answer of `names`.
+pub fn check_answer_point_names(names: &[String], knobs: &Knobs) -> Result<()> {
+    match knobs
+        .answer_points
+        .keys()
+        .find(|listed| !names.contains(listed))
+    {
+        None => Ok(()),
+        Some(unknown) => Err(Error::invalid(
+            "difficulty.answer_points",
+            format!("`{unknown}` is not a graded answer of these exercises"),
+            format!("use one of: {}", names.join(", ")),
+        )),
+    }
+}
+
+/// The graded answers of `solution` for the parts `knobs` asks: exact values, tolerances by
+/// `policy` against `stepwise` (the stepwise worked solution's shown values at the sheet's
+/// decimals), points by [`answer_points`].
+pub fn answers_for(
+    solution: &Solution,
+    stepwise: &Shown,
+    policy: Tolerance,
+    knobs: &Knobs,
+) -> Result<Vec<GradedAnswer>> {
+    let steps = graded_steps(knobs);
+    let shapes = solution.problem.shapes();
+    let names = answer_names(&steps, &shapes);
+    let points = answer_points(&names, &graded_parts(&steps, &shapes), knobs)?;
+    let exact = graded_values(&solution.values, &steps, |x| *x);
+    let shown = graded_values(&stepwise.values, &steps, shown::to_f64);
+    Ok(names
+        .into_iter()
+        .zip(exact.iter().zip(&shown))
+        .zip(points)
+        .map(|((key, (&value, &shown)), points)| GradedAnswer {
+            tolerance: policy.for_answer(value, shown),
+            key,
+            value,
+            points: points.to_f64(),
+        })
+        .collect())
 }
 
 /// Refuses a key that would grade a skipped step as right: every answer must lie more than twice
@@ -118,8 +227,9 @@ pub enum Apart {
     OutsideTheTolerance,
 }
 
-/// Refuses `answers` (in key order, one per entry of the graded steps) that do not lie `apart`
-/// from the values of skipping their steps; `who` names the student or variant in the error.
+/// Refuses `answers` that do not lie `apart` from the values of skipping their steps; `who`
+/// names the student or variant in the error. Answers are found by name, so a key of some parts
+/// only is checked for those.
 pub fn check_apart(
     solution: &Solution,
     answers: &[GradedAnswer],
@@ -131,48 +241,38 @@ pub fn check_apart(
         Apart::TwiceTheTolerance => (2.0, "within twice its tolerance"),
         Apart::OutsideTheTolerance => (1.0, "within its tolerance"),
     };
-    // The answers come in key order, as many per step as the step has entries.
-    let mut by_step = Vec::new();
-    let mut rest = answers;
-    for step in graded_steps(solution.problem.written.batch) {
-        let (these, after) = rest.split_at(solution.values.get(step).len());
-        by_step.push((step, these));
-        rest = after;
-    }
-    let pairs = skipped_values(&solution.problem)
-        .into_iter()
-        .flat_map(|(step, skips)| {
-            let (_, these) = by_step
-                .iter()
-                .find(|(s, _)| *s == step)
-                .expect("invariant: every skippable step is graded");
-            these.iter().zip(skips).collect::<Vec<_>>()
-        })
-        .collect::<Vec<_>>();
-    for (answer, skip) in pairs {
-        if (answer.value - skip).abs() > factor * answer.tolerance {
-            continue;
-        }
-        let (flag, fix) = match policy {
-            Tolerance::Fixed(_) => ("--tolerance", "give a smaller --tolerance".to_string()),
-            Tolerance::FromRounding { decimals } => (
-                "--decimals",
-                format!(
-                    "give more --decimals, or sample with a generator config that sets \
-                     rules.decimals = {decimals} (its rule distinct_from_skipped then keeps \
-                     every answer apart at {decimals} decimals)"
+    let shapes = solution.problem.shapes();
+    let by_name: BTreeMap<&str, &GradedAnswer> =
+        answers.iter().map(|a| (a.key.as_str(), a)).collect();
+    for (step, skips) in skipped_values(&solution.problem) {
+        for (name, skip) in answer_names(&[step], &shapes).iter().zip(skips) {
+            let Some(answer) = by_name.get(name.as_str()) else {
+                continue;
+            };
+            if (answer.value - skip).abs() > factor * answer.tolerance {
+                continue;
+            }
+            let (flag, fix) = match policy {
+                Tolerance::Fixed(_) => ("--tolerance", "give a smaller --tolerance".to_string()),
+                Tolerance::FromRounding { decimals } => (
+                    "--decimals",
+                    format!(
+                        "give more --decimals, or sample with a generator config that sets \
+                         rules.decimals = {decimals} (its rule distinct_from_skipped then keeps \
+                         every answer apart at {decimals} decimals)"
+                    ),
                 ),
-            ),
-        };
-        return Err(Error::invalid(
-            flag,
-            format!(
-                "{who}: the answer {} = {} lies {within} {} of {}, the value of skipping its \
-                 step, so the key could not tell a skipped step from a right answer",
-                answer.key, answer.value, answer.tolerance, skip
-            ),
-            fix,
-        ));
+            };
+            return Err(Error::invalid(
+                flag,
+                format!(
+                    "{who}: the answer {} = {} lies {within} {} of {}, the value of skipping \
+                     its step, so the key could not tell a skipped step from a right answer",
+                    answer.key, answer.value, answer.tolerance, skip
+                ),
+                fix,
+            ));
+        }
     }
     Ok(())
 }
@@ -194,23 +294,54 @@ pub fn check_tolerance_fits_decimals(policy: Tolerance, decimals: usize) -> Resu
     }
 }
 
-/// The graded answers named `names`: `exact` values, tolerances by `policy`, where `stepwise`
-/// holds the values a student following the stepwise worked solution arrives at.
-pub fn graded_answers(
-    names: Vec<String>,
-    exact: &[f64],
-    stepwise: &[f64],
-    policy: Tolerance,
-) -> Vec<GradedAnswer> {
-    names
-        .into_iter()
-        .zip(exact.iter().zip(stepwise))
-        .map(|(key, (&value, &shown))| GradedAnswer {
-            tolerance: policy.for_answer(value, shown),
-            key,
-            value,
-        })
-        .collect()
+/// The tolerance rule of a key, as `key.json` records it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum TolerancePolicy {
+    /// `10^-D + |stepwise - exact|`, D the key's decimals.
+    FromRounding,
+    /// One absolute tolerance for every answer.
+    Fixed {
+        /// The tolerance.
+        value: f64,
+    },
+}
+
+impl TolerancePolicy {
+    /// The policy of `tolerance`.
+    pub fn of(tolerance: Tolerance) -> TolerancePolicy {
+        match tolerance {
+            Tolerance::Fixed(value) => TolerancePolicy::Fixed { value },
+            Tolerance::FromRounding { .. } => TolerancePolicy::FromRounding,
+        }
+    }
+
+    /// The tolerance rule at `decimals`.
+    pub fn at(self, decimals: usize) -> Tolerance {
+        match self {
+            TolerancePolicy::Fixed { value } => Tolerance::Fixed(value),
+            TolerancePolicy::FromRounding => Tolerance::FromRounding { decimals },
+        }
+    }
+}
+
+/// The exercise in `key.json`: the exercise-file object, read back and validated.
+mod problem_as_file {
+    use super::*;
+
+    pub(super) fn serialize<S: serde::Serializer>(
+        problem: &Problem,
+        s: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        problem.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> std::result::Result<Problem, D::Error> {
+        let file = ExerciseFile::deserialize(d)?;
+        Problem::from_file(&file).map_err(serde::de::Error::custom)
+    }
 }
 
 /// One student's (or variant's) row of the key.
@@ -224,6 +355,15 @@ pub struct KeyRow {
     pub seed: String,
     /// Folder (below the batch folder) holding this student's files.
     pub folder: String,
+    /// The exercise, as in the JSON output's `problem`.
+    #[serde(with = "problem_as_file")]
+    pub problem: Problem,
+    /// Decimals the sheet asks for.
+    pub decimals: usize,
+    /// How the sheet's worked solution rounds.
+    pub rounding: Rounding,
+    /// How the tolerances were set.
+    pub tolerance: TolerancePolicy,
     /// The graded answers, in key order.
     pub answers: Vec<GradedAnswer>,
 }
@@ -239,15 +379,24 @@ pub fn csv_header(answer_keys: &[String]) -> Vec<String> {
     header
 }
 
+/// A text cell that a spreadsheet shows as text: one that starts with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return would be evaluated as a formula (CSV injection), so it gets a leading
+/// `'`, as OWASP recommends. Numbers never pass through here.
+pub fn spreadsheet_text(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    }
+}
+
 /// A row's CSV fields under `answer_keys`; answers the row does not have stay empty (a batch
-/// whose config draws the architecture can mix shapes).
+/// whose config draws the architecture can mix shapes). Text cells are made safe for
+/// spreadsheets ([`spreadsheet_text`]); `key.json` keeps the text as written.
 pub fn csv_record(row: &KeyRow, answer_keys: &[String]) -> Vec<String> {
-    let mut record = vec![
-        row.id.clone(),
-        row.name.clone(),
-        row.seed.clone(),
-        row.folder.clone(),
-    ];
+    let mut record: Vec<String> = [&row.id, &row.name, &row.seed, &row.folder]
+        .map(|text| spreadsheet_text(text))
+        .to_vec();
     for key in answer_keys {
         match row.answers.iter().find(|a| &a.key == key) {
             Some(a) => {
@@ -265,20 +414,74 @@ mod tests {
     use super::*;
     use crate::solve::shown::Rounding;
     use crate::solve::solve;
+    use crate::spec::difficulty::{Difficulty, Preset};
     use crate::spec::fixtures::task_3_1;
 
+    fn knobs(preset: Preset) -> Knobs {
+        preset.knobs()
+    }
+
     #[test]
-    fn answers_cover_prediction_loss_and_every_updated_parameter() {
+    fn answers_cover_the_asked_parts() {
         let sol = solve(&task_3_1()).unwrap();
         let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
-        let answers = answers_for(&sol, &stepwise, Tolerance::Fixed(0.01));
+        let answers = answers_for(
+            &sol,
+            &stepwise,
+            Tolerance::Fixed(0.01),
+            &knobs(Preset::Full),
+        )
+        .unwrap();
         let keys: Vec<&str> = answers.iter().map(|a| a.key.as_str()).collect();
         assert_eq!(&keys[..3], ["y_hat", "loss", "w2_new_1"]);
-        // 2 + 4 weights + B2 + 4 filter entries + B1.
-        assert_eq!(answers.len(), 12);
+        // 2 + 4 weights + B2 + 4 filter entries + B1 + 25 entries of dC/dP0.
+        assert_eq!(answers.len(), 12 + 25);
         assert!(keys.contains(&"f1_new_2_1") && keys.contains(&"b1_new"));
-        assert_eq!(answers[0].value, sol.forward.y_hat);
-        assert_eq!(answers[11].value, sol.update.b1);
+        assert_eq!(answers[0].value, (*sol.values.scalar(Step::YHat)));
+        assert_eq!(answers[11].value, (*sol.values.scalar(Step::B1New)));
+        assert_eq!((keys[12], keys[36]), ("d_p0_1_1", "d_p0_5_5"));
+        assert_eq!(
+            answers[13].value,
+            sol.values.map_of(Step::DP0, 0, 0)[(0, 1)]
+        );
+        // Parts b and c only: no y_hat, no loss.
+        let bc = Difficulty {
+            parts: Some(vec![PartName::B, PartName::C]),
+            ..Difficulty::default()
+        };
+        let answers = answers_for(
+            &sol,
+            &stepwise,
+            Tolerance::Fixed(0.01),
+            &bc.resolve().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(answers[0].key, "w2_new_1");
+    }
+
+    #[test]
+    fn points_spread_evenly_over_a_part_unless_an_answer_has_its_own() {
+        let sol = solve(&task_3_1()).unwrap();
+        let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
+        let full = knobs(Preset::Full);
+        let (a, b, c) = (full.points.a, full.points.b, full.points.c);
+        let answers = answers_for(&sol, &stepwise, Tolerance::Fixed(0.01), &full).unwrap();
+        let points = |name: &str| answers.iter().find(|x| x.key == name).unwrap().points;
+        assert_eq!(points("y_hat"), f64::from(a) / 2.0);
+        assert_eq!(points("b1_new"), f64::from(b) / 10.0);
+        assert_eq!(points("d_p0_3_3"), f64::from(c) / 25.0);
+        let mut listed = full.clone();
+        listed.answer_points.insert("loss".into(), 3);
+        let answers = answers_for(&sol, &stepwise, Tolerance::Fixed(0.01), &listed).unwrap();
+        assert_eq!(
+            (answers[0].points, answers[1].points),
+            (f64::from(a) - 3.0, 3.0)
+        );
+        listed.answer_points.insert("loss".into(), a + 1);
+        let err = answers_for(&sol, &stepwise, Tolerance::Fixed(0.01), &listed).unwrap_err();
+        assert!(err.to_string().contains("answer_points"), "{err}");
+        let names = vec!["y_hat".to_string()];
+        assert!(check_answer_point_names(&names, &listed).is_err());
     }
 
     #[test]
@@ -287,7 +490,8 @@ mod tests {
         let sol = solve(&task_3_1()).unwrap();
         let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
         let policy = Tolerance::FromRounding { decimals: 3 };
-        let answers = answers_for(&sol, &stepwise, policy);
+        let knobs = knobs(Preset::Standard);
+        let answers = answers_for(&sol, &stepwise, policy, &knobs).unwrap();
         let err = check_distinct(&sol, &answers, policy, "student 1")
             .unwrap_err()
             .to_string();
@@ -302,39 +506,98 @@ mod tests {
             .problem;
         let sol = solve(&problem).unwrap();
         let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
-        let answers = answers_for(&sol, &stepwise, policy);
+        let answers = answers_for(&sol, &stepwise, policy, &knobs).unwrap();
         assert!(check_distinct(&sol, &answers, policy, "student 7").is_ok());
     }
 
     #[test]
-    fn derived_tolerance_covers_the_stepwise_drift() {
-        let names = vec!["y_hat".to_string(), "w2_new_1".to_string()];
-        let exact = [0.354_343, 0.746];
-        let stepwise = [0.354, 0.750];
-        let answers = graded_answers(
-            names,
-            &exact,
-            &stepwise,
-            Tolerance::FromRounding { decimals: 3 },
+    fn csv_text_cells_cannot_become_formulas() {
+        // Issue 10: `=HYPERLINK(...)`, `@SUM(A1)` and `+cmd` were evaluated by the spreadsheet.
+        let row = KeyRow {
+            id: "-3".into(),
+            name: "=HYPERLINK(\"http://x\")".into(),
+            seed: "@SUM(A1)".into(),
+            folder: "+cmd".into(),
+            ..row(vec![GradedAnswer {
+                key: "y_hat".into(),
+                value: -0.5,
+                tolerance: 0.001,
+                points: 2.0,
+            }])
+        };
+        let record = csv_record(&row, &["y_hat".to_string()]);
+        assert_eq!(
+            record,
+            [
+                "'-3",
+                "'=HYPERLINK(\"http://x\")",
+                "'@SUM(A1)",
+                "'+cmd",
+                "-0.5",
+                "0.001"
+            ]
         );
-        // 0.001 + 0.000343 rounds up to 0.0014; 0.001 + 0.004 = 0.005.
-        assert_eq!(answers[0].tolerance, 0.0014);
-        assert_eq!(answers[1].tolerance, 0.005);
+        assert_eq!(spreadsheet_text("\tx"), "'\tx");
+        assert_eq!(spreadsheet_text("\rx"), "'\rx");
+        assert_eq!(spreadsheet_text("Ada = 1"), "Ada = 1");
     }
 
     #[test]
-    fn csv_record_leaves_missing_answers_empty() {
-        let row = KeyRow {
+    fn the_tolerance_policy_reads_back_from_key_json() {
+        for policy in [
+            TolerancePolicy::FromRounding,
+            TolerancePolicy::Fixed { value: 0.01 },
+        ] {
+            let text = serde_json::to_string(&policy).unwrap();
+            let back: TolerancePolicy = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, policy);
+        }
+        assert_eq!(
+            serde_json::to_string(&TolerancePolicy::FromRounding).unwrap(),
+            r#"{"rule":"from_rounding"}"#
+        );
+        assert_eq!(
+            TolerancePolicy::FromRounding.at(2),
+            Tolerance::FromRounding { decimals: 2 }
+        );
+    }
+
+    fn row(answers: Vec<GradedAnswer>) -> KeyRow {
+        KeyRow {
             id: "1".into(),
             name: "Ada".into(),
             seed: "s/1".into(),
             folder: "1".into(),
-            answers: vec![GradedAnswer {
-                key: "y_hat".into(),
-                value: 0.5,
-                tolerance: 0.001,
-            }],
-        };
+            problem: task_3_1(),
+            decimals: 3,
+            rounding: Rounding::Stepwise,
+            tolerance: TolerancePolicy::FromRounding,
+            answers,
+        }
+    }
+
+    #[test]
+    fn a_key_row_reads_back_with_its_exercise() {
+        let row = row(vec![GradedAnswer {
+            key: "y_hat".into(),
+            value: 0.5,
+            tolerance: 0.001,
+            points: 2.0,
+        }]);
+        let text = serde_json::to_string(&row).unwrap();
+        assert!(text.contains(r#""problem":{"x":[[2.0,"#), "{text}");
+        let back: KeyRow = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, row);
+    }
+
+    #[test]
+    fn csv_record_leaves_missing_answers_empty() {
+        let row = row(vec![GradedAnswer {
+            key: "y_hat".into(),
+            value: 0.5,
+            tolerance: 0.001,
+            points: 2.0,
+        }]);
         let keys = vec!["y_hat".to_string(), "loss".to_string()];
         assert_eq!(csv_header(&keys).len(), 8);
         assert_eq!(

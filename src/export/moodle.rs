@@ -2,7 +2,9 @@
 //! module owns the quiz's shape (variant seeds, question names, the category), the gap syntax,
 //! the tolerance policy of the gaps and the XML envelope. The question text is HTML rendered
 //! from the template `moodle/question.html`; the graded values come from [`key`], so the quiz
-//! and an answer key can never disagree. Must not do I/O: [`quiz`] returns the XML as a string.
+//! and an answer key can never disagree. Must not do I/O: [`quiz_questions`] builds the questions
+//! a chunk at a time and a [`QuizWriter`] writes them to whatever writer it is handed, so a quiz
+//! of 10 000 questions never sits in memory; [`quiz`] returns a whole quiz as a string.
 //!
 //! - Variants: variant k of a quiz seeded `S` is generated from the seed text `S/k`, k counted
 //!   from 1 and zero-padded to the width of the count (`S/01` ... `S/12`), made distinct by
@@ -35,15 +37,18 @@
 //!
 //! [`key`]: super::key
 
+use std::collections::BTreeMap;
+use std::io::Write;
+
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
+use rayon::prelude::*;
 use serde::Serialize;
-use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tera::Tera;
 
 use super::assign;
-use super::key::{self, Apart, GradedAnswer, Tolerance};
+use super::key::{self, Apart, GradedAnswer, Share, Tolerance};
 use crate::error::{Error, Result};
 use crate::generate::{seed::check_seed_text, GeneratorConfig};
 use crate::number::{decimal_text, format_number};
@@ -51,10 +56,14 @@ use crate::render;
 use crate::solve::shown::{self, Rounding};
 use crate::solve::step::Step;
 use crate::solve::{self, Solution};
-use crate::spec::difficulty::{PartName, Points};
+use crate::spec::difficulty::Knobs;
+use crate::spec::Problem;
 
 /// Most variants in one quiz.
 pub const MAX_COUNT: usize = 10_000;
+
+/// Questions built together: keeps both cores busy, and memory at a chunk's questions.
+const CHUNK: usize = 256;
 
 /// Most decimals a question may ask for: its derived tolerance is then at least
 /// [`MIN_TOLERANCE`].
@@ -94,7 +103,7 @@ const GAP_DECIMALS: usize = 9;
 /// One numerical Cloze gap: `{weight:NUMERICAL:=value:tolerance~%0%-99..9:0}`. Moodle accepts
 /// any answer within `tolerance` (absolute) of `value`; the never-right 0 % answer, `width`
 /// characters long, sets the input box's width (Moodle sizes it to the longest answer).
-pub fn numerical_gap(weight: u32, value: &str, tolerance: f64, width: usize) -> String {
+pub fn numerical_gap(weight: u64, value: &str, tolerance: f64, width: usize) -> String {
     let padding = format!("-{}", "9".repeat(width.saturating_sub(1)));
     format!(
         "{{{weight}:NUMERICAL:={value}:{}~%0%{padding}:0}}",
@@ -126,15 +135,15 @@ pub fn fit(text: &str, max: usize) -> String {
     format!("{kept}~{hash}")
 }
 
-fn write_text_element(w: &mut Writer<Vec<u8>>, tag: &str, text: &str) -> std::io::Result<()> {
+fn write_text_element<W: Write>(w: &mut Writer<W>, tag: &str, text: &str) -> std::io::Result<()> {
     w.write_event(Event::Start(BytesStart::new(tag)))?;
     w.write_event(Event::Text(BytesText::new(text)))?;
     w.write_event(Event::End(BytesEnd::new(tag)))
 }
 
 /// `<tag format="html"><text>...</text></tag>` or `<tag><text>...</text></tag>`.
-fn write_wrapped_text(
-    w: &mut Writer<Vec<u8>>,
+fn write_wrapped_text<W: Write>(
+    w: &mut Writer<W>,
     tag: &str,
     html: bool,
     text: &str,
@@ -148,7 +157,7 @@ fn write_wrapped_text(
     w.write_event(Event::End(BytesEnd::new(tag)))
 }
 
-fn write_question(w: &mut Writer<Vec<u8>>, q: &ClozeQuestion) -> std::io::Result<()> {
+fn write_question<W: Write>(w: &mut Writer<W>, q: &ClozeQuestion) -> std::io::Result<()> {
     let mut start = BytesStart::new("question");
     start.push_attribute(("type", "cloze"));
     w.write_event(Event::Start(start))?;
@@ -161,37 +170,64 @@ fn write_question(w: &mut Writer<Vec<u8>>, q: &ClozeQuestion) -> std::io::Result
     w.write_event(Event::End(BytesEnd::new("question")))
 }
 
-/// A complete Moodle XML file: one category, then the questions in order.
-pub fn quiz_xml(category: &str, questions: &[ClozeQuestion]) -> String {
-    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
-    let written: std::io::Result<()> = (|| {
-        w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-        w.write_event(Event::Start(BytesStart::new("quiz")))?;
+/// A Moodle XML file written question by question, so a quiz of any size needs the memory of
+/// one question: [`QuizWriter::start`] writes the declaration and the category, each
+/// [`QuizWriter::push`] one question, [`QuizWriter::finish`] the end.
+pub struct QuizWriter<W: Write> {
+    xml: Writer<W>,
+}
+
+impl<W: Write> QuizWriter<W> {
+    /// Starts the file in `out` with one category.
+    pub fn start(out: W, category: &str) -> std::io::Result<Self> {
+        let mut xml = Writer::new_with_indent(out, b' ', 2);
+        xml.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+        xml.write_event(Event::Start(BytesStart::new("quiz")))?;
         let mut cat = BytesStart::new("question");
         cat.push_attribute(("type", "category"));
-        w.write_event(Event::Start(cat))?;
-        write_wrapped_text(&mut w, "category", false, &format!("$course$/{category}"))?;
-        w.write_event(Event::End(BytesEnd::new("question")))?;
+        xml.write_event(Event::Start(cat))?;
+        write_wrapped_text(&mut xml, "category", false, &format!("$course$/{category}"))?;
+        xml.write_event(Event::End(BytesEnd::new("question")))?;
+        Ok(QuizWriter { xml })
+    }
+
+    /// Writes the next question.
+    pub fn push(&mut self, question: &ClozeQuestion) -> std::io::Result<()> {
+        write_question(&mut self.xml, question)
+    }
+
+    /// Ends the file and hands back the writer.
+    pub fn finish(mut self) -> std::io::Result<W> {
+        self.xml.write_event(Event::End(BytesEnd::new("quiz")))?;
+        let mut out = self.xml.into_inner();
+        out.write_all(b"\n")?;
+        Ok(out)
+    }
+}
+
+/// A complete Moodle XML file: one category, then the questions in order.
+pub fn quiz_xml(category: &str, questions: &[ClozeQuestion]) -> String {
+    let written: std::io::Result<Vec<u8>> = (|| {
+        let mut quiz = QuizWriter::start(Vec::new(), category)?;
         for q in questions {
-            write_question(&mut w, q)?;
+            quiz.push(q)?;
         }
-        w.write_event(Event::End(BytesEnd::new("quiz")))
+        quiz.finish()
     })();
-    written.expect("invariant: writing XML into memory cannot fail");
-    let mut xml = String::from_utf8(w.into_inner()).expect("invariant: quick-xml writes UTF-8");
-    xml.push('\n');
-    xml
+    let xml = written.expect("invariant: writing XML into memory cannot fail");
+    String::from_utf8(xml).expect("invariant: quick-xml writes UTF-8")
 }
 
 /// How the questions of a quiz ask and grade.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct QuizOptions {
     /// Decimals the question asks for (at most [`MAX_DECIMALS`]).
     pub decimals: usize,
     /// One absolute tolerance for every gap; `None` derives it from the rounding rule.
     pub tolerance: Option<f64>,
-    /// Points of part a (y_hat, the loss) and part b (the updated parameters); both at least 1.
-    pub points: Points,
+    /// Which parts are asked (a: y_hat and the loss, b: the updated parameters, c: dC/dP0) and
+    /// their points; every answer must be worth a point or a share of one.
+    pub knobs: Knobs,
 }
 
 impl QuizOptions {
@@ -244,47 +280,50 @@ fn padded(k: usize, count: usize) -> String {
     format!("{k:0width$}")
 }
 
-/// The Cloze gaps of one exercise, in the shapes the template lays out: each the written shape
-/// of its value in the JSON contract (a gap, a list, rows, a list per sample ...).
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// The Cloze gaps of one exercise, in the shapes the template lays out; a part not asked has
+/// none.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Gaps {
-    y_hat: Value,
-    /// The loss, or a mini-batch's cost.
-    loss: Value,
-    w2_new: Value,
-    b2_new: Value,
-    /// The updated filter(s).
-    f1_new: Value,
-    b1_new: Value,
+    y_hat: Option<String>,
+    loss: Option<String>,
+    w2_new: Vec<String>,
+    b2_new: Option<String>,
+    /// Rows of the updated filter.
+    f1_new: Vec<Vec<String>>,
+    b1_new: Option<String>,
+    /// Rows of dC/dP0.
+    d_p0: Vec<Vec<String>>,
 }
 
 impl Gaps {
-    /// The gaps of `answers` (from [`gap_answers`], in key order) of `solution`, laid out in
-    /// the shapes of the graded steps.
-    fn new(answers: &[GapAnswer], solution: &Solution) -> Gaps {
+    /// The gaps of `answers` (from [`gap_answers`]) for `problem`, looked up by answer name.
+    fn new(answers: &[GapAnswer], problem: &Problem) -> Gaps {
         let width = gap_width(answers.iter().map(|a| a.text.as_str()));
-        let problem = &solution.problem;
-        let steps = key::graded_steps(problem.written.batch);
-        let mut gaps = answers
+        let gaps: BTreeMap<&str, String> = answers
             .iter()
-            .map(|a| numerical_gap(a.weight, &a.text, a.answer.tolerance, width));
-        // The key's order is the graded steps' entries, row-major: the order `map_only` visits.
-        let laid_out = solution.values.map_only(&steps, |_| {
-            gaps.next()
-                .expect("invariant: key::graded_answers has one answer per graded entry")
-        });
-        let tree = |step| {
-            solve::step_json(problem, &laid_out, step, None, &|g: &String| {
-                Value::String(g.clone())
+            .map(|a| {
+                let gap = numerical_gap(a.weight, &a.text, a.answer.tolerance, width);
+                (a.answer.key.as_str(), gap)
             })
+            .collect();
+        let gap = |name: String| gaps.get(name.as_str()).cloned();
+        let shapes = problem.shapes();
+        // A step's gaps in rows (a map or a filter) or in a row (a vector), `[]` when not asked.
+        let rows = |step: Step| -> Vec<Vec<String>> {
+            let shape = solve::value_shape(&shapes, step);
+            let columns = *shape.last().unwrap_or(&1);
+            let names = step.entry_names(&shape);
+            let found: Vec<String> = names.into_iter().filter_map(gap).collect();
+            found.chunks(columns).map(<[String]>::to_vec).collect()
         };
         Gaps {
-            y_hat: tree(Step::YHat),
-            loss: tree(steps[1]),
-            w2_new: tree(Step::W2New),
-            b2_new: tree(Step::B2New),
-            f1_new: tree(Step::F1New),
-            b1_new: tree(Step::B1New),
+            y_hat: gap(Step::YHat.name().to_string()),
+            loss: gap(Step::Loss.name().to_string()),
+            w2_new: rows(Step::W2New).concat(),
+            b2_new: gap(Step::B2New.name().to_string()),
+            f1_new: rows(Step::F1New),
+            b1_new: gap(Step::B1New.name().to_string()),
+            d_p0: rows(Step::DP0),
         }
     }
 }
@@ -292,44 +331,46 @@ impl Gaps {
 /// One gap's answer: centred on the printed value, with its tolerance and weight.
 #[derive(Clone, Debug, PartialEq)]
 pub struct GapAnswer {
-    /// The key's name, the printed value (as f64) and the tolerance around it.
+    /// The key's name, the printed value (as f64), the tolerance around it and the points.
     pub answer: GradedAnswer,
     /// The printed value, as the stepwise worked solution prints it.
     pub text: String,
     /// The gap's whole-number weight.
-    pub weight: u32,
+    pub weight: u64,
 }
 
-/// Whole-number Cloze weights of one part-a gap and one part-b gap: each part's points split
-/// evenly over its `gaps_a` and `gaps_b` gaps, times the smallest whole number that makes both
-/// whole.
-pub fn gap_weights(points: Points, gaps_a: u32, gaps_b: u32) -> (u32, u32) {
-    fn gcd(a: u32, b: u32) -> u32 {
+/// Whole-number Cloze weights of answers worth `shares` points: each share times the smallest
+/// whole number that makes every weight whole.
+pub fn gap_weights(shares: &[Share]) -> Vec<u64> {
+    fn gcd(a: u64, b: u64) -> u64 {
         if b == 0 {
             a
         } else {
             gcd(b, a % b)
         }
     }
-    // points / gaps = (points / g) / (gaps / g); the multiplier must clear both denominators.
-    let denominator = |p: u32, n: u32| n / gcd(p, n);
-    let (da, db) = (denominator(points.a, gaps_a), denominator(points.b, gaps_b));
-    let multiplier = da / gcd(da, db) * db;
-    (
-        multiplier * points.a / gaps_a,
-        multiplier * points.b / gaps_b,
-    )
+    // Each share in lowest terms; the multiplier is the least common multiple of denominators.
+    let reduced: Vec<(u64, u64)> = shares
+        .iter()
+        .map(|s| {
+            let g = gcd(s.numerator, s.denominator).max(1);
+            (s.numerator / g, s.denominator / g)
+        })
+        .collect();
+    let multiplier = reduced.iter().fold(1, |lcm, &(_, d)| lcm / gcd(lcm, d) * d);
+    reduced.iter().map(|&(n, d)| n * (multiplier / d)).collect()
 }
 
 /// The graded answers of `variant` as the key grades them: exact values, tolerances by
-/// `options` around them.
+/// `options` around them, points by the knobs.
 pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<GradedAnswer>> {
     let stepwise = shown::shown(variant.solution, options.decimals, Rounding::Stepwise)?;
-    Ok(key::answers_for(
+    key::answers_for(
         variant.solution,
         &stepwise,
         options.policy(),
-    ))
+        &options.knobs,
+    )
 }
 
 /// The gaps' answers of `variant`: the stepwise printed values, tolerances by `options` around
@@ -337,32 +378,38 @@ pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Ve
 pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<GapAnswer>> {
     let solution = variant.solution;
     let stepwise = shown::shown(solution, options.decimals, Rounding::Stepwise)?;
-    let batch = solution.problem.written.batch;
-    let texts = key::graded_values(batch, &stepwise.values, decimal_text);
-    let exact = key::graded_values(batch, &solution.values, |x| *x);
-    let parts = key::graded_parts(solution);
-    let count = |part| parts.iter().filter(|&&p| p == part).count() as u32;
-    let (weight_a, weight_b) = gap_weights(options.points, count(PartName::A), count(PartName::B));
-    let names = key::answer_names(&solution.problem.shapes(), batch);
+    let steps = key::graded_steps(&options.knobs);
+    let shapes = solution.problem.shapes();
+    let names = key::answer_names(&steps, &shapes);
+    let shares = key::answer_points(&names, &key::graded_parts(&steps, &shapes), &options.knobs)?;
+    let texts = key::graded_values(&stepwise.values, &steps, decimal_text);
+    let exact = key::graded_values(&solution.values, &steps, |x| *x);
     let policy = options.policy();
+    let weights = gap_weights(&shares);
+    if let Some(k) = weights.iter().position(|&w| w == 0) {
+        return Err(Error::invalid(
+            "difficulty.points",
+            format!("the answer {} is worth 0 points", names[k]),
+            "a Moodle gap needs a weight of at least 1: give every asked part (and every \
+             answer in answer_points) at least 1 point",
+        ));
+    }
     Ok(names
         .into_iter()
         .zip(texts)
-        .zip(exact.iter().zip(&parts))
-        .map(|((key, text), (&exact, &part))| {
+        .zip(exact.iter().zip(shares))
+        .zip(weights)
+        .map(|(((key, text), (&exact, share)), weight)| {
             let value = text.parse().expect("invariant: decimal text parses as f64");
             GapAnswer {
                 answer: GradedAnswer {
                     key,
                     value,
                     tolerance: policy.around_stepwise(exact, value),
+                    points: share.to_f64(),
                 },
                 text,
-                weight: if part == PartName::A {
-                    weight_a
-                } else {
-                    weight_b
-                },
+                weight,
             }
         })
         .collect())
@@ -386,7 +433,7 @@ fn question_with_gaps(
     tera: &Tera,
 ) -> Result<ClozeQuestion> {
     let problem = &variant.solution.problem;
-    let gaps = Gaps::new(answers, variant.solution);
+    let gaps = Gaps::new(answers, problem);
     Ok(ClozeQuestion {
         name: variant.name.to_string(),
         idnumber: fit(variant.seed, MAX_IDNUMBER),
@@ -412,16 +459,6 @@ fn check(seed: &str, count: usize, options: &QuizOptions) -> Result<()> {
             format!("ask for at most {MAX_DECIMALS} decimals"),
         ));
     }
-    if options.points.a == 0 || options.points.b == 0 {
-        return Err(Error::invalid(
-            "points",
-            format!(
-                "part a has {} points and part b {}: a Moodle gap needs a weight of at least 1",
-                options.points.a, options.points.b
-            ),
-            "give parts a and b at least 1 point each in the config's [difficulty] points",
-        ));
-    }
     options.tolerance.map_or(Ok(()), check_tolerance)?;
     key::check_tolerance_fits_decimals(options.policy(), options.decimals)
 }
@@ -438,8 +475,60 @@ pub fn check_tolerance(tolerance: f64) -> Result<()> {
     ))
 }
 
-/// The Moodle XML of a quiz of `count` distinct variants of `config`, seeded by `seed`, by the
-/// rules in the module docs.
+/// The questions of a quiz of `count` distinct variants of `config`, seeded by `seed`, by the
+/// rules in the module docs, in order and a few hundred at a time: each item is the next chunk,
+/// built on all cores. Only the chunk is held, so memory does not grow with `count`; feed the
+/// questions to a [`QuizWriter`].
+pub fn quiz_questions<'a>(
+    config: &'a GeneratorConfig,
+    seed: &'a str,
+    count: usize,
+    options: &'a QuizOptions,
+    tera: &'a Tera,
+) -> Result<impl Iterator<Item = Result<Vec<ClozeQuestion>>> + 'a> {
+    check(seed, count, options)?;
+    let bases = variant_seeds(seed, count);
+    let mut assigner = assign::Assigner::new(config);
+    Ok((0..count).step_by(CHUNK).map(move |first| {
+        let chunk = &bases[first..(first + CHUNK).min(count)];
+        let assigned = assigner.assign(chunk)?;
+        assigned
+            .par_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let solution = solve::solve(&a.problem)?;
+                let name = question_name(seed, first + i + 1, count);
+                let variant = Variant {
+                    name: &name,
+                    seed: &a.seed,
+                    solution: &solution,
+                };
+                checked_question(&variant, options, tera)
+            })
+            .collect()
+    }))
+}
+
+/// [`cloze_question`] for a quiz: refused when its key, or a gap centred on the printed value,
+/// could not tell a skipped step from a right answer.
+fn checked_question(
+    variant: &Variant<'_>,
+    options: &QuizOptions,
+    tera: &Tera,
+) -> Result<ClozeQuestion> {
+    let solution = variant.solution;
+    let who = format!("question {} (seed {})", variant.name, variant.seed);
+    let answers = graded_answers(variant, options)?;
+    key::check_distinct(solution, &answers, options.policy(), &who)?;
+    let gaps = gap_answers(variant, options)?;
+    let centred: Vec<GradedAnswer> = gaps.iter().map(|g| g.answer.clone()).collect();
+    let apart = Apart::OutsideTheTolerance;
+    key::check_apart(solution, &centred, options.policy(), &who, apart)?;
+    question_with_gaps(variant, &gaps, options, tera)
+}
+
+/// The Moodle XML of a quiz of `count` distinct variants of `config`, seeded by `seed`, in
+/// memory: [`quiz_questions`] written by a [`QuizWriter`].
 pub fn quiz(
     config: &GeneratorConfig,
     seed: &str,
@@ -447,29 +536,10 @@ pub fn quiz(
     options: &QuizOptions,
     tera: &Tera,
 ) -> Result<String> {
-    check(seed, count, options)?;
-    let assigned = assign::assign_distinct(config, &variant_seeds(seed, count))?;
-    let questions = assigned
-        .iter()
-        .enumerate()
-        .map(|(i, a)| {
-            let solution = solve::solve(&a.problem)?;
-            let name = question_name(seed, i + 1, count);
-            let variant = Variant {
-                name: &name,
-                seed: &a.seed,
-                solution: &solution,
-            };
-            let who = format!("question {name} (seed {})", a.seed);
-            let answers = graded_answers(&variant, options)?;
-            key::check_distinct(&solution, &answers, options.policy(), &who)?;
-            let gaps = gap_answers(&variant, options)?;
-            let centred: Vec<GradedAnswer> = gaps.iter().map(|g| g.answer.clone()).collect();
-            let apart = Apart::OutsideTheTolerance;
-            key::check_apart(&solution, &centred, options.policy(), &who, apart)?;
-            question_with_gaps(&variant, &gaps, options, tera)
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let mut questions = Vec::with_capacity(count);
+    for chunk in quiz_questions(config, seed, count, options, tera)? {
+        questions.extend(chunk?);
+    }
     Ok(quiz_xml(&category(seed), &questions))
 }
 
@@ -496,18 +566,19 @@ mod tests {
 
     #[test]
     fn weights_are_the_points_per_gap_made_whole() {
-        let points = |a, b| Points {
-            a,
-            b,
-            c: 0,
-            bonus: 0,
+        let share = |numerator, denominator| Share {
+            numerator,
+            denominator,
         };
-        // 4 points over 2 gaps, 8 over 10: 2 and 0.8 per gap, times 5.
-        assert_eq!(gap_weights(points(4, 8), 2, 10), (10, 4));
+        // 4 points over 2 gaps, 8 over 10, 4 over 25: 2, 0.8 and 0.16 per gap, times 25.
+        assert_eq!(
+            gap_weights(&[share(4, 2), share(8, 10), share(4, 25)]),
+            [50, 20, 4]
+        );
         // Whole already: kept as they are.
-        assert_eq!(gap_weights(points(4, 10), 2, 10), (2, 1));
+        assert_eq!(gap_weights(&[share(4, 2), share(10, 10)]), [2, 1]);
         // 1/2 and 3/7 per gap: times 14.
-        assert_eq!(gap_weights(points(1, 3), 2, 7), (7, 6));
+        assert_eq!(gap_weights(&[share(1, 2), share(3, 7)]), [7, 6]);
     }
 
     #[test]
@@ -568,16 +639,14 @@ mod tests {
         (question, gap_answers(&variant, options).unwrap())
     }
 
-    const DEFAULT: QuizOptions = QuizOptions {
-        decimals: 3,
-        tolerance: None,
-        points: Points {
-            a: 4,
-            b: 8,
-            c: 4,
-            bonus: 2,
-        },
-    };
+    /// Three decimals, the derived tolerance and the standard knobs (parts a, b and c).
+    fn default_options() -> QuizOptions {
+        QuizOptions {
+            decimals: 3,
+            tolerance: None,
+            knobs: Knobs::default(),
+        }
+    }
 
     /// Every `{w:NUMERICAL:...}` gap of `html`, in order.
     fn gaps_of(html: &str) -> Vec<&str> {
@@ -609,22 +678,25 @@ mod tests {
 
     #[test]
     fn tolerance_flag_replaces_the_rounding_rule() {
-        assert_eq!(DEFAULT.policy(), Tolerance::FromRounding { decimals: 3 });
+        assert_eq!(
+            default_options().policy(),
+            Tolerance::FromRounding { decimals: 3 }
+        );
         let fixed = QuizOptions {
             tolerance: Some(0.01),
-            ..DEFAULT
+            ..default_options()
         };
         assert_eq!(fixed.policy(), Tolerance::Fixed(0.01));
     }
 
     #[test]
     fn unusable_counts_decimals_and_tolerances_are_rejected() {
-        assert!(check("s", 0, &DEFAULT).is_err());
-        assert!(check("s", MAX_COUNT + 1, &DEFAULT).is_err());
-        assert!(check("", 1, &DEFAULT).is_err());
+        assert!(check("s", 0, &default_options()).is_err());
+        assert!(check("s", MAX_COUNT + 1, &default_options()).is_err());
+        assert!(check("", 1, &default_options()).is_err());
         let decimals = QuizOptions {
             decimals: 7,
-            ..DEFAULT
+            ..default_options()
         };
         assert!(check("s", 1, &decimals).is_err());
         for t in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e-7] {
@@ -632,26 +704,35 @@ mod tests {
             assert!(err.contains("tolerance"), "{err}");
         }
         assert!(check_tolerance(MIN_TOLERANCE).is_ok());
-        assert!(check("s", MAX_COUNT, &DEFAULT).is_ok());
-        let no_points = QuizOptions {
-            points: Points {
-                b: 0,
-                ..DEFAULT.points
-            },
-            ..DEFAULT
+        assert!(check("s", MAX_COUNT, &default_options()).is_ok());
+    }
+
+    #[test]
+    fn an_answer_worth_no_points_is_refused() {
+        let mut options = default_options();
+        options.knobs.points.b = 0;
+        let solution = solve::solve(&task_3_1()).unwrap();
+        let variant = Variant {
+            name: "t 1",
+            seed: "t/1",
+            solution: &solution,
         };
-        let err = check("s", 1, &no_points).unwrap_err().to_string();
-        assert!(err.contains("points"), "{err}");
+        let err = gap_answers(&variant, &options).unwrap_err().to_string();
+        assert!(
+            err.contains("w2_new_1") && err.contains("0 points"),
+            "{err}"
+        );
     }
 
     #[test]
     fn question_has_one_gap_per_graded_answer_in_key_order() {
-        let (question, answers) = task_question(&DEFAULT);
+        let (question, answers) = task_question(&default_options());
         let gaps = gaps_of(&question.html);
-        // y_hat, C, 4 weights, B2, 4 filter entries, B1.
-        assert_eq!((gaps.len(), answers.len()), (12, 12));
+        // y_hat, C, 4 weights, B2, 4 filter entries, B1, 25 entries of dC/dP0.
+        assert_eq!((gaps.len(), answers.len()), (37, 37));
         let solution = solve::solve(&task_3_1()).unwrap();
-        let exact = key::graded_values(&solution.values, |x| *x);
+        let steps = key::graded_steps(&Knobs::default());
+        let exact = key::graded_values(&solution.values, &steps, |x: &f64| *x);
         for (i, (gap, e)) in gaps.iter().zip(&exact).enumerate() {
             // `{w:NUMERICAL:=value:tolerance~%0%padding:0}`
             let (weight, rest) = gap[1..].split_once(":NUMERICAL:=").unwrap();
@@ -659,8 +740,14 @@ mod tests {
             let (text, tolerance) = right.split_once(':').unwrap();
             let (value, tolerance): (f64, f64) =
                 (text.parse().unwrap(), tolerance.parse().unwrap());
-            // Part a (y_hat, C): 4 points over 2 gaps; part b: 8 over 10; times 5.
-            assert_eq!(weight, if i < 2 { "10" } else { "4" }, "{gap}");
+            // Part a (y_hat, C): 4 points over 2 gaps; part b: 8 over 10; part c: 4 over 25;
+            // times 25.
+            let expected = match i {
+                0..=1 => "50",
+                2..=11 => "20",
+                _ => "4",
+            };
+            assert_eq!(weight, expected, "{gap}");
             // The printed value has at most 3 decimals; the exact value and the exact value
             // rounded are both accepted.
             let decimals = text.split_once('.').map_or(0, |(_, d)| d.len());
@@ -685,7 +772,7 @@ mod tests {
 
     #[test]
     fn the_general_feedback_is_the_worked_solution_in_moodle_s_math_delimiters() {
-        let (question, answers) = task_question(&DEFAULT);
+        let (question, answers) = task_question(&default_options());
         let feedback = &question.feedback;
         assert!(feedback.contains("<h2>a) Forward pass</h2>"), "{feedback}");
         assert!(
@@ -705,7 +792,7 @@ mod tests {
 
     #[test]
     fn question_html_is_well_formed() {
-        let (question, _) = task_question(&DEFAULT);
+        let (question, _) = task_question(&default_options());
         // The template writes XHTML-style markup, so an XML reader checks that tags balance.
         let wrapped = format!("<div>{}</div>", question.html);
         let mut reader = Reader::from_str(&wrapped);
@@ -720,7 +807,7 @@ mod tests {
 
     #[test]
     fn matrix_ampersands_are_html_escaped() {
-        let (question, _) = task_question(&DEFAULT);
+        let (question, _) = task_question(&default_options());
         let html = &question.html;
         assert!(html.contains("\\begin{bmatrix} 2 &amp; 0"), "{html}");
         for (at, _) in html.match_indices('&') {
@@ -737,7 +824,7 @@ mod tests {
 
     #[test]
     fn gaps_stay_outside_math() {
-        let (question, _) = task_question(&DEFAULT);
+        let (question, _) = task_question(&default_options());
         let html = &question.html;
         for (at, _) in html.match_indices(":NUMERICAL:") {
             let before = &html[..at];
@@ -753,12 +840,12 @@ mod tests {
     fn question_says_how_many_decimals_to_give() {
         let two = QuizOptions {
             decimals: 2,
-            ..DEFAULT
+            ..default_options()
         };
         assert!(task_question(&two).0.html.contains("to 2 decimal places"));
         let whole = QuizOptions {
             decimals: 0,
-            ..DEFAULT
+            ..default_options()
         };
         assert!(task_question(&whole).0.html.contains("as a whole number"));
     }
@@ -767,8 +854,11 @@ mod tests {
     fn quiz_is_deterministic_and_names_follow_the_seed() {
         let config = GeneratorConfig::default();
         let tera = render::engine().unwrap();
-        let xml = quiz(&config, "Q", 2, &DEFAULT, &tera).unwrap();
-        assert_eq!(xml, quiz(&config, "Q", 2, &DEFAULT, &tera).unwrap());
+        let xml = quiz(&config, "Q", 2, &default_options(), &tera).unwrap();
+        assert_eq!(
+            xml,
+            quiz(&config, "Q", 2, &default_options(), &tera).unwrap()
+        );
         for needle in [
             "$course$/nnexam/Q",
             "<text>Q 1</text>",

@@ -84,6 +84,14 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Vec<Student>> {
                 "give every student a unique id",
             ));
         }
+        if let Some(c) = id.chars().find(|c| c.is_control()) {
+            return Err(roster_error(
+                origin,
+                Some(line),
+                format!("the id {id:?} contains the control character {c:?}"),
+                "remove it: an id becomes part of a seed, a folder name and a key row",
+            ));
+        }
         if let Some(first) = first_line_of.get(&id) {
             return Err(roster_error(
                 origin,
@@ -111,7 +119,7 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<Vec<Student>> {
 }
 
 /// The roster must be UTF-8; the error names the line of the first bad byte.
-fn decode<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
+pub(crate) fn decode<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
     std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()]
             .iter()
@@ -129,7 +137,7 @@ fn decode<'a>(bytes: &'a [u8], origin: &str) -> Result<&'a str> {
 
 /// The csv crate reads an unclosed quote silently to the end of the file, swallowing every
 /// student after it; RFC 4180 quoting is simple enough to check directly.
-fn check_quotes(text: &str, origin: &str) -> Result<()> {
+pub(crate) fn check_quotes(text: &str, origin: &str) -> Result<()> {
     let mut inside = false;
     let mut line = 1u64;
     let mut opened_on = 0u64;
@@ -192,6 +200,21 @@ mod tests {
     #[test]
     fn missing_id_names_the_line() {
         assert!(err(b"id,name\n1,Ada\n,Bob\n").contains("line 3"));
+    }
+
+    #[test]
+    fn a_control_character_in_an_id_names_the_file_line_and_id() {
+        // Issue 10: it was reported as a bad `seed`, naming neither roster, line nor id.
+        let msg = err(b"id,name\n1,Ada\n\"a\nb\",Bob\n");
+        assert!(
+            msg.contains("r.csv, line 3") && msg.contains("\"a\\nb\""),
+            "{msg}"
+        );
+        let msg = err(b"id,name\n1,Ada\na\x00b,Bob\n");
+        assert!(
+            msg.contains("r.csv, line 3") && msg.contains("'\\0'"),
+            "{msg}"
+        );
     }
 
     #[test]

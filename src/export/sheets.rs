@@ -8,7 +8,7 @@ use serde::Serialize;
 use tera::Tera;
 
 use super::key::{self, KeyRow, Tolerance};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::generate::{self, ConfigSource};
 use crate::render::{self, Format, Identity, Part, RenderOptions, SheetSpec};
 use crate::solve::{
@@ -140,17 +140,21 @@ pub fn person_output(
     let decimals = options.decimals;
     let stepwise = shown::shown(&solution, decimals, Rounding::Stepwise)?;
     // The key is graded against the stepwise values; the sheets show the plan's rounding.
+    let exact;
     let sheet_values = match options.rounding {
-        Rounding::Stepwise => stepwise.clone(),
-        Rounding::Exact => shown::shown(&solution, decimals, Rounding::Exact)?,
+        Rounding::Stepwise => &stepwise,
+        Rounding::Exact => {
+            exact = shown::shown(&solution, decimals, Rounding::Exact)?;
+            &exact
+        }
     };
-    let texts = render::render_sheets(&solution, &sheet_values, &options, specs, tera)?;
+    let texts = render::render_sheets(&solution, sheet_values, &options, specs, tera)?;
     let sheets = specs
         .iter()
         .zip(texts)
         .map(|(&spec, text)| Sheet { spec, text })
         .collect();
-    let answers = key::answers_for(&solution, &stepwise, plan.tolerance);
+    let answers = key::answers_for(&solution, &stepwise, plan.tolerance, &options.knobs)?;
     let who = match person.is_variant {
         true => format!("variant {} (seed {seed})", person.id),
         false => format!("student {} (seed {seed})", person.id),
@@ -164,6 +168,10 @@ pub fn person_output(
             name: person.name.clone(),
             seed: seed.to_string(),
             folder: person.folder.clone(),
+            problem: problem.clone(),
+            decimals,
+            rounding: options.rounding,
+            tolerance: key::TolerancePolicy::of(plan.tolerance),
             answers,
         },
     })
@@ -216,17 +224,80 @@ pub struct CollectedSolution {
     pub body: String,
 }
 
-/// The exam's solutions document: every variant's worked solution in one file.
-pub fn collected_solutions(
+/// The exam's solutions document with a hole where each variant's body goes, so that it can be
+/// written variant by variant as the bodies are rendered: [`SolutionsFrame::piece`] `k` comes
+/// before body `k` and the last piece after the last body. Rendered once, from the template with
+/// a marker for every body; the template must print each body once, as it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SolutionsFrame {
+    pieces: Vec<String>,
+}
+
+/// Stands for body `k` while the frame is rendered: no template writes a NUL character.
+fn body_marker(k: usize) -> String {
+    format!("\u{0}{k}\u{0}")
+}
+
+impl SolutionsFrame {
+    /// The frame of the solutions document in `format` of an exam seeded `exam_seed`, for the
+    /// `variants` (label, seed text) in order. With `class_document` (LaTeX) it is the document
+    /// compiled for the print file, whose bodies start with [`sheet_start`].
+    pub fn render(
+        format: Format,
+        exam_seed: &str,
+        variants: &[(String, String)],
+        class_document: bool,
+        tera: &Tera,
+    ) -> Result<SolutionsFrame> {
+        let marked: Vec<CollectedSolution> = variants
+            .iter()
+            .enumerate()
+            .map(|(k, (variant, seed))| CollectedSolution {
+                variant: variant.clone(),
+                seed: seed.clone(),
+                body: body_marker(k),
+            })
+            .collect();
+        let text = render_solutions(format, exam_seed, &marked, class_document, tera)?;
+        let parts: Vec<&str> = text.split('\u{0}').collect();
+        let holes: Vec<&str> = parts.iter().skip(1).step_by(2).copied().collect();
+        let in_order = holes.len() == variants.len()
+            && holes
+                .iter()
+                .enumerate()
+                .all(|(k, hole)| *hole == k.to_string());
+        if !in_order {
+            return Err(Error::Template {
+                message: format!(
+                    "{} must print every variant's body once and as it is \
+                     ({{{{ v.body }}}} in its loop over variants)",
+                    format.solutions_template()
+                ),
+            });
+        }
+        Ok(SolutionsFrame {
+            pieces: parts.iter().step_by(2).map(|p| p.to_string()).collect(),
+        })
+    }
+
+    /// The text before body `k`, or after the last body for `k` = the number of variants.
+    pub fn piece(&self, k: usize) -> &str {
+        &self.pieces[k]
+    }
+}
+
+fn render_solutions(
     format: Format,
     exam_seed: &str,
     variants: &[CollectedSolution],
+    class_document: bool,
     tera: &Tera,
 ) -> Result<String> {
     #[derive(Serialize)]
     struct Context<'a> {
         identity: Identity,
         variants: &'a [CollectedSolution],
+        class_document: bool,
     }
     let context = Context {
         identity: Identity {
@@ -234,10 +305,73 @@ pub fn collected_solutions(
             ..Identity::default()
         },
         variants,
+        class_document,
     };
-    let template = match format {
-        Format::Latex => "latex/solutions.tex",
-        Format::Markdown => "markdown/solutions.md",
+    render::render(tera, format.solutions_template(), &context)
+}
+
+/// The exam's solutions document: every variant's worked solution in one file.
+pub fn collected_solutions(
+    format: Format,
+    exam_seed: &str,
+    variants: &[CollectedSolution],
+    tera: &Tera,
+) -> Result<String> {
+    render_solutions(format, exam_seed, variants, false, tera)
+}
+
+/// The start of `person`'s sheet in a class document (`latex/sheet-start.tex`): the header of
+/// its print copy and, for a sheet that is a `new_document` of its own, its page numbering and
+/// page style. `seed` is the seed text of the person's exercise.
+pub fn sheet_start(
+    person: &Person,
+    seed: &str,
+    plan: &SheetPlan,
+    new_document: bool,
+    tera: &Tera,
+) -> Result<String> {
+    #[derive(Serialize)]
+    struct Context {
+        identity: Identity,
+        new_document: bool,
+    }
+    let context = Context {
+        identity: identity(person, seed, plan),
+        new_document,
     };
-    render::render(tera, template, &context)
+    render::render(tera, render::entry::SHEET_START, &context)
+}
+
+/// What a standalone LaTeX sheet typesets: the text between its `\begin{document}` line and its
+/// `\end{document}`, for a class document, which has the preamble once.
+pub fn document_body(document: &str) -> Result<&str> {
+    const BEGIN: &str = "\\begin{document}\n";
+    const END: &str = "\\end{document}";
+    let start = document.find(BEGIN).map(|at| at + BEGIN.len());
+    let end = document.rfind(END);
+    match (start, end) {
+        (Some(start), Some(end)) if start <= end => Ok(&document[start..end]),
+        _ => Err(Error::Template {
+            message: format!(
+                "{} must write a LaTeX document: `\\begin{{document}}` on a line of its own, \
+                 and `\\end{{document}}`, to be compiled with --pdf",
+                Format::Latex.entry_template()
+            ),
+        }),
+    }
+}
+
+/// The class document (`latex/class.tex`) that `\input`s the `sheets` (file names without
+/// `.tex`, relative to where it is compiled) in order.
+pub fn class_document(sheets: &[String], tera: &Tera) -> Result<String> {
+    #[derive(Serialize)]
+    struct Context<'a> {
+        identity: Identity,
+        sheets: &'a [String],
+    }
+    let context = Context {
+        identity: Identity::default(),
+        sheets,
+    };
+    render::render(tera, render::entry::CLASS_DOCUMENT, &context)
 }

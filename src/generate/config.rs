@@ -15,22 +15,18 @@ use serde::de::{self, IntoDeserializer};
 use serde::{Deserialize, Deserializer};
 
 use crate::error::{Error, Result};
+use crate::limits::{self, MAX_DECIMALS, MAX_MAGNITUDE};
 use crate::spec::difficulty::Difficulty;
 use crate::spec::{Activation, Conv, Loss, Output, Pool, PoolKind, Shapes};
 
-/// Largest input, filter, stride or padding a config may ask for: nobody works a larger
-/// exercise by hand, and it keeps the shape check below cheap.
-const MAX_SIZE: usize = 32;
-/// Most channels, filters, classes or samples a config may ask for, for the same reason.
-const MAX_COUNT: usize = 8;
 /// Most architecture combinations (the product of the size lists) a config may allow.
 const MAX_COMBINATIONS: usize = 10_000;
 /// Most values one parameter's range may hold (its length in steps).
 const MAX_GRID_VALUES: i64 = 1_000_000;
 /// Most decimals the rules may read numbers at: `--decimals` allows as many.
 const MAX_RULE_DECIMALS: usize = 10;
-/// Largest |min|, |max| and learning rate: keeps every value printable as a plain decimal.
-const MAX_MAGNITUDE: f64 = 1e6;
+/// Most draws a config may allow: an unsatisfiable config gives up within seconds, not never.
+const MAX_ATTEMPTS: u64 = 1_000_000;
 
 /// A complete generator config. Build one with [`GeneratorConfig::parse`], [`load`],
 /// [`crate::generate::preset`] or `Default` (Task 3.1 style).
@@ -334,6 +330,18 @@ impl Grid {
                 "use a step such as 1, 0.5, 0.25, 0.2, 0.1 or 0.05",
             ));
         }
+        // Every value k/n has at most the step's decimals: an exercise file must hold it.
+        if limits::decimals_of(step) > MAX_DECIMALS {
+            return Err(Error::invalid(
+                format!("{key}.step"),
+                format!(
+                    "{step} has {} decimals, but an exercise's numbers have at most \
+                     {MAX_DECIMALS} decimals",
+                    limits::decimals_of(step)
+                ),
+                "use a step such as 1, 0.5, 0.25, 0.2, 0.1, 0.05 or 0.0625",
+            ));
+        }
         let lo = whole_steps(&format!("{key}.min"), values.min, step, denominator)?;
         let hi = whole_steps(&format!("{key}.max"), values.max, step, denominator)?;
         if lo > hi {
@@ -469,10 +477,8 @@ pub struct Grids {
 impl GeneratorConfig {
     /// Parses and validates config text. `origin` names the source in error messages.
     pub fn parse(text: &str, origin: &str) -> Result<GeneratorConfig> {
-        let config: GeneratorConfig = toml::from_str(text).map_err(|e| Error::ConfigSyntax {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?;
+        let config: GeneratorConfig =
+            toml::from_str(text).map_err(|e| Error::config_syntax(origin, e))?;
         config.validate()?;
         Ok(config)
     }
@@ -494,6 +500,19 @@ impl GeneratorConfig {
                 "use a positive number such as 100000",
             ));
         }
+        if self.sampling.max_attempts > MAX_ATTEMPTS {
+            return Err(Error::invalid(
+                "sampling.max_attempts",
+                format!(
+                    "{} attempts could run for days when the rules admit no exercise",
+                    self.sampling.max_attempts
+                ),
+                format!(
+                    "use at most {MAX_ATTEMPTS}; if that many draws find nothing, relax the \
+                     [rules] instead"
+                ),
+            ));
+        }
         Ok(Grids {
             x: Grid::new("x", &self.x)?,
             f1: Grid::new("f1", &self.f1)?,
@@ -504,18 +523,15 @@ impl GeneratorConfig {
     }
 }
 
-/// Reads, parses and validates a generator config file (TOML).
+/// Reads (at most [`limits::MAX_FILE_BYTES`]), parses and validates a generator config file
+/// (TOML).
 pub fn load(path: &Path) -> Result<GeneratorConfig> {
     load_with_fingerprint(path).map(|(config, _)| config)
 }
 
 /// [`load`], and the file's [`fingerprint`].
 pub fn load_with_fingerprint(path: &Path) -> Result<(GeneratorConfig, String)> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = limits::read_text(path)?;
     let config = GeneratorConfig::parse(&text, &path.display().to_string())?;
     Ok((config, fingerprint(&text)))
 }
@@ -543,13 +559,10 @@ fn non_empty<T>(key: &str, choice: &Choice<T>) -> Result<()> {
     Ok(())
 }
 
-/// Every size knob's options, each at least `min` and at most [`MAX_SIZE`].
-fn check_sizes(key: &str, choice: &Choice<usize>, min: usize) -> Result<Vec<usize>> {
-    check_range(key, choice, min, MAX_SIZE)
-}
-
-/// Every option of a count knob, each in `min..=max`, distinct and sorted.
-fn check_range(key: &str, choice: &Choice<usize>, min: usize, max: usize) -> Result<Vec<usize>> {
+/// Every size or count knob's options, each from `min` to `max` (the exercise file's limit, see
+/// [`crate::limits`]: a config draws only exercises that a file could hold), distinct and
+/// sorted.
+fn check_sizes(key: &str, choice: &Choice<usize>, min: usize, max: usize) -> Result<Vec<usize>> {
     non_empty(key, choice)?;
     if let Some(v) = choice.options().iter().find(|&&v| v < min || v > max) {
         return Err(Error::invalid(
@@ -573,22 +586,23 @@ impl Architecture {
     /// stride, padding, pool size, pool stride, channels, filters, outputs (1 for sigmoid, then
     /// the classes of softmax), batch), after checking every knob.
     pub fn possible_shapes(&self) -> Result<Vec<Shapes>> {
-        let inputs = check_sizes("input_size", &self.input_size, 1)?;
-        let filter_sizes = check_sizes("filter_size", &self.filter_size, 1)?;
-        let strides = check_sizes("stride", &self.stride, 1)?;
-        let paddings = check_sizes("padding", &self.padding, 0)?;
-        let pool_sizes = check_sizes("pool_size", &self.pool_size, 1)?;
-        let pool_strides = check_sizes("pool_stride", &self.pool_stride, 1)?;
+        use limits::{MAX_FILTER_SIDE, MAX_INPUT_SIDE, MAX_PADDING, MAX_POOL_SIDE, MAX_STRIDE};
+        let inputs = check_sizes("input_size", &self.input_size, 1, MAX_INPUT_SIDE)?;
+        let filter_sizes = check_sizes("filter_size", &self.filter_size, 1, MAX_FILTER_SIDE)?;
+        let strides = check_sizes("stride", &self.stride, 1, MAX_STRIDE)?;
+        let paddings = check_sizes("padding", &self.padding, 0, MAX_PADDING)?;
+        let pool_sizes = check_sizes("pool_size", &self.pool_size, 1, MAX_POOL_SIDE)?;
+        let pool_strides = check_sizes("pool_stride", &self.pool_stride, 1, MAX_STRIDE)?;
         non_empty("activation", &self.activation)?;
         non_empty("pool_kind", &self.pool_kind)?;
         non_empty("loss", &self.loss)?;
         non_empty("y", &self.y)?;
         non_empty("lr", &self.lr)?;
         non_empty("output", &self.output)?;
-        let channels = check_range("channels", &self.channels, 1, MAX_COUNT)?;
-        let filters = check_range("filters", &self.filters, 1, MAX_COUNT)?;
-        let classes = check_range("classes", &self.classes, 2, MAX_COUNT)?;
-        let batches = check_range("batch", &self.batch, 1, MAX_COUNT)?;
+        let channels = check_sizes("channels", &self.channels, 1, limits::MAX_CHANNELS)?;
+        let filters = check_sizes("filters", &self.filters, 1, limits::MAX_FILTERS)?;
+        let classes = check_sizes("classes", &self.classes, 2, limits::MAX_CLASSES)?;
+        let batches = check_sizes("batch", &self.batch, 1, limits::MAX_SAMPLES)?;
         let sigmoid = self.output.options().contains(&Output::Sigmoid);
         let softmax = self.output.options().contains(&Output::Softmax);
         if let Some(y) = self.y.options().iter().find(|&&y| sigmoid && y > 1) {
@@ -618,17 +632,15 @@ impl Architecture {
                 "use bce or mse (a softmax output always takes ce)",
             ));
         }
-        if let Some(lr) = self
-            .lr
-            .options()
-            .iter()
-            .find(|&&lr| lr.is_nan() || lr <= 0.0 || lr > MAX_MAGNITUDE)
-        {
-            return Err(Error::invalid(
-                "architecture.lr",
-                format!("learning rate {lr} is not a positive number up to {MAX_MAGNITUDE}"),
-                "use a positive learning rate such as lr = 0.5",
-            ));
+        for (k, &lr) in self.lr.options().iter().enumerate() {
+            limits::check_number("architecture.lr", || format!("option {}", k + 1), lr)?;
+            if lr <= 0.0 {
+                return Err(Error::invalid(
+                    "architecture.lr",
+                    format!("learning rate {lr} would not descend"),
+                    "use a positive learning rate such as lr = 0.5",
+                ));
+            }
         }
         let convs: Vec<Conv> = strides
             .iter()
@@ -897,6 +909,34 @@ mod tests {
     }
 
     #[test]
+    fn everything_drawn_fits_an_exercise_file() {
+        // A config must not draw what `spec` refuses: sizes, magnitudes and decimals.
+        let msg = error_of("[f1]\nmin = -1\nmax = 1\nstep = 0.03125\n");
+        assert!(
+            msg.contains("`f1.step`") && msg.contains("5 decimals"),
+            "{msg}"
+        );
+        assert!(parse("[f1]\nmin = -1\nmax = 1\nstep = 0.0625\n").is_ok());
+        let msg = error_of("[x]\nmin = 0\nmax = 1001\nstep = 1\n");
+        assert!(msg.contains("`x.max`"), "{msg}");
+        let msg = error_of("[architecture]\nlr = [0.5, 0.00001]\n");
+        assert!(
+            msg.contains("`architecture.lr`") && msg.contains("option 2"),
+            "{msg}"
+        );
+        let msg = error_of("[architecture]\ninput_size = 20\nfilter_size = 17\n");
+        assert!(
+            msg.contains("`architecture.filter_size`") && msg.contains("1..=16"),
+            "{msg}"
+        );
+        let msg = error_of("[architecture]\npadding = [0, 9]\n");
+        assert!(
+            msg.contains("`architecture.padding`") && msg.contains("0..=8"),
+            "{msg}"
+        );
+    }
+
+    #[test]
     fn bounds_must_be_multiples_of_the_step() {
         let msg = error_of("[f1]\nmin = -0.75\nmax = 1\nstep = 0.5\n");
         assert!(
@@ -963,6 +1003,13 @@ mod tests {
         assert!(error_of("[rules]\nmax_abs_z2 = nan\n").contains("rules.max_abs_z2"));
         assert!(error_of("[rules]\nmin_abs_error = 1\n").contains("rules.min_abs_error"));
         assert!(error_of("[sampling]\nmax_attempts = 0\n").contains("sampling.max_attempts"));
+        // Issue 10: 10^18 attempts of a config that admits nothing ran forever.
+        let msg = error_of("[sampling]\nmax_attempts = 1000000000000000000\n");
+        assert!(
+            msg.contains("`sampling.max_attempts`") && msg.contains("1000000"),
+            "{msg}"
+        );
+        assert!(parse("[sampling]\nmax_attempts = 1000000\n").is_ok());
         assert!(parse("[rules]\nmax_abs_z1 = inf\n").is_ok());
     }
 }

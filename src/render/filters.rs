@@ -103,30 +103,30 @@ enum Zeros {
     Blank,
 }
 
-/// Everything `bmatrix` reads from its arguments.
-struct MatrixStyle {
-    env: String,
+/// Everything `bmatrix` reads from its arguments (borrowed: a sheet calls it dozens of times).
+struct MatrixStyle<'a> {
+    env: &'a str,
     zeros: Zeros,
-    slot: String,
-    row_gap: Option<String>,
+    slot: &'a str,
+    row_gap: Option<&'a str>,
     column: bool,
     /// All on one line, for inline math (`$...$`).
     inline: bool,
     decimals: usize,
 }
 
-impl MatrixStyle {
-    fn from_args(args: &Args) -> tera::Result<MatrixStyle> {
-        let text = |key: &str, default: &str| -> tera::Result<String> {
+impl<'a> MatrixStyle<'a> {
+    fn from_args(args: &'a Args) -> tera::Result<MatrixStyle<'a>> {
+        let text = |key: &str, default: &'a str| -> tera::Result<&'a str> {
             match args.get(key) {
-                None => Ok(default.to_string()),
-                Some(Value::String(s)) => Ok(s.clone()),
+                None => Ok(default),
+                Some(Value::String(s)) => Ok(s.as_str()),
                 Some(other) => Err(tera::Error::msg(format!(
                     "bmatrix: `{key}` must be a string, got {other}"
                 ))),
             }
         };
-        let zeros = match text("zeros", "keep")?.as_str() {
+        let zeros = match text("zeros", "keep")? {
             "keep" => Zeros::Keep,
             "dot" => Zeros::Dot,
             "blank" => Zeros::Blank,
@@ -152,7 +152,7 @@ impl MatrixStyle {
     /// slot for null. Writes into one buffer because a convolution matrix has hundreds of cells.
     fn push_cell(&self, out: &mut String, value: &Value) -> tera::Result<()> {
         match value {
-            Value::Null => out.push_str(&self.slot),
+            Value::Null => out.push_str(self.slot),
             // A numeric zero needs no formatting to be recognised (most of a convolution matrix).
             Value::Number(_) if value.as_f64() == Some(0.0) => out.push_str(self.zero_text()),
             Value::String(text) if text == "0" => out.push_str(self.zero_text()),
@@ -184,7 +184,7 @@ impl MatrixStyle {
     /// Ends a row: `\\`, the optional extra space, and a line break.
     fn push_row_end(&self, out: &mut String) {
         out.push_str(" \\\\");
-        if let Some(gap) = &self.row_gap {
+        if let Some(gap) = self.row_gap {
             out.push('[');
             out.push_str(gap);
             out.push(']');
@@ -203,8 +203,9 @@ impl MatrixStyle {
 pub fn bmatrix(value: &Value, args: &Args) -> tera::Result<Value> {
     let style = MatrixStyle::from_args(args)?;
     let rows = matrix_rows(value, style.column)?;
-    let (env, nl) = (&style.env, style.line_break());
-    let mut out = String::with_capacity(16 * rows.len() * rows.first().map_or(1, Vec::len) + 64);
+    let (env, nl) = (style.env, style.line_break());
+    let mut out =
+        String::with_capacity(16 * rows.len() * rows.first().map_or(1, |row| row.len()) + 64);
     out.push_str("\\begin{");
     out.push_str(env);
     out.push('}');
@@ -228,7 +229,7 @@ pub fn bmatrix(value: &Value, args: &Args) -> tera::Result<Value> {
 }
 
 /// The rows of a matrix value: a list of lists as it is, a flat list as one row or one column.
-fn matrix_rows(value: &Value, column: bool) -> tera::Result<Vec<Vec<&Value>>> {
+fn matrix_rows(value: &Value, column: bool) -> tera::Result<Vec<&[Value]>> {
     let items = value
         .as_array()
         .filter(|items| !items.is_empty())
@@ -238,17 +239,13 @@ fn matrix_rows(value: &Value, column: bool) -> tera::Result<Vec<Vec<&Value>>> {
     if items.iter().all(Value::is_array) {
         return Ok(items
             .iter()
-            .map(|row| {
-                row.as_array()
-                    .map(|r| r.iter().collect())
-                    .unwrap_or_default()
-            })
+            .map(|row| row.as_array().map_or(&[][..], Vec::as_slice))
             .collect());
     }
     Ok(if column {
-        items.iter().map(|v| vec![v]).collect()
+        items.iter().map(std::slice::from_ref).collect()
     } else {
-        vec![items.iter().collect()]
+        vec![items.as_slice()]
     })
 }
 
@@ -277,21 +274,69 @@ fn text_arg<'a>(filter: &str, value: &'a Value) -> tera::Result<&'a str> {
         .ok_or_else(|| tera::Error::msg(format!("{filter}: expected text, got {value}")))
 }
 
-/// Characters a default pdflatex (UTF-8 input, the kernel's OT1/T1/TS1 definitions) prints:
-/// printable ASCII, Latin-1 and Latin Extended-A, and common typographic punctuation.
-fn typesets_by_default(c: char) -> bool {
-    matches!(c, ' '..='~' | '\u{a0}'..='\u{17f}')
-        || matches!(
-            c,
-            '\u{2013}'
-                | '\u{2014}'
-                | '\u{2018}'
-                | '\u{2019}'
-                | '\u{201c}'
-                | '\u{201d}'
-                | '\u{2026}'
-                | '\u{20ac}'
-        )
+/// Characters pdflatex prints with the sheets' preamble (UTF-8 input, T1 font encoding, Latin
+/// Modern fonts, the kernel's TS1 symbols), as (first, last) ranges: found by compiling every
+/// character of Latin-1, Latin Extended-A and B and General Punctuation in that preamble
+/// (`tests/render_compile.rs` compiles them all again). Missing from Latin Extended-A: Ħ ħ ĸ
+/// Ŀ ŀ ŉ Ŧ ŧ ſ, which T1 lacks.
+const TYPESET: &[(char, char)] = &[
+    (' ', '~'),
+    ('\u{a0}', '\u{125}'),
+    ('\u{128}', '\u{137}'),
+    ('\u{139}', '\u{13e}'),
+    ('\u{141}', '\u{148}'),
+    ('\u{14a}', '\u{165}'),
+    ('\u{168}', '\u{17e}'),
+    ('\u{192}', '\u{192}'),
+    ('\u{1c4}', '\u{1d4}'),
+    ('\u{1e2}', '\u{1e3}'),
+    ('\u{1e6}', '\u{1eb}'),
+    ('\u{1f0}', '\u{1f0}'),
+    ('\u{1f4}', '\u{1f5}'),
+    ('\u{218}', '\u{21b}'),
+    ('\u{232}', '\u{233}'),
+    ('\u{237}', '\u{237}'),
+    ('\u{1e9e}', '\u{1e9e}'),
+    ('\u{2010}', '\u{2016}'),
+    ('\u{2018}', '\u{201a}'),
+    ('\u{201c}', '\u{201e}'),
+    ('\u{2020}', '\u{2022}'),
+    ('\u{2026}', '\u{2026}'),
+    ('\u{2030}', '\u{2031}'),
+    ('\u{2039}', '\u{203b}'),
+    ('\u{203d}', '\u{203d}'),
+    ('\u{2044}', '\u{2044}'),
+    ('\u{20ac}', '\u{20ac}'),
+    ('\u{2116}', '\u{2116}'),
+    ('\u{2122}', '\u{2122}'),
+];
+
+/// True when the sheets' fonts typeset `c` (see [`TYPESET`]).
+pub fn typesets(c: char) -> bool {
+    TYPESET
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
+}
+
+/// The characters of `text` that [`latex_escape`] replaces with `?`, each once, in order: what a
+/// warning names. Line breaks and tabs become spaces and are not among them.
+pub fn latex_unprintable(text: &str) -> Vec<char> {
+    let mut out: Vec<char> = Vec::new();
+    for c in text.chars() {
+        if !typesets(c) && !matches!(c, '\n' | '\r' | '\t') && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Pairs that TeX's fonts join into another glyph (`--` an en dash, `''` a closing quote, `,,`
+/// a low quote, ...): a name must print as typed, so `{}` goes between them.
+fn is_ligature(first: char, second: char) -> bool {
+    matches!(
+        (first, second),
+        ('-', '-') | ('\'', '\'') | ('`', '`') | (',', ',') | ('!', '`') | ('?', '`')
+    )
 }
 
 /// `{{ footer | latex_escape }}`: user text that LaTeX prints literally. Tera does not escape
@@ -299,7 +344,12 @@ fn typesets_by_default(c: char) -> bool {
 pub fn latex_escape(value: &Value, _: &Args) -> tera::Result<Value> {
     let text = text_arg("latex_escape", value)?;
     let mut out = String::with_capacity(text.len());
+    let mut previous = None;
     for c in text.chars() {
+        if previous.is_some_and(|p| is_ligature(p, c)) {
+            out.push_str("{}");
+        }
+        previous = Some(c);
         match c {
             '\\' => out.push_str("\\textbackslash{}"),
             '{' | '}' | '$' | '&' | '#' | '_' | '%' => {
@@ -308,15 +358,16 @@ pub fn latex_escape(value: &Value, _: &Args) -> tera::Result<Value> {
             }
             '^' => out.push_str("\\textasciicircum{}"),
             '~' => out.push_str("\\textasciitilde{}"),
-            // The default OT1 font encoding prints these as other glyphs.
+            // Not the glyphs of these characters in every font encoding.
             '<' => out.push_str("\\textless{}"),
             '>' => out.push_str("\\textgreater{}"),
             '|' => out.push_str("\\textbar{}"),
             // Line breaks in a footer would end the paragraph or the argument.
-            '\n' | '\r' => out.push(' '),
-            c if typesets_by_default(c) => out.push(c),
-            // Greek, Cyrillic, CJK, emoji ... stop pdflatex with "Unicode character not set
-            // up": one such name must not break a whole batch's PDFs. Markdown keeps them.
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if typesets(c) => out.push(c),
+            // CJK, Greek, Cyrillic, emoji ... stop pdflatex with "Unicode character not set
+            // up": one such name must not break a whole batch's PDFs. The command that renders
+            // it warns (see `latex_unprintable`); Markdown keeps them.
             _ => out.push('?'),
         }
     }
@@ -498,6 +549,25 @@ mod tests {
             &Args::new(),
         ));
         assert_eq!(out, "Béla Łukasz Zoë – “Ann” ?? ????");
+        // Issue 10: these stopped pdflatex in the OT1 encoding; T1 has them.
+        let out = text(latex_escape(
+            &json!("Đorđe Petrović, Þórr Ðóttir «A» Ŋ ẞ Ștefan"),
+            &Args::new(),
+        ));
+        assert_eq!(out, "Đorđe Petrović, Þórr Ðóttir «A» Ŋ ẞ Ștefan");
+        assert_eq!(latex_unprintable("Ħal Far 李华 李"), ['Ħ', '李', '华']);
+        assert!(latex_unprintable("Đorđe\tx\n").is_empty());
+    }
+
+    #[test]
+    fn latex_escape_breaks_ligatures_so_names_print_as_typed() {
+        // Issue 10: `--` printed as an en dash, `''` as a closing quote.
+        let out = text(latex_escape(
+            &json!("Ann--Marie ''Nan'' ,,x`` !`?` a-b"),
+            &Args::new(),
+        ));
+        assert_eq!(out, "Ann-{}-Marie '{}'Nan'{}' ,{},x`{}` !{}`?{}` a-b");
+        assert_eq!(text(latex_escape(&json!("---"), &Args::new())), "-{}-{}-");
     }
 
     #[test]

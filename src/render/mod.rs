@@ -5,12 +5,14 @@
 //! I/O here is [`load_template_dir`], which reads a user's template folder (like `spec::load`).
 //! It reads shown values from [`crate::solve::shown`], never recomputes them.
 //!
-//! Submodules: `context` (what the sheet templates see) and `filters`.
+//! Submodules: `context` (what the sheet templates see), `filters`, and `recursion` (templates
+//! that would never finish are refused when the engine is built).
 
 pub mod context;
 pub mod filters;
+mod recursion;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -37,8 +39,44 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/text/run-summary.txt"),
     ),
     (
+        "text/unprintable.txt",
+        include_str!("../../templates/text/unprintable.txt"),
+    ),
+    (
+        "text/misconceptions.txt",
+        include_str!("../../templates/text/misconceptions.txt"),
+    ),
+    (
         "toml/exercise.toml",
         include_str!("../../templates/toml/exercise.toml"),
+    ),
+    (
+        "grade/feedback.md",
+        include_str!("../../templates/grade/feedback.md"),
+    ),
+    (
+        "grade/feedback.tex",
+        include_str!("../../templates/grade/feedback.tex"),
+    ),
+    (
+        "grade/report.md",
+        include_str!("../../templates/grade/report.md"),
+    ),
+    (
+        "grade/report.tex",
+        include_str!("../../templates/grade/report.tex"),
+    ),
+    (
+        "grade/report.svg",
+        include_str!("../../templates/grade/report.svg"),
+    ),
+    (
+        "shared/grading.tera",
+        include_str!("../../templates/shared/grading.tera"),
+    ),
+    (
+        "shared/misconceptions.tera",
+        include_str!("../../templates/shared/misconceptions.tera"),
     ),
     (
         "latex/exam.tex",
@@ -57,6 +95,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/latex/preamble.tex"),
     ),
     (
+        "latex/page-style.tex",
+        include_str!("../../templates/latex/page-style.tex"),
+    ),
+    (
         "latex/question.tex",
         include_str!("../../templates/latex/question.tex"),
     ),
@@ -67,6 +109,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "latex/solution.tex",
         include_str!("../../templates/latex/solution.tex"),
+    ),
+    (
+        "latex/class.tex",
+        include_str!("../../templates/latex/class.tex"),
+    ),
+    (
+        "latex/class-setup.tex",
+        include_str!("../../templates/latex/class-setup.tex"),
+    ),
+    (
+        "latex/sheet-start.tex",
+        include_str!("../../templates/latex/sheet-start.tex"),
     ),
     (
         "markdown/exam.md",
@@ -110,12 +164,45 @@ pub const BUILTIN: &[(&str, &str)] = &[
     ),
 ];
 
+/// The names of the entry templates, the ones a command renders (the others are included,
+/// imported or extended by them). A command builds its engine from the entries it renders
+/// ([`engine_for`]); the sheets' entries are [`Format::entry_template`] and
+/// [`Format::solutions_template`].
+pub mod entry {
+    /// `solve`'s and `generate --format text`'s summary of every value.
+    pub const SOLUTION_TEXT: &str = "text/solution.txt";
+    /// `generate --stats`' acceptance statistics.
+    pub const GENERATE_STATS: &str = "text/generate-stats.txt";
+    /// The closing line of `batch` and `exam`.
+    pub const RUN_SUMMARY: &str = "text/run-summary.txt";
+    /// `generate --format toml`'s exercise file.
+    pub const EXERCISE_TOML: &str = "toml/exercise.toml";
+    /// One Moodle Cloze question.
+    pub const MOODLE_QUESTION: &str = "moodle/question.html";
+    /// Many LaTeX sheets as one document, for `--pdf`.
+    pub const CLASS_DOCUMENT: &str = "latex/class.tex";
+    /// The start of a sheet in a class document.
+    pub const SHEET_START: &str = "latex/sheet-start.tex";
+    /// The warning on numbers a sheet cannot print as they are.
+    pub const UNPRINTABLE: &str = "text/unprintable.txt";
+    /// `nnexam misconceptions`: the catalogue of named mistakes.
+    pub const MISCONCEPTIONS: &str = "text/misconceptions.txt";
+    /// A student's feedback, one per format.
+    pub const GRADE_FEEDBACK: [&str; 2] = ["grade/feedback.md", "grade/feedback.tex"];
+    /// The class report, one per format, and its histogram.
+    pub const GRADE_REPORT: [&str; 3] = ["grade/report.md", "grade/report.tex", "grade/report.svg"];
+}
+
 /// The guide to the templates (delimiters, escaping, filters, every template's context), written
 /// beside them by `templates eject`: `(file name, text)`.
 pub const GUIDE: (&str, &str) = ("README.md", include_str!("../../templates/README.md"));
 
 /// File endings read from a user's template folder; everything else there is ignored.
-const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml", "tera"];
+const TEMPLATE_EXTENSIONS: &[&str] = &["tex", "md", "txt", "html", "toml", "tera", "svg"];
+
+/// Most files and folders a template folder may hold: the built-ins are a few dozen, and a
+/// wrong folder (a home directory, `/`) is refused rather than read for hours.
+const MAX_TEMPLATE_ENTRIES: usize = 10_000;
 
 /// Output format of `render`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -134,6 +221,14 @@ impl Format {
         match self {
             Format::Latex => "latex/exam.tex",
             Format::Markdown => "markdown/exam.md",
+        }
+    }
+
+    /// The template of an exam's document with every variant's solution in this format.
+    pub fn solutions_template(self) -> &'static str {
+        match self {
+            Format::Latex => "latex/solutions.tex",
+            Format::Markdown => "markdown/solutions.md",
         }
     }
 }
@@ -233,31 +328,73 @@ pub fn engine() -> Result<Tera> {
 /// A Tera instance with `overrides` (name, text) and the built-ins for every other name: a
 /// user's template of the same name wins (zola's `tera.extend(&builtins)`). Both sets are added
 /// in one call, so a user's template may `import` or `extend` a built-in and the other way round.
+/// Templates that include themselves or whose macros call themselves are refused: Tera would
+/// recurse until the stack overflows.
 pub fn engine_with(overrides: Vec<(String, String)>) -> Result<Tera> {
-    let mut templates: BTreeMap<String, String> = BUILTIN
+    let names: Vec<String> = BUILTIN
+        .iter()
+        .map(|(name, _)| name.to_string())
+        .chain(overrides.iter().map(|(name, _)| name.clone()))
+        .collect();
+    engine_for(&names, overrides)
+}
+
+/// Like [`engine_with`], but parses only the `entries` a command renders and the templates they
+/// include, import or extend: parsing every built-in cost a one-off command most of its time,
+/// `solve --format json` included, which renders none.
+pub fn engine_for<S: AsRef<str>>(entries: &[S], overrides: Vec<(String, String)>) -> Result<Tera> {
+    let mut available: BTreeMap<String, String> = BUILTIN
         .iter()
         .map(|(name, text)| (name.to_string(), text.to_string()))
         .collect();
-    templates.extend(overrides);
+    available.extend(overrides);
+    let mut wanted: Vec<String> = entries.iter().map(|e| e.as_ref().to_string()).collect();
+    let mut templates = BTreeMap::new();
+    while let Some(name) = wanted.pop() {
+        if templates.contains_key(&name) {
+            continue;
+        }
+        // A name that is nowhere is Tera's to report, when it is rendered.
+        if let Some(text) = available.remove(&name) {
+            wanted.extend(referenced_templates(&text).map(str::to_string));
+            templates.insert(name, text);
+        }
+    }
     let mut tera = Tera::default();
     tera.add_raw_templates(templates).map_err(template_error)?;
+    recursion::refuse_cycles(&tera)?;
     filters::register(&mut tera);
     Ok(tera)
 }
 
+/// The template names that `text` includes, imports or extends: every quoted string in a
+/// `{% include ... %}`, `{% import ... %}` or `{% extends ... %}` tag. A name read from a comment
+/// or a raw block only loads a template that is not needed; the tags themselves are parsed by
+/// Tera.
+fn referenced_templates(text: &str) -> impl Iterator<Item = &str> {
+    text.split("{%")
+        .skip(1)
+        .filter_map(|tag| tag.split("%}").next())
+        .filter(|tag| {
+            let keyword = tag.trim_start_matches('-').trim_start();
+            ["include", "import", "extends"]
+                .iter()
+                .any(|k| keyword.starts_with(k))
+        })
+        .flat_map(|tag| {
+            tag.split(['"', '\''])
+                .skip(1)
+                .step_by(2)
+                .filter(|name| !name.is_empty())
+        })
+}
+
 /// Reads every template file (`.tex`, `.md`, `.txt`, `.html`, `.toml`, `.tera`) below `dir`,
-/// named by its path relative to `dir` with `/` separators, in sorted order. The only I/O of the
-/// render module.
+/// named by its path relative to `dir` with `/` separators, in sorted order. Links are followed,
+/// but a folder already read is not read again (a link loop ends there); each file is read up
+/// to [`crate::limits::MAX_FILE_BYTES`]. The only I/O of the render module.
 pub fn load_template_dir(dir: &Path) -> Result<Vec<(String, String)>> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| Error::Io {
-            action: "read templates from",
-            path,
-            source,
-        }
-    };
-    let meta = std::fs::metadata(dir).map_err(io(dir))?;
+    let meta = std::fs::metadata(dir).map_err(read_error(dir))?;
     if !meta.is_dir() {
         return Err(Error::invalid(
             "--templates",
@@ -265,32 +402,64 @@ pub fn load_template_dir(dir: &Path) -> Result<Vec<(String, String)>> {
             "give the folder that `nnexam templates eject` wrote",
         ));
     }
-    let mut files = Vec::new();
-    collect_files(dir, &mut files).map_err(io(dir))?;
-    files.sort();
-    files
+    let mut walk = TemplateWalk::default();
+    walk.collect(dir)?;
+    walk.files.sort();
+    walk.files
         .into_iter()
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).map_err(io(&path))?;
-            Ok((template_name(dir, &path), text))
-        })
+        .map(|path| Ok((template_name(dir, &path), crate::limits::read_text(&path)?)))
         .collect()
 }
 
-fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_files(&path, out)?;
-        } else if path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
-        {
-            out.push(path);
-        }
+fn read_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
+    move |source| Error::Io {
+        action: "read templates from",
+        path: path.to_path_buf(),
+        source,
     }
-    Ok(())
+}
+
+/// The walk of a template folder: the template files found, the folders read (by their real
+/// path, so that a link back to one of them is not followed again) and how many entries were
+/// looked at.
+#[derive(Default)]
+struct TemplateWalk {
+    files: Vec<PathBuf>,
+    folders: BTreeSet<PathBuf>,
+    entries: usize,
+}
+
+impl TemplateWalk {
+    fn collect(&mut self, dir: &Path) -> Result<()> {
+        let real = std::fs::canonicalize(dir).map_err(read_error(dir))?;
+        if !self.folders.insert(real) {
+            return Ok(());
+        }
+        for entry in std::fs::read_dir(dir).map_err(read_error(dir))? {
+            let path = entry.map_err(read_error(dir))?.path();
+            self.entries += 1;
+            if self.entries > MAX_TEMPLATE_ENTRIES {
+                return Err(Error::invalid(
+                    "--templates",
+                    format!(
+                        "{} holds more than {MAX_TEMPLATE_ENTRIES} files and folders",
+                        dir.display()
+                    ),
+                    "give the folder that `nnexam templates eject` wrote",
+                ));
+            }
+            if path.is_dir() {
+                self.collect(&path)?;
+            } else if path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| TEMPLATE_EXTENSIONS.contains(&e))
+            {
+                self.files.push(path);
+            }
+        }
+        Ok(())
+    }
 }
 
 fn template_name(dir: &Path, path: &Path) -> String {
@@ -335,7 +504,34 @@ pub fn exercise_toml(tera: &Tera, problem: &Problem, seed: &str, command: &str) 
         seed,
         command,
     };
-    render(tera, "toml/exercise.toml", &context)
+    render(tera, entry::EXERCISE_TOML, &context)
+}
+
+/// Refuses an exercise the sheets cannot show yet: the question and worked-solution templates
+/// write one channel, one filter, a sigmoid output and one sample. The wider family (issue 14)
+/// solves, and `solve` and `generate --format toml|json|text` print it, but a sheet would show
+/// its first map only, so none is made.
+pub fn check_sheet_can_show(problem: &Problem) -> Result<()> {
+    let shapes = problem.shapes();
+    let what = [
+        (shapes.channels > 1, "x", "several input channels"),
+        (problem.written.maps(), "f1", "a list of filters"),
+        (
+            problem.output == crate::spec::Output::Softmax,
+            "output",
+            "a softmax output",
+        ),
+        (problem.written.batch, "sample", "a mini-batch"),
+    ];
+    match what.into_iter().find(|(found, _, _)| *found) {
+        None => Ok(()),
+        Some((_, key, what)) => Err(Error::invalid(
+            key,
+            format!("the question and solution sheets cannot show an exercise with {what} yet"),
+            "solve it with `nnexam solve FILE` (text or --format json), or generate it with \
+             --format toml, json or text",
+        )),
+    }
 }
 
 /// The HTML text of one Moodle Cloze question (`moodle/question.html`): the exercise's network
@@ -354,13 +550,14 @@ pub fn moodle_question<G: Serialize>(
         given: context::Given,
         gaps: &'a G,
     }
+    check_sheet_can_show(problem)?;
     let question = QuestionContext {
         decimals,
         net: context::net(problem),
         given: context::given(problem),
         gaps,
     };
-    render(tera, "moodle/question.html", &question)
+    render(tera, entry::MOODLE_QUESTION, &question)
 }
 
 /// The worked solution as Moodle shows it in a question's general feedback: the Markdown
@@ -452,6 +649,7 @@ pub fn render_sheets(
     sheets: &[SheetSpec],
     tera: &Tera,
 ) -> Result<Vec<String>> {
+    check_sheet_can_show(&solution.problem)?;
     let all_parts = RenderOptions {
         part: Part::Both,
         ..options.clone()
@@ -549,6 +747,63 @@ mod tests {
     }
 
     #[test]
+    fn engine_for_parses_only_the_entries_and_what_they_use() {
+        let none = engine_for::<&str>(&[], Vec::new()).unwrap();
+        assert_eq!(none.get_template_names().count(), 0);
+        let latex = engine_for(&[Format::Latex.entry_template()], Vec::new()).unwrap();
+        let mut names: Vec<&str> = latex.get_template_names().collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "latex/exam.tex",
+                "latex/identity.tex",
+                "latex/math.tex",
+                "latex/page-style.tex",
+                "latex/preamble.tex",
+                "latex/question.tex",
+                "latex/solution.tex",
+                "shared/mt-grid.tera",
+                "shared/prose.tera",
+                "shared/question.tera",
+                "shared/solution.tera",
+            ]
+        );
+        // What the entries use renders exactly as with every template loaded.
+        let problem = crate::spec::fixtures::task_3_1();
+        let solution = crate::solve::solve(&problem).unwrap();
+        let options = RenderOptions::default();
+        assert_eq!(
+            render_exercise(&solution, &options, &latex).unwrap(),
+            render_exercise(&solution, &options, &engine().unwrap()).unwrap()
+        );
+    }
+
+    #[test]
+    fn engine_for_follows_a_users_template_to_templates_of_their_own() {
+        let overrides = vec![
+            (
+                "text/solution.txt".to_string(),
+                "{% include \"mine/footer.txt\" %}".to_string(),
+            ),
+            ("mine/footer.txt".to_string(), "footer".to_string()),
+            ("mine/unused.txt".to_string(), "{% if %}".to_string()),
+        ];
+        let tera = engine_for(&["text/solution.txt"], overrides).unwrap();
+        let out = tera.render("text/solution.txt", &Context::new()).unwrap();
+        assert_eq!(out, "footer");
+    }
+
+    #[test]
+    fn referenced_templates_reads_include_import_and_extends_tags() {
+        let text =
+            "{% import \"a.tera\" as a %}x{%- include ['b.tex', \"c.tex\"] ignore missing -%}\
+                    {% if y %}{% extends \"d.tex\" %}{% endif %}{{ \"e.tex\" }}";
+        let found: Vec<&str> = referenced_templates(text).collect();
+        assert_eq!(found, ["a.tera", "b.tex", "c.tex", "d.tex"]);
+    }
+
+    #[test]
     fn override_wins_over_builtin_of_the_same_name() {
         let tera = engine_with(vec![(
             "latex/exam.tex".to_string(),
@@ -571,6 +826,47 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("latex/exam.tex"), "{err}");
+    }
+
+    #[test]
+    fn a_link_loop_in_the_template_folder_is_not_followed() {
+        // Issue 10: `ln -s .. loop` inside --templates made the walk never end.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("text")).unwrap();
+        std::fs::write(dir.path().join("text/solution.txt"), "mine").unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("text/loop")).unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("self")).unwrap();
+        let templates = load_template_dir(dir.path()).unwrap();
+        assert_eq!(
+            templates,
+            [("text/solution.txt".to_string(), "mine".to_string())]
+        );
+    }
+
+    #[test]
+    fn a_template_that_never_ends_is_refused_by_name() {
+        // Issue 10: a template that was /dev/zero was read until the memory ran out.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("latex")).unwrap();
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join("latex/exam.tex")).unwrap();
+        let err = load_template_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("latex/exam.tex") && err.contains("1 MB"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_user_template_that_includes_itself_is_refused_when_the_engine_is_built() {
+        // Issue 10: rendering it overflowed the stack (an abort, exit 134).
+        let looping = "{% include \"latex/question.tex\" %}".to_string();
+        let err = engine_with(vec![("latex/question.tex".to_string(), looping)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("`latex/question.tex`") && err.contains("includes itself"),
+            "{err}"
+        );
     }
 
     #[test]

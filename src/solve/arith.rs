@@ -7,8 +7,12 @@
 //! - [`Stepwise`]: exact decimal arithmetic (`rust_decimal`), each step rounded half away from
 //!   zero to D decimals when it is finished: what a student with a calculator writes down.
 //!   `+ - *` are exact (an operation that would lose a digit is an error, never a silent
-//!   rounding); the mean of a pooling window divides at 28 significant digits; exp and ln are
-//!   evaluated to about 27 digits before the step's value is rounded.
+//!   rounding), with one exception that cannot change a shown digit: a product with more than
+//!   28 decimals (the half squared error's (y_hat - y) y_hat (1 - y_hat) at 10 decimals has 30)
+//!   is rounded to odd at 28 decimals, which rounds to the shown decimals exactly as the exact
+//!   product would, and must be the step's value; a pooling window's mean and share divide at
+//!   20 decimals; exp and ln are evaluated to about 27 digits before the step's value is
+//!   rounded.
 //! - `workload::Count`: f64 values that count the multiplications, additions and function
 //!   evaluations a student performs.
 
@@ -248,10 +252,19 @@ pub(crate) struct Stepwise {
     decimals: u32,
     /// The first operation that could not be done exactly, if any.
     failure: Option<String>,
+    /// A product of this step was rounded to odd at 28 decimals: nothing may be computed from
+    /// it before the step is rounded.
+    rounded_to_odd: bool,
 }
 
 /// The greatest scale (digits after the point) a decimal holds.
 const MAX_SCALE: u32 = 28;
+
+/// Decimals of an average pooling window's mean and of its share of a gradient. Within the
+/// input limits a sum of shares stays exact at this scale, and it is far finer than the at most
+/// 10 decimals shown: a mean or a sum of shares that is not a rounding tie lies at least
+/// 10^-11 / 256 from one, and one that is a tie has at most 11 decimals.
+const SHARE_SCALE: u32 = 20;
 
 impl Stepwise {
     /// Stepwise arithmetic rounding every step to `decimals` (at most 28).
@@ -259,6 +272,7 @@ impl Stepwise {
         Stepwise {
             decimals: u32::try_from(decimals).map_or(MAX_SCALE, |d| d.min(MAX_SCALE)),
             failure: None,
+            rounded_to_odd: false,
         }
     }
 
@@ -292,9 +306,35 @@ impl Stepwise {
         scale: u32,
         what: &str,
     ) -> Decimal {
+        if self.rounded_to_odd {
+            return self.fail(format!("{what} reads a product rounded at 28 decimals"));
+        }
         match result {
             Some(r) if r.scale() == scale || operands.iter().any(|o| o.is_zero()) => r,
             _ => self.fail(format!("{what} needs more than 28 significant digits")),
+        }
+    }
+
+    /// `a * b` when it has more than 28 decimals: truncated to 28 decimals, with the last digit
+    /// made odd when anything was cut ("round to odd"). Rounding that to at most 26 decimals
+    /// gives what rounding the exact product gives, because an odd last digit is never a tie
+    /// and never hides one; so it must be rounded right away (see `rounded_to_odd`).
+    fn product_rounded_to_odd(&mut self, a: &Decimal, b: &Decimal) -> Decimal {
+        let drop = a.scale() + b.scale() - MAX_SCALE;
+        let product = a.mantissa().checked_mul(b.mantissa());
+        let rounded = product.zip(10i128.checked_pow(drop)).and_then(|(p, unit)| {
+            let (mut q, r) = (p / unit, p % unit);
+            if r != 0 && q % 2 == 0 {
+                q += p.signum();
+            }
+            Decimal::try_from_i128_with_scale(q, MAX_SCALE).ok()
+        });
+        match rounded {
+            Some(r) if self.decimals + 2 <= MAX_SCALE && !self.rounded_to_odd => {
+                self.rounded_to_odd = true;
+                r
+            }
+            _ => self.fail("a product needs more than 28 decimals".to_string()),
         }
     }
 }
@@ -342,7 +382,7 @@ impl Arith for Stepwise {
     fn mul(&mut self, a: &Decimal, b: &Decimal) -> Decimal {
         let scale = a.scale() + b.scale();
         if scale > MAX_SCALE {
-            return self.fail("a product needs more than 28 decimals".to_string());
+            return self.product_rounded_to_odd(a, b);
         }
         self.exact(a.checked_mul(*b), [a, b], scale, "a product")
     }
@@ -360,7 +400,7 @@ impl Arith for Stepwise {
     }
     fn share(&mut self, a: &Decimal, n: usize) -> Decimal {
         match a.checked_div(Decimal::from(n)) {
-            Some(q) => q,
+            Some(q) => round_decimal(q, SHARE_SCALE),
             None => self.fail("a mean cannot be divided".to_string()),
         }
     }
@@ -417,6 +457,7 @@ impl Arith for Stepwise {
         self.neg_ln(y_hat[y])
     }
     fn settle(&mut self, step: Step, values: &mut [Decimal]) -> Result<()> {
+        self.rounded_to_odd = false;
         if let Some(what) = self.failure.take() {
             return Err(unusable(
                 step,
@@ -459,6 +500,56 @@ mod tests {
         let _ = s.mul(&big, &dec("0.123456789012345"));
         let err = s.settle(Step::Z2, &mut []).unwrap_err().to_string();
         assert!(err.contains("step z2") && err.contains("28"), "{err}");
+    }
+
+    #[test]
+    fn a_product_beyond_28_decimals_rounds_to_the_shown_digits_as_the_exact_one() {
+        // The half squared error at 10 decimals: (y_hat - y) y_hat (1 - y_hat) has 30 decimals.
+        // Python's decimal: -0.6456563062 * 0.3543436938 * 0.6456563062
+        //   = -0.147715987614869764663681245672, shown as -0.1477159876.
+        let mut s = Stepwise::new(10);
+        let e = s.sub(&dec("0.3543436938"), &Decimal::ONE);
+        let scaled = s.mul(&e, &dec("0.3543436938"));
+        let rest = s.sub(&Decimal::ONE, &dec("0.3543436938"));
+        let mut d_z2 = [s.mul(&scaled, &rest)];
+        s.settle(Step::DZ2, &mut d_z2).unwrap();
+        assert_eq!(d_z2[0].to_string(), "-0.1477159876");
+        // Rounded to odd, a product just below a tie stays below it: 5 * 10^-11 - 10^-30 would
+        // round half up at 28 decimals to the tie 5 * 10^-11, and then up to 10^-10.
+        let mut s = Stepwise::new(10);
+        let below_tie = s.mul(&dec("0.49999999999999999999"), &dec("0.0000000001"));
+        let mut v = [below_tie];
+        s.settle(Step::DZ2, &mut v).unwrap();
+        assert_eq!(
+            v[0].to_string(),
+            "0",
+            "0.0000000000499... rounds down at 10 decimals"
+        );
+        assert!(
+            s.bce(&Decimal::ZERO, &Decimal::ONE, 1).is_some(),
+            "settled: usable again"
+        );
+    }
+
+    #[test]
+    fn nothing_is_computed_from_a_product_rounded_to_odd() {
+        let mut s = Stepwise::new(10);
+        let p = s.mul(&dec("0.1234567891"), &dec("0.12345678912345678912"));
+        let _ = s.add(&p, &Decimal::ONE);
+        let err = s.settle(Step::DZ2, &mut []).unwrap_err().to_string();
+        assert!(err.contains("rounded at 28 decimals"), "{err}");
+    }
+
+    #[test]
+    fn shares_of_a_window_are_exact_enough_and_sum_exactly() {
+        // Issue 10's property test: a share of 111.1... (scale 26 at 28 digits) plus one of
+        // 0.0001... (scale 28) overflowed the sum.
+        let mut s = Stepwise::new(10);
+        let big = s.share(&dec("1000"), 9);
+        let small = s.share(&dec("0.001"), 9);
+        let mut sum = [s.add(&big, &small)];
+        s.settle(Step::DA1, &mut sum).unwrap();
+        assert_eq!(sum[0].to_string(), "111.1112222222");
     }
 
     #[test]

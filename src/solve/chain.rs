@@ -24,7 +24,7 @@ use super::arith::Arith;
 use super::misconception::Misconception;
 use super::step::Step;
 use crate::error::Result;
-use crate::spec::{Activation, Loss, Output, Pool, PoolKind, Problem};
+use crate::spec::{Activation, Loss, Output, Pool, PoolKind, Problem, Shapes};
 
 /// Slope of leaky ReLU for negative inputs.
 pub const LEAKY_SLOPE: f64 = 0.1;
@@ -64,20 +64,24 @@ pub(crate) struct Dims {
 
 impl Dims {
     fn of(problem: &Problem) -> Dims {
-        let shapes = problem.shapes();
+        Dims::sized(&problem.shapes(), problem.pool, problem.conv.stride)
+    }
+
+    /// The sizes of an exercise with `shapes`, pooled by `pool` at convolution `stride`.
+    fn sized(shapes: &Shapes, pool: Pool, stride: usize) -> Dims {
         Dims {
             samples: shapes.samples,
             c_in: shapes.channels,
             h: shapes.x.0,
             w: shapes.x.1,
-            padding: problem.conv.padding,
-            stride: problem.conv.stride,
+            padding: (shapes.padded.0 - shapes.x.0) / 2,
+            stride,
             c_out: shapes.maps,
             kh: shapes.f1.0,
             kw: shapes.f1.1,
             oh: shapes.z1.0,
             ow: shapes.z1.1,
-            pool: problem.pool,
+            pool,
             ph: shapes.p1.0,
             pw: shapes.p1.1,
             k: shapes.classes,
@@ -112,6 +116,15 @@ impl Dims {
             ]),
         }
     }
+}
+
+/// The shape of `step`'s value (as [`Values`] holds it) in an exercise with `shapes`. The pooling
+/// and the stride, which the sizes already reflect, do not change it.
+pub fn value_shape(shapes: &Shapes, step: Step) -> Vec<usize> {
+    Dims::sized(shapes, Pool::default(), 1)
+        .shape(step)
+        .slice()
+        .to_vec()
 }
 
 /// The values of the evaluated steps, each a tensor of its step's shape.
@@ -178,6 +191,16 @@ impl<N> Values<N> {
             .into_dimensionality::<ndarray::Ix4>()
             .expect("invariant: a filter bank")
             .slice_move(s![o, c, .., ..])
+    }
+
+    /// Row `r` of a step with two axes: sample `r`'s S, dC/dS, z2, y_hat or dC/dz2, or class
+    /// `r`'s row of dC/dW2 or of the updated W2: (columns).
+    pub fn row_of(&self, step: Step, r: usize) -> ndarray::ArrayView1<'_, N> {
+        self.get(step)
+            .view()
+            .into_dimensionality::<ndarray::Ix2>()
+            .expect("invariant: a step with two axes")
+            .index_axis_move(Axis(0), r)
     }
 
     /// The first value of a step (the only one of the cost, or of a one-sample loss).

@@ -99,15 +99,24 @@ impl Misconception {
         self.steps()[0]
     }
 
-    /// Whether the mistake can be made in `problem` at all: the sigmoid's repeated derivative
-    /// needs BCE, base-10 logarithms a logarithmic loss (BCE or CE), the pooling mistake max
-    /// pooling.
+    /// Whether the mistake can be made in `problem` at all: BCE's mistakes need BCE, the pooling
+    /// mistake needs max pooling.
     pub fn applies_to(self, problem: &Problem) -> bool {
+        match self.requires() {
+            Some("bce") => problem.loss == Loss::Bce,
+            Some(_) => problem.pool.kind == PoolKind::Max,
+            None => true,
+        }
+    }
+
+    /// What an exercise needs for the mistake to be possible: `"bce"` (the cross-entropy loss)
+    /// or `"max_pool"` (max pooling); `None` for any exercise. [`Misconception::applies_to`]
+    /// checks it.
+    pub fn requires(self) -> Option<&'static str> {
         match self {
-            Misconception::SigmoidDerivativeTwice => problem.loss == Loss::Bce,
-            Misconception::Log10Loss => matches!(problem.loss, Loss::Bce | Loss::Ce),
-            Misconception::PoolSpread => problem.pool.kind == PoolKind::Max,
-            _ => true,
+            Misconception::SigmoidDerivativeTwice | Misconception::Log10Loss => Some("bce"),
+            Misconception::PoolSpread => Some("max_pool"),
+            _ => None,
         }
     }
 

@@ -180,8 +180,14 @@ mod tests {
     fn exact_mode_rounds_the_exact_values() {
         let sol = solve(&task()).unwrap();
         let d = shown(&sol, 3, Rounding::Exact).unwrap();
-        assert_eq!(text(&d, Step::YHat), format_number(sol.forward.y_hat, 3));
-        assert_eq!(text(&d, Step::Loss), format_number(sol.forward.loss, 3));
+        assert_eq!(
+            text(&d, Step::YHat),
+            format_number(*sol.values.scalar(Step::YHat), 3)
+        );
+        assert_eq!(
+            text(&d, Step::Loss),
+            format_number(*sol.values.scalar(Step::Loss), 3)
+        );
     }
 
     #[test]

@@ -13,14 +13,18 @@
 //! transposed_conv = "extra"  # ask | extra (bonus) | omit
 //! give_f1_except = 1         # give the updated F1 except this many entries (omit: ask all)
 //! points = { a = 4, b = 8, c = 4, bonus = 2 }
+//! answer_points = { loss = 3 }  # an answer's own points; the rest of its part's spread evenly
 //! ```
 //!
 //! `give_d_z1` and `give_d_p0` exist only to be refused with the reason: the notes say giving
 //! the structure of dC/dZ1 or dC/dP0 gives the solution away.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::spec::Shapes;
 
 /// A named set of knobs; [`Preset::Standard`] when none is named.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -99,6 +103,9 @@ pub struct Difficulty {
     pub give_d_p0: Option<bool>,
     /// Points per part.
     pub points: Option<PointsTable>,
+    /// Points of single graded answers by answer name (`loss`, `w2_new_1`); each part's other
+    /// answers share the rest of its points evenly.
+    pub answer_points: Option<BTreeMap<String, u32>>,
 }
 
 /// Points per part, resolved.
@@ -133,6 +140,9 @@ pub struct Knobs {
     pub give_f1_except: Option<usize>,
     /// Points per part.
     pub points: Points,
+    /// Points of single graded answers by name; the rest of a part's points are spread evenly
+    /// over its other answers (see `export::key`).
+    pub answer_points: BTreeMap<String, u32>,
 }
 
 impl Default for Knobs {
@@ -160,6 +170,7 @@ impl Preset {
                     c: 4,
                     bonus: 0,
                 },
+                answer_points: BTreeMap::new(),
             },
             Preset::Standard => Knobs {
                 preset: self,
@@ -174,6 +185,7 @@ impl Preset {
                     c: 4,
                     bonus: 2,
                 },
+                answer_points: BTreeMap::new(),
             },
             Preset::Full => Knobs {
                 preset: self,
@@ -188,6 +200,7 @@ impl Preset {
                     c: 4,
                     bonus: 0,
                 },
+                answer_points: BTreeMap::new(),
             },
         }
     }
@@ -215,6 +228,10 @@ impl Difficulty {
             give_d_z1: over.give_d_z1.or(self.give_d_z1),
             give_d_p0: over.give_d_p0.or(self.give_d_p0),
             points,
+            answer_points: over
+                .answer_points
+                .clone()
+                .or_else(|| self.answer_points.clone()),
         }
     }
 
@@ -238,6 +255,7 @@ impl Difficulty {
             }
             knobs.give_f1_except = Some(blanks);
         }
+        refuse_part_b_knobs_without_part_b(self, &knobs)?;
         if let Some(p) = self.points {
             knobs.points = Points {
                 a: p.a.unwrap_or(knobs.points.a),
@@ -246,7 +264,84 @@ impl Difficulty {
                 bonus: p.bonus.unwrap_or(knobs.points.bonus),
             };
         }
+        if let Some(answer_points) = &self.answer_points {
+            knobs.answer_points = answer_points.clone();
+        }
         Ok(knobs)
+    }
+}
+
+impl Difficulty {
+    /// Refuses a count set in this table (not by a preset) that the sheets cannot honour, for
+    /// each of the `shapes` a sheet may have: giving every entry of dC/dW2 leaves nothing to
+    /// compute, and F1 has only so many entries to leave blank. (A preset's counts are cut to
+    /// fit instead: `short` gives three entries of four, and fewer for a shorter W2.)
+    pub fn check_counts(&self, shapes: &[Shapes]) -> Result<()> {
+        for shape in shapes {
+            let weights = shape.s;
+            if let Some(given) = self.give_d_w2.filter(|&k| k > 0 && k >= weights) {
+                return Err(Error::invalid(
+                    "difficulty.give_d_w2",
+                    format!(
+                        "{given} entries of dC/dW2 are to be given, but W2 has {weights}: the \
+                         student would compute none"
+                    ),
+                    format!(
+                        "give at most {} (--give-d-w2, or give_d_w2 in the config)",
+                        weights - 1
+                    ),
+                ));
+            }
+            let entries = shape.f1.0 * shape.f1.1;
+            if let Some(blanks) = self.give_f1_except.filter(|&n| n > entries) {
+                return Err(Error::invalid(
+                    "difficulty.give_f1_except",
+                    format!(
+                        "{blanks} entries of the updated F1 are to be left blank, but the {} x {} \
+                         filter has {entries}",
+                        shape.f1.0, shape.f1.1
+                    ),
+                    format!(
+                        "leave at most {entries} blank (--give-f1-except, or give_f1_except in the \
+                         config)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The knobs of part b's question, set in the table, need part b: otherwise they would have no
+/// effect, silently.
+fn refuse_part_b_knobs_without_part_b(d: &Difficulty, knobs: &Knobs) -> Result<()> {
+    if knobs.asks(PartName::B) {
+        return Ok(());
+    }
+    let set = [
+        (
+            "difficulty.transposed_conv",
+            d.transposed_conv.is_some_and(|t| t != TransposedConv::Omit),
+            "the transposed convolution matrix belongs to part b",
+        ),
+        (
+            "difficulty.give_d_w2",
+            d.give_d_w2.is_some_and(|k| k > 0),
+            "the entries of dC/dW2 are given in part b",
+        ),
+        (
+            "difficulty.give_f1_except",
+            d.give_f1_except.is_some(),
+            "the updated F1 is asked in part b",
+        ),
+    ];
+    match set.into_iter().find(|(_, is_set, _)| *is_set) {
+        Some((key, _, why)) => Err(Error::invalid(
+            key,
+            format!("{why}, which is not asked"),
+            "ask part b too (--parts a,b,c), or leave this knob out (--transposed-conv omit)",
+        )),
+        None => Ok(()),
     }
 }
 
@@ -414,6 +509,45 @@ mod tests {
         assert_eq!(both.give_d_w2, Some(1));
         assert_eq!(both.points.unwrap().a, Some(1));
         assert_eq!(both.points.unwrap().b, Some(9));
+    }
+
+    #[test]
+    fn part_b_knobs_without_part_b_are_refused_not_dropped() {
+        // Issue 10: `--parts a --transposed-conv ask` silently dropped the M^T question.
+        let err = table("parts = [\"a\"]\ntransposed_conv = \"ask\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("difficulty.transposed_conv") && err.contains("part b"),
+            "{err}"
+        );
+        assert!(table("parts = [\"a\"]\ngive_d_w2 = 2").is_err());
+        assert!(table("parts = [\"a\", \"b\"]\ngive_f1_except = 2").is_ok());
+        assert!(table("parts = [\"a\"]\ntransposed_conv = \"omit\"").is_ok());
+        // A preset's own knobs are not the user's doing: no error.
+        assert!(table("preset = \"full\"\nparts = [\"a\"]").is_ok());
+        assert!(table("preset = \"short\"\nparts = [\"a\"]").is_ok());
+    }
+
+    #[test]
+    fn counts_beyond_the_shapes_are_refused_not_clamped() {
+        // Issue 10: `--give-d-w2 100` and `--give-f1-except 100` were silently clamped.
+        let task = crate::spec::fixtures::task_3_1().shapes();
+        let d: Difficulty = toml::from_str("give_d_w2 = 100").unwrap();
+        let err = d.check_counts(&[task]).unwrap_err().to_string();
+        assert!(
+            err.contains("difficulty.give_d_w2") && err.contains("at most 3"),
+            "{err}"
+        );
+        let d: Difficulty = toml::from_str("give_f1_except = 5").unwrap();
+        let err = d.check_counts(&[task]).unwrap_err().to_string();
+        assert!(
+            err.contains("difficulty.give_f1_except") && err.contains("at most 4"),
+            "{err}"
+        );
+        let d: Difficulty = toml::from_str("give_d_w2 = 3\ngive_f1_except = 4").unwrap();
+        assert!(d.check_counts(&[task]).is_ok());
+        assert!(Difficulty::default().check_counts(&[task]).is_ok());
     }
 
     #[test]

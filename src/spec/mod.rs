@@ -4,7 +4,6 @@
 //! (solver, generator, renderer) can trust a `Problem`.
 
 pub mod difficulty;
-pub(crate) mod rows;
 pub mod tensor;
 
 use std::fmt;
@@ -14,6 +13,10 @@ use ndarray::{s, Array1, Array2, Array3, Array4, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::limits::{
+    self, MAX_FILTER_ENTRIES, MAX_FILTER_SIDE, MAX_INPUT_ENTRIES, MAX_INPUT_SIDE, MAX_MAP_ENTRIES,
+    MAX_PADDING, MAX_POOL_SIDE, MAX_STRIDE,
+};
 pub use tensor::Tensor;
 
 /// Activation applied to Z1.
@@ -316,7 +319,14 @@ pub struct Shapes {
 impl Shapes {
     /// Derives all shapes of one channel, one filter, one output and one sample, or says which
     /// size rule fails. Pure arithmetic, no matrices needed; [`Shapes::stacked`] adds the rest.
+    /// Sizes beyond [`crate::limits`] are refused first, so the arithmetic cannot overflow.
     pub fn derive(x: (usize, usize), f1: (usize, usize), conv: Conv, pool: Pool) -> Result<Shapes> {
+        check_side("x", "input", x, MAX_INPUT_SIDE)?;
+        check_side("f1", "filter", f1, MAX_FILTER_SIDE)?;
+        limits::check_at_most("conv.stride", conv.stride, MAX_STRIDE)?;
+        limits::check_at_most("conv.padding", conv.padding, MAX_PADDING)?;
+        limits::check_at_most("pool.size", pool.size, MAX_POOL_SIDE)?;
+        limits::check_at_most("pool.stride", pool.stride, MAX_STRIDE)?;
         if conv.stride == 0 {
             return Err(Error::invalid(
                 "conv.stride",
@@ -466,6 +476,7 @@ fn file_samples(file: &ExerciseFile) -> Result<(Vec<RawSample<'_>>, bool)> {
 
 /// One sample's `x` as (c_in, h, w), and whether it is written as a list of channels.
 fn input_of(key: &str, x: &Tensor) -> Result<(Array3<f64>, bool)> {
+    x.check_not_empty(key)?;
     let (a, channels) =
         match x.depth() {
             2 => (x.to_array(key, &["row"])?, false),
@@ -488,6 +499,7 @@ fn input_of(key: &str, x: &Tensor) -> Result<(Array3<f64>, bool)> {
 
 /// `f1` as (c_out, c_in, kh, kw) for an input of `c_in` channels, and its form.
 fn filters_of(f1: &Tensor, c_in: usize) -> Result<(Array4<f64>, FilterForm)> {
+    f1.check_not_empty("f1")?;
     let (a, form) =
         match f1.depth() {
             2 => (f1.to_array("f1", &["row"])?, FilterForm::Matrix),
@@ -593,6 +605,38 @@ fn vector_of(
     }
 }
 
+/// `what` of `key` has `count` entries, at most `max` (a product of channels, filters or
+/// samples with a matrix's size; a single matrix is checked by [`check_side`] first).
+fn check_entries(key: &str, what: &str, count: usize, max: usize) -> Result<()> {
+    if count > max {
+        return Err(Error::invalid(
+            key,
+            format!("{what} have {count} entries together, more than {max}"),
+            "use fewer channels, filters or samples, or smaller matrices (see \"What nnexam \
+             refuses, and why\" in the README)",
+        ));
+    }
+    Ok(())
+}
+
+/// A matrix `key` (the `what`) of `size` rows and columns, each at most `max`.
+fn check_side(key: &str, what: &str, size: (usize, usize), max: usize) -> Result<()> {
+    if size.0 > max || size.1 > max {
+        return Err(Error::invalid(
+            key,
+            format!(
+                "the {what} is {} x {}, larger than {max} x {max}",
+                size.0, size.1
+            ),
+            format!(
+                "use a {what} of at most {max} x {max} (see \"What nnexam refuses, and why\" in \
+                 the README)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Problem {
     /// Validates a parsed file into a problem; the error names the offending key, the shape
     /// found, the shape expected and why.
@@ -625,15 +669,37 @@ impl Problem {
             samples.push(Sample { x, y: raw.y });
         }
         let (c_in, h, w) = samples[0].x.dim();
+        let first_x = raw_samples[0].x_key.as_str();
+        limits::check_at_most("sample", samples.len(), limits::MAX_SAMPLES)?;
+        limits::check_at_most(first_x, c_in, limits::MAX_CHANNELS)?;
+        check_entries(
+            first_x,
+            "one sample's channels",
+            c_in * h * w,
+            MAX_INPUT_ENTRIES,
+        )?;
         let (f1, form) = filters_of(&file.f1, c_in)?;
         let (c_out, _, kh, kw) = f1.dim();
+        limits::check_at_most("f1", c_out, limits::MAX_FILTERS)?;
+        check_entries(
+            "f1",
+            "one filter's matrices",
+            c_in * kh * kw,
+            MAX_FILTER_ENTRIES,
+        )?;
         let filters_why = match c_out {
             1 => "f1 has one filter".to_string(),
             n => format!("f1 has {n} filters, one bias each"),
         };
         let (b1, b1_list) = vector_of("b1", &file.b1, c_out, true, &filters_why)?;
-        rows::check_finite("lr", &[file.lr])?;
+        limits::check_number("lr", || "the value".to_string(), file.lr)?;
         let spatial = Shapes::derive((h, w), (kh, kw), file.conv, file.pool)?;
+        check_entries(
+            "f1",
+            "Z1 over all maps and samples",
+            samples.len() * c_out * spatial.z1.0 * spatial.z1.1,
+            MAX_MAP_ENTRIES,
+        )?;
         let n = c_out * spatial.p1.0 * spatial.p1.1;
         let output = file.output;
         let loss = file.loss.unwrap_or(output.default_loss());
@@ -864,6 +930,7 @@ fn weights_of(
                     format!("give every row of w2 exactly {n} numbers"),
                 ));
             }
+            limits::check_at_most("w2", k, limits::MAX_CLASSES)?;
             if k < 2 {
                 return Err(Error::invalid(
                     "w2",
@@ -923,25 +990,16 @@ impl FileFormat {
 /// Parses and validates exercise text. `origin` names the source in error messages.
 pub fn parse(text: &str, format: FileFormat, origin: &str) -> Result<Problem> {
     let file: ExerciseFile = match format {
-        FileFormat::Toml => toml::from_str(text).map_err(|e| Error::Syntax {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?,
-        FileFormat::Json => serde_json::from_str(text).map_err(|e| Error::Syntax {
-            origin: origin.to_string(),
-            message: e.to_string(),
-        })?,
+        FileFormat::Toml => toml::from_str(text).map_err(|e| Error::syntax(origin, e))?,
+        FileFormat::Json => serde_json::from_str(text).map_err(|e| Error::syntax(origin, e))?,
     };
     Problem::from_file(&file)
 }
 
-/// Reads, parses and validates an exercise file (format from the extension).
+/// Reads (at most [`limits::MAX_FILE_BYTES`]), parses and validates an exercise file (format
+/// from the extension).
 pub fn load(path: &Path) -> Result<Problem> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        action: "read",
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = limits::read_text(path)?;
     parse(
         &text,
         FileFormat::from_path(path),
@@ -1075,6 +1133,55 @@ mod tests {
         };
         let err = Shapes::derive((5, 5), (2, 2), Conv::default(), pool).unwrap_err();
         assert!(err.to_string().contains("pool.size"));
+    }
+
+    #[test]
+    fn sizes_beyond_the_limits_are_refused_before_any_arithmetic() {
+        // Issue 10: padding 2^63 - 1 overflowed `x + 2 * padding` (a panic).
+        let msg = error_of(&with_line("padding = 0", "padding = 9223372036854775807"));
+        assert!(
+            msg.contains("`conv.padding`") && msg.contains("at most 8"),
+            "{msg}"
+        );
+        let conv = Conv {
+            stride: 1,
+            padding: 0,
+        };
+        let err = Shapes::derive((33, 5), (2, 2), conv, Pool::default()).unwrap_err();
+        assert!(
+            err.to_string().contains("33 x 5, larger than 32 x 32"),
+            "{err}"
+        );
+        let err = Shapes::derive((32, 32), (17, 1), conv, Pool::default()).unwrap_err();
+        assert!(err.to_string().contains("`f1`"), "{err}");
+        let pool = Pool {
+            size: 2,
+            stride: 17,
+            ..Pool::default()
+        };
+        let err = Shapes::derive((5, 5), (2, 2), conv, pool).unwrap_err();
+        assert!(err.to_string().contains("`pool.stride`"), "{err}");
+    }
+
+    #[test]
+    fn numbers_beyond_the_limits_name_their_key() {
+        // Issue 10: finite but huge numbers panicked in the number formatter.
+        let msg = error_of(&with_line("lr = 0.5", "lr = 1e308"));
+        assert!(msg.contains("`lr`") && msg.contains("1e308"), "{msg}");
+        let msg = error_of(&with_line("b2 = 0.7", "b2 = 0.12345"));
+        assert!(msg.contains("`b2`") && msg.contains("5 decimals"), "{msg}");
+    }
+
+    #[test]
+    fn a_parser_error_quotes_no_more_than_a_short_line() {
+        // Issue 10: a 100 000-level nested array made the error quote 200 KB of its line.
+        let deep = format!("x = {}", "[".repeat(100_000));
+        let msg = error_of(&deep);
+        assert!(
+            msg.len() < 1000 && msg.contains("line 1"),
+            "{} bytes",
+            msg.len()
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use serde::de::{self, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::{Error, Result};
+use crate::limits::check_number;
 
 /// A number or a nested list of numbers, exactly as a file writes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +43,25 @@ impl Tensor {
             Tensor::Number(_) => 0,
             Tensor::List(items) => 1 + items.first().map_or(0, Tensor::depth),
         }
+    }
+
+    /// Fails when the value, or a first entry at some level, is an empty list: its depth (and
+    /// so its form) cannot be told then.
+    pub fn check_not_empty(&self, key: &str) -> Result<()> {
+        let mut first = self;
+        while let Tensor::List(items) = first {
+            match items.first() {
+                Some(item) => first = item,
+                None => {
+                    return Err(Error::invalid(
+                        key,
+                        "the value holds an empty list",
+                        format!("write it as a list of rows, e.g. `{key} = [[1, 0], [0, 1]]`"),
+                    ))
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The value as a dense array, naming `key` in every error: every list at one level must
@@ -79,13 +99,7 @@ fn collect(
     let depth = at.len();
     match (t, shape.get(depth)) {
         (Tensor::Number(v), None) => {
-            if !v.is_finite() {
-                return Err(Error::invalid(
-                    key,
-                    format!("{v} is not a finite number"),
-                    "use ordinary decimal numbers",
-                ));
-            }
+            check_number(key, || number_place(levels, at), *v)?;
             out.push(*v);
             Ok(())
         }
@@ -158,6 +172,30 @@ fn place(levels: &[&str], at: &[usize], whole: &str) -> String {
         .join(" of ")
 }
 
+/// Where the number at index path `at` is, in words: "the value" for a number alone, "entry 3"
+/// in a list of numbers, "row 2, column 2" in a matrix, "channel 1, row 2, column 2" deeper.
+fn number_place(levels: &[&str], at: &[usize]) -> String {
+    let Some((last, outer)) = at.split_last() else {
+        return "the value".to_string();
+    };
+    let mut parts: Vec<String> = outer
+        .iter()
+        .enumerate()
+        .map(|(depth, k)| {
+            format!(
+                "{} {}",
+                levels.get(depth).copied().unwrap_or("entry"),
+                k + 1
+            )
+        })
+        .collect();
+    parts.push(match levels.is_empty() {
+        true => format!("entry {}", last + 1),
+        false => format!("column {}", last + 1),
+    });
+    parts.join(", ")
+}
+
 /// A shape in words: "a number", "a list of 4 numbers", "a 5x5 matrix", "a list of 3 5x5
 /// matrices", "a list of 2 lists of 3 2x2 matrices".
 pub fn describe(shape: &[usize]) -> String {
@@ -188,6 +226,19 @@ fn plural(n: usize) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+impl From<f64> for Tensor {
+    fn from(v: f64) -> Tensor {
+        Tensor::Number(v)
+    }
+}
+
+/// A list of numbers, or of lists: `vec![vec![1.0, 0.0], vec![0.0, 1.0]].into()` is a matrix.
+impl<T: Into<Tensor>> From<Vec<T>> for Tensor {
+    fn from(items: Vec<T>) -> Tensor {
+        Tensor::List(items.into_iter().map(Into::into).collect())
     }
 }
 
@@ -293,7 +344,12 @@ mod tests {
             .to_array("w2", &[])
             .unwrap_err()
             .to_string()
-            .contains("finite"));
+            .contains("entry 1 is not a finite number"));
+        let big = parse("[[[1, 2]], [[3, 1001]]]")
+            .to_array("x", &["channel", "row"])
+            .unwrap_err()
+            .to_string();
+        assert!(big.contains("channel 2, row 1, column 2"), "{big}");
     }
 
     #[test]

@@ -1,27 +1,33 @@
 //! Runs that write a whole folder of sheets (`batch`, `exam`): sampling and rendering on all
 //! cores (rayon), writing through a [`staged::StagedDir`] so that a failure or a stop request
-//! leaves nothing half-written, the answer keys, optional PDFs. What goes into the files is
+//! leaves nothing half-written, the answer keys, optional PDFs (`class_pdf`: the sheets compiled
+//! together by [`pdf`] and cut apart by `pages`, plus the print files). What goes into the files is
 //! decided in `export`; this module only sequences, writes and runs external programs. The
 //! terminal is not its business: it reports progress through [`Progress`] and learns of Ctrl-C
 //! through [`Interrupt`], both supplied by the command layer.
 
 pub mod batch;
+mod class_pdf;
 pub mod exam;
+pub mod grade;
 mod keys;
+mod pages;
 pub mod pdf;
 pub mod staged;
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::export::key;
 use crate::generate::GeneratorConfig;
 use crate::render::Format;
+use crate::spec::difficulty::Knobs;
 
 pub use batch::{write_batch, BatchJob};
 pub use exam::{write_exam, ExamJob};
+pub use grade::{write_grades, GradeJob};
 
 /// Where and how a folder-writing command writes.
 #[derive(Clone, Debug)]
@@ -30,7 +36,7 @@ pub struct Destination {
     pub dir: PathBuf,
     /// Replace a non-empty folder.
     pub force: bool,
-    /// Also compile every LaTeX sheet to PDF.
+    /// Also compile every LaTeX sheet to PDF, and write the print files.
     pub pdf: bool,
 }
 
@@ -45,24 +51,25 @@ pub struct Summary {
     pub pdfs: usize,
 }
 
-/// A stop request from outside the run (Ctrl-C): the binary sets it from its signal handler,
-/// and a run checks it between units of work and fails cleanly with [`Error::Interrupted`], so
-/// its staging folder is removed.
+/// A stop request from outside the run (Ctrl-C, SIGTERM, SIGHUP): the binary's signal handler
+/// stores the signal's number, and a run checks it between units of work and fails cleanly
+/// with [`Error::Interrupted`], so its staging folder is removed.
 #[derive(Clone, Debug, Default)]
-pub struct Interrupt(Arc<AtomicBool>);
+pub struct Interrupt(Arc<AtomicUsize>);
 
 impl Interrupt {
-    /// The flag a signal handler sets.
-    pub fn flag(&self) -> Arc<AtomicBool> {
+    /// The flag a signal handler sets to the signal's number (0: no stop requested).
+    pub fn flag(&self) -> Arc<AtomicUsize> {
         Arc::clone(&self.0)
     }
 
-    /// `Err(Error::Interrupted)` once a stop was requested.
+    /// `Err(Error::Interrupted)`, naming the signal, once a stop was requested.
     pub fn check(&self) -> Result<()> {
-        if self.0.load(Ordering::SeqCst) {
-            Err(Error::Interrupted)
-        } else {
-            Ok(())
+        match self.0.load(Ordering::SeqCst) {
+            0 => Ok(()),
+            signal => Err(Error::Interrupted {
+                signal: i32::try_from(signal).unwrap_or(i32::MAX),
+            }),
         }
     }
 }
@@ -88,52 +95,29 @@ impl Progress for NoProgress {
     fn end(&self) {}
 }
 
-/// The key's answer columns: every answer any exercise of `config` can have. A config that
-/// draws the architecture from lists mixes shapes, so the union over its shapes is taken (in
-/// the config's list order); a student's row leaves the others empty.
-fn possible_answer_names(config: &GeneratorConfig) -> Result<Vec<String>> {
+/// The key's answer columns: every answer any exercise of `config` can have for the parts
+/// `knobs` asks. A config that draws the architecture from lists mixes shapes, so the union
+/// over its shapes is taken (in the config's list order); a student's row leaves the others
+/// empty. Fails when the knobs' `answer_points` name an answer no exercise has.
+fn possible_answer_names(config: &GeneratorConfig, knobs: &Knobs) -> Result<Vec<String>> {
+    let steps = key::graded_steps(knobs);
     let mut names = Vec::new();
     for shapes in config.architecture.possible_shapes()? {
-        for name in key::answer_names(&shapes, shapes.samples > 1) {
+        for name in key::answer_names(&steps, &shapes) {
             if !names.contains(&name) {
                 names.push(name);
             }
         }
     }
+    key::check_answer_point_names(&names, knobs)?;
     Ok(names)
 }
 
-/// Compiles every `.tex` below the staging folder; a failure lists every broken document.
-fn compile_pdfs(
-    driver: pdf::Driver,
-    staged: &staged::StagedDir,
-    tex_files: &[PathBuf],
-    progress: &dyn Progress,
-) -> Result<usize> {
-    let absolute: Vec<PathBuf> = tex_files.iter().map(|f| staged.path().join(f)).collect();
-    progress.begin("pdflatex", absolute.len());
-    let failures = pdf::compile_all(driver, &absolute, &|| progress.advance());
-    progress.end();
-    if failures.is_empty() {
-        return Ok(absolute.len());
-    }
-    let shown: Vec<String> = failures.iter().take(3).map(ToString::to_string).collect();
-    Err(Error::invalid(
-        "--pdf",
-        format!(
-            "{} of {} documents failed to compile (nothing was written):\n{}",
-            failures.len(),
-            absolute.len(),
-            shown.join("\n")
-        ),
-        "fix the templates (see --templates), or drop --pdf",
-    ))
-}
-
-/// The TeX driver when PDFs are wanted and there is LaTeX to compile.
-fn pdf_driver(dest: &Destination, formats: &[Format]) -> Result<Option<pdf::Driver>> {
+/// pdflatex, when PDFs are wanted and there is LaTeX to compile; asked before any work, so a
+/// missing TeX does not cost a class's rendering time.
+fn tex_for(dest: &Destination, formats: &[Format]) -> Result<Option<pdf::Tex>> {
     if dest.pdf && formats.contains(&Format::Latex) {
-        pdf::find_driver().map(Some)
+        pdf::find_tex().map(Some)
     } else {
         Ok(None)
     }

@@ -1,7 +1,8 @@
 //! Writing a folder of results all-or-nothing. Everything goes into a hidden staging folder
-//! next to the target (a [`tempfile::TempDir`], removed when dropped) and is renamed into place
-//! only when complete, so a failure (a bad row, a full disk, Ctrl-C) never leaves a half-written
-//! folder behind.
+//! beside the target, or in the nearest folder above it that exists (a [`tempfile::TempDir`],
+//! removed when dropped), and is renamed into place only when complete, so a failure (a bad
+//! row, a full disk, Ctrl-C) never leaves a half-written folder behind, nor the parent folders
+//! of the target that the run would have made.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -13,6 +14,8 @@ pub struct StagedDir {
     target: PathBuf,
     staging: tempfile::TempDir,
     force: bool,
+    /// The folders above the target that do not exist yet, nearest first: made on commit.
+    missing_parents: Vec<PathBuf>,
 }
 
 fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
@@ -39,6 +42,33 @@ fn sibling_prefix(target: &Path, what: &str) -> String {
     format!(".{name}.nnexam-{what}-")
 }
 
+/// The nearest folder above `target` that exists, and the folders between, nearest to the
+/// target first. A file on the way is an error.
+fn existing_ancestor(target: &Path) -> Result<(PathBuf, Vec<PathBuf>)> {
+    let mut missing = Vec::new();
+    let mut folder = parent_of(target).to_path_buf();
+    loop {
+        match std::fs::metadata(&folder) {
+            Ok(meta) if meta.is_dir() => return Ok((folder, missing)),
+            Ok(_) => {
+                return Err(Error::invalid(
+                    "--out",
+                    format!(
+                        "{} cannot be made: {} is a file",
+                        target.display(),
+                        folder.display()
+                    ),
+                    "choose a folder whose parents are folders",
+                ))
+            }
+            Err(_) => {
+                let up = parent_of(&folder).to_path_buf();
+                missing.push(std::mem::replace(&mut folder, up));
+            }
+        }
+    }
+}
+
 impl StagedDir {
     /// Starts writing `target`. A non-empty `target` is refused unless `force`.
     pub fn create(target: &Path, force: bool) -> Result<StagedDir> {
@@ -59,17 +89,25 @@ impl StagedDir {
                 "choose a new folder, or pass --force to replace it",
             ));
         }
-        let parent = parent_of(target);
-        std::fs::create_dir_all(parent).map_err(io_error("create", parent))?;
-        // Same file system as the target, so the final rename is atomic.
+        if std::fs::metadata(target).is_ok_and(|m| m.permissions().readonly()) {
+            return Err(Error::invalid(
+                "--out",
+                format!("{} exists and is read-only", target.display()),
+                "make it writable (chmod u+w), or choose another folder",
+            ));
+        }
+        let (existing, missing_parents) = existing_ancestor(target)?;
+        // The same file system as the target (the folders between do not exist, so nothing is
+        // mounted there), so the final rename is atomic.
         let staging = tempfile::Builder::new()
             .prefix(&sibling_prefix(target, "staging"))
-            .tempdir_in(parent)
-            .map_err(io_error("create a staging folder in", parent))?;
+            .tempdir_in(&existing)
+            .map_err(io_error("create a staging folder in", &existing))?;
         Ok(StagedDir {
             target: target.to_path_buf(),
             staging,
             force,
+            missing_parents,
         })
     }
 
@@ -115,8 +153,31 @@ impl StagedDir {
         self.write_files([(relative, bytes)])
     }
 
-    /// Moves the finished folder into place (replacing an old one when forced).
-    pub fn commit(self) -> Result<()> {
+    /// Moves the finished folder into place (replacing an old one when forced), making the
+    /// folders above it first.
+    pub fn commit(mut self) -> Result<()> {
+        if let Some(parent) = self.missing_parents.first() {
+            if let Err(e) = std::fs::create_dir_all(parent) {
+                self.remove_made_parents();
+                return Err(io_error("create", parent)(e));
+            }
+        }
+        let result = self.move_into_place();
+        if result.is_err() {
+            self.remove_made_parents();
+        }
+        result
+    }
+
+    /// Removes the folders above the target that `commit` made (those still empty).
+    fn remove_made_parents(&self) {
+        for folder in &self.missing_parents {
+            // Best effort, nearest first: a folder that is not empty was not only ours.
+            let _ = std::fs::remove_dir(folder);
+        }
+    }
+
+    fn move_into_place(&mut self) -> Result<()> {
         let replacing = self.force && self.target.exists();
         // The old folder is moved aside into a TempDir of its own, so it is removed however
         // this ends.
@@ -139,7 +200,7 @@ impl StagedDir {
             return Err(io_error("move into place", &self.target)(e));
         }
         // The staging folder is now the target: it must not be removed on drop.
-        let _ = self.staging.keep();
+        self.staging.disable_cleanup(true);
         if let Some((holder, _)) = aside {
             holder
                 .close()
@@ -177,6 +238,47 @@ mod tests {
         staged.write(Path::new("x.txt"), b"half").unwrap();
         drop(staged);
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn a_failed_run_leaves_no_parent_folder_behind() {
+        // Issue 10: `--out np/a/b/out` with a bad roster left `np/a/b`.
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("np/a/b/out");
+        let staged = StagedDir::create(&target, false).unwrap();
+        staged.write(Path::new("x.txt"), b"half").unwrap();
+        drop(staged);
+        assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
+        let staged = StagedDir::create(&target, false).unwrap();
+        staged.write(Path::new("x.txt"), b"whole").unwrap();
+        staged.commit().unwrap();
+        assert_eq!(std::fs::read(target.join("x.txt")).unwrap(), b"whole");
+        let top: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(top.len(), 1, "only np, no staging leftovers");
+    }
+
+    #[test]
+    fn a_read_only_target_is_refused_even_when_empty() {
+        // Issue 10: an empty read-only folder was silently replaced.
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("ro");
+        std::fs::create_dir(&target).unwrap();
+        let mut permissions = std::fs::metadata(&target).unwrap().permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&target, permissions.clone()).unwrap();
+        let err = StagedDir::create(&target, true).unwrap_err().to_string();
+        #[allow(clippy::permissions_set_readonly_false)]
+        permissions.set_readonly(false);
+        std::fs::set_permissions(&target, permissions).unwrap();
+        assert!(err.contains("--out") && err.contains("read-only"), "{err}");
+    }
+
+    #[test]
+    fn a_file_above_the_target_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("f"), "a file").unwrap();
+        let err = StagedDir::create(&tmp.path().join("f/out"), false).unwrap_err();
+        assert!(err.to_string().contains("is a file"), "{err}");
     }
 
     #[test]

@@ -83,20 +83,23 @@ impl Variant {
         let mut f1 = rows(self.f1, 1);
         // A filter of zeros would make every gradient below it vanish.
         f1[0][0] = 0.5;
+        let w2: Vec<f64> = (0..shapes.s)
+            .map(|k| [0.1, -0.3, 0.4, 0.2, -0.2][k % 5])
+            .collect();
         ExerciseFile {
-            x: rows(self.x, 0),
-            f1,
-            b1: -0.5,
-            w2: (0..shapes.s)
-                .map(|k| [0.1, -0.3, 0.4, 0.2, -0.2][k % 5])
-                .collect(),
-            b2: 0.2,
-            y: self.y,
+            x: Some(rows(self.x, 0).into()),
+            f1: f1.into(),
+            b1: (-0.5).into(),
+            w2: w2.into(),
+            b2: 0.2.into(),
+            y: Some(usize::from(self.y)),
             lr: 0.5,
             activation: self.activation,
-            loss: self.loss,
+            output: Default::default(),
+            loss: Some(self.loss),
             conv: self.conv,
             pool: self.pool,
+            sample: None,
         }
     }
 }
@@ -117,8 +120,8 @@ pub(crate) fn problems() -> Vec<(String, Problem)> {
     use PoolKind::*;
     let mut out = vec![
         ("task-3-1".to_string(), task_3_1()),
-        task_with("task-y0", |f| f.y = 0),
-        task_with("task-mse", |f| f.loss = Loss::Mse),
+        task_with("task-y0", |f| f.y = Some(0)),
+        task_with("task-mse", |f| f.loss = Some(Loss::Mse)),
         task_with("task-sigmoid", |f| f.activation = Sigmoid),
         task_with("task-tanh", |f| f.activation = Tanh),
         task_with("task-leaky", |f| f.activation = LeakyRelu),
@@ -189,6 +192,14 @@ pub(crate) fn render(problem: &Problem, options: &RenderOptions) -> String {
     let tera = render::engine().expect("built-in templates parse");
     let solution = nnexam::solve::solve(problem).expect("solves");
     render::render_exercise(&solution, options, &tera).expect("renders")
+}
+
+/// The names of the files and folders in `dir`, sorted.
+pub(crate) fn entries(dir: &Path) -> std::collections::BTreeSet<String> {
+    std::fs::read_dir(dir)
+        .expect("folder is readable")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect()
 }
 
 /// True when CI asks that the TeX/KaTeX tests really run (`.ci/run` sets it).
