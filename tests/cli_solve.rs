@@ -238,3 +238,127 @@ fn edited_templates_change_the_wording_without_touching_rust() {
         .success()
         .stdout(predicate::str::contains("# Lösen mit"));
 }
+
+/// The shape of a JSON value: the length of every level of lists, following the first entries.
+fn shape(v: &Value) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut at = v;
+    while let Value::Array(items) = at {
+        out.push(items.len());
+        at = &items[0];
+    }
+    out
+}
+
+fn solve_json(file: &str) -> Value {
+    let out = nnexam()
+        .args(["solve", file, "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn json_of_the_wider_family_keeps_the_shapes_the_file_writes() {
+    // Two filters, softmax over 3 classes, a batch of 2 samples of one 5x5 channel.
+    let v = solve_json("exercises/family/softmax-batch-two-filters.toml");
+    // (serde_json's Value sorts the keys.)
+    assert_eq!(
+        keys(&v),
+        ["backward", "cost", "forward", "problem", "shown", "update"]
+    );
+    assert_eq!(shape(&v["problem"]["samples"]), [2]);
+    let forward = v["forward"].as_array().unwrap();
+    assert_eq!(forward.len(), 2, "one forward object per sample");
+    for f in forward {
+        assert_eq!(keys(f), ["a1", "loss", "p1", "s", "y_hat", "z1", "z2"]);
+        assert_eq!(shape(&f["z1"]), [2, 4, 4]);
+        assert_eq!(shape(&f["p1"]), [2, 2, 2]);
+        assert_eq!(shape(&f["s"]), [8]);
+        assert_eq!(shape(&f["y_hat"]), [3]);
+        assert!(f["loss"].is_number());
+        let sum: f64 = f["y_hat"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p.as_f64().unwrap())
+            .sum();
+        assert!((sum - 1.0).abs() < 1e-12, "softmax sums to 1");
+    }
+    // The cost is the mean of the samples' losses.
+    let losses: Vec<f64> = forward
+        .iter()
+        .map(|f| f["loss"].as_f64().unwrap())
+        .collect();
+    let cost = v["cost"].as_f64().unwrap();
+    assert!((cost - (losses[0] + losses[1]) / 2.0).abs() < 1e-12);
+    let b = &v["backward"];
+    for (key, expected) in [
+        ("z2", vec![2, 3]),
+        ("s", vec![2, 8]),
+        ("p1", vec![2, 2, 2, 2]),
+        ("a1", vec![2, 2, 4, 4]),
+        ("z1", vec![2, 2, 4, 4]),
+        ("x", vec![2, 5, 5]),
+        ("w2", vec![3, 8]),
+        ("b2", vec![3]),
+        ("f1", vec![2, 2, 2]),
+        ("b1", vec![2]),
+        ("conv_matrix", vec![2 * 4 * 4, 5 * 5]),
+    ] {
+        assert_eq!(shape(&b[key]), expected, "backward.{key}");
+    }
+    // Each sample's own dC^n/dz2 = y_hat - onehot(y), and dC/dB2 their mean.
+    for (n, y) in [(0, 2), (1, 0)] {
+        for k in 0..3 {
+            let y_hat = forward[n]["y_hat"][k].as_f64().unwrap();
+            let onehot = if k == y { 1.0 } else { 0.0 };
+            let d = b["z2"][n][k].as_f64().unwrap();
+            assert!((d - (y_hat - onehot)).abs() < 1e-12, "sample {n} class {k}");
+        }
+    }
+    for k in 0..3 {
+        let mean = (b["z2"][0][k].as_f64().unwrap() + b["z2"][1][k].as_f64().unwrap()) / 2.0;
+        assert!((b["b2"][k].as_f64().unwrap() - mean).abs() < 1e-12);
+    }
+    assert_eq!(shape(&v["update"]["f1"]), [2, 2, 2]);
+    assert_eq!(shape(&v["update"]["w2"]), [3, 8]);
+    assert_eq!(shape(&v["shown"]["forward"]), [2]);
+    assert_eq!(shape(&v["shown"]["backward"]["z1"]), [2, 2, 4, 4]);
+    assert!(v["shown"]["cost"].is_string());
+}
+
+#[test]
+fn json_of_several_channels_has_a_channel_axis_on_the_input_gradient() {
+    // Three 4x4 channels, one filter bank of one filter: a filter axis, once written, stays.
+    let v = solve_json("exercises/family/rgb.toml");
+    assert!(v["forward"].is_object() && v.get("cost").is_none());
+    assert_eq!(shape(&v["forward"]["z1"]), [1, 3, 3]);
+    assert!(v["forward"]["y_hat"].is_number());
+    assert_eq!(shape(&v["backward"]["x"]), [3, 4, 4]);
+    assert_eq!(shape(&v["backward"]["f1"]), [1, 3, 2, 2]);
+    assert!(
+        v["backward"]["b1"].is_number(),
+        "b1 written as a number stays one"
+    );
+    assert_eq!(shape(&v["backward"]["conv_matrix"]), [9, 3 * 16]);
+}
+
+#[test]
+fn wider_exercises_are_solved_but_not_put_on_sheets() {
+    let file = "exercises/family/rgb.toml";
+    nnexam()
+        .args(["solve", file])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[1, 3]").and(predicate::str::contains("dC/dP0")));
+    nnexam()
+        .args(["render", file])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(
+            predicate::str::contains("`x`").and(predicate::str::contains("several input channels")),
+        );
+}

@@ -53,7 +53,7 @@ fn sheets(format: &str) -> Vec<(String, String)> {
         "task-3-1".to_string(),
         nnexam(&[&["render", task.as_str()][..], &flags].concat()),
     )];
-    for (preset, _) in nnexam::generate::PRESETS {
+    for preset in common::sheet_presets() {
         for seed in ["1", "2"] {
             let args = [
                 &["generate", "--seed", seed, "--preset", preset][..],

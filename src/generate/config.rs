@@ -578,6 +578,16 @@ fn check_sizes(key: &str, choice: &Choice<usize>, min: usize, max: usize) -> Res
 }
 
 impl Architecture {
+    /// Whether an exercise of this architecture can leave the original's skeleton: several
+    /// channels or filters, a softmax output, or a mini-batch. The sheets do not show those yet
+    /// (`render::check_sheet_can_show`).
+    pub fn is_wider_family(&self) -> bool {
+        self.channels.options().iter().any(|&c| c > 1)
+            || self.filters.options().iter().any(|&f| f > 1)
+            || self.output.options().contains(&Output::Softmax)
+            || self.batch.options().iter().any(|&n| n > 1)
+    }
+
     fn validate(&self) -> Result<()> {
         self.possible_shapes().map(|_| ())
     }

@@ -48,6 +48,20 @@ pub const PRESETS: &[(&str, &str)] = &[
     ),
     ("leaky", include_str!("../../exercises/presets/leaky.toml")),
     ("wide", include_str!("../../exercises/presets/wide.toml")),
+    (
+        "two-filters",
+        include_str!("../../exercises/presets/two-filters.toml"),
+    ),
+    ("rgb", include_str!("../../exercises/presets/rgb.toml")),
+    (
+        "softmax3",
+        include_str!("../../exercises/presets/softmax3.toml"),
+    ),
+    (
+        "batch2",
+        include_str!("../../exercises/presets/batch2.toml"),
+    ),
+    ("mixed", include_str!("../../exercises/presets/mixed.toml")),
 ];
 
 /// The bundled config called `name`; an unknown name lists the valid ones.
@@ -394,7 +408,8 @@ mod tests {
     fn unknown_preset_lists_the_valid_names() {
         let msg = preset("tiny").unwrap_err().to_string();
         assert!(
-            msg.contains("tiny") && msg.contains("default, leaky, wide"),
+            msg.contains("tiny")
+                && msg.contains("default, leaky, wide, two-filters, rgb, softmax3, batch2, mixed"),
             "{msg}"
         );
     }

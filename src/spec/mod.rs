@@ -1102,6 +1102,124 @@ mod tests {
         assert!(msg.contains("Z1 4x4") && msg.contains("P1 2x2"), "{msg}");
     }
 
+    /// Task 3.1's file with `x` (5x5) written as `channels` copies and `f1` as given.
+    fn with_channels(channels: usize, f1: &str) -> String {
+        let x =
+            "[[2, 0, 0, 2, 0], [0, 4, 0, 0, 0], [0, 2, 0, 0, 4], [0, 4, 0, 0, 0], [7, 0, 0, 0, 6]]";
+        let xs = vec![x; channels].join(", ");
+        let start = TASK_3_1.find("x = [").unwrap();
+        let end = TASK_3_1.find("b1 = -1").unwrap();
+        format!(
+            "{}x = [{xs}]\nf1 = {f1}\n{}",
+            &TASK_3_1[..start],
+            &TASK_3_1[end..]
+        )
+    }
+
+    #[test]
+    fn channels_filters_and_their_biases_parse_into_a_bank() {
+        let m = "[[0.5, 1], [0, -0.5]]";
+        let text = with_channels(3, &format!("[[{m}, {m}, {m}], [{m}, {m}, {m}]]"))
+            .replace("b1 = -1", "b1 = [-1, 0.5]")
+            .replace(
+                "w2 = [0.1, 0.3, -0.8, 0.2]",
+                "w2 = [0.1, 0.3, -0.8, 0.2, 1, 2, 3, 4]",
+            );
+        let p = toml_problem(&text).unwrap();
+        assert_eq!(p.f1.dim(), (2, 3, 2, 2));
+        assert_eq!(p.samples[0].x.dim(), (3, 5, 5));
+        assert_eq!(p.b1.to_vec(), vec![-1.0, 0.5]);
+        assert_eq!(p.shapes().s, 8);
+        assert!(p.written.channels && p.written.maps() && p.written.b1_list);
+        // Written back in the forms read.
+        assert_eq!(Problem::from_file(&p.to_file()).unwrap(), p);
+    }
+
+    #[test]
+    fn a_filter_s_channels_must_match_the_input_s() {
+        let m = "[[0.5, 1], [0, -0.5]]";
+        let msg = error_of(&with_channels(3, &format!("[[{m}, {m}]]")));
+        assert!(
+            msg.contains("`f1`")
+                && msg.contains("f1 has 2 channels per filter but x has 3 channels"),
+            "{msg}"
+        );
+        let msg = error_of(&with_channels(3, m));
+        assert!(
+            msg.contains("f1 is one 2x2 matrix but x has 3 channels"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn biases_and_weights_follow_the_filters_and_classes() {
+        let two = with_line(
+            "f1 = [[0.5, 1], [0, -0.5]]",
+            "f1 = [[[0.5, 1], [0, -0.5]], [[1, 0], [0, 1]]]",
+        );
+        let msg = error_of(&two.replace("b1 = -1", "b1 = [-1, 1, 2]"));
+        assert!(
+            msg.contains("b1 has 3 entries but f1 has 2 filters, one bias each"),
+            "{msg}"
+        );
+        let msg = error_of(&two.replace("b1 = -1", "b1 = [-1, 1]"));
+        assert!(
+            msg.contains("w2 has 4 entries but S has 8") && msg.contains("f1 has 2 filters"),
+            "{msg}"
+        );
+        let softmax = with_line("loss = \"bce\"", "output = \"softmax\"")
+            .replace(
+                "w2 = [0.1, 0.3, -0.8, 0.2]",
+                "w2 = [[0.1, 0.3, -0.8, 0.2], [0, 0, 0, 1]]",
+            )
+            .replace("b2 = 0.7", "b2 = [0.7, 0]");
+        let p = toml_problem(&softmax).unwrap();
+        assert_eq!(
+            (p.output, p.loss, p.w2.nrows()),
+            (Output::Softmax, Loss::Ce, 2)
+        );
+        let msg = error_of(&softmax.replace("y = 1", "y = 2"));
+        assert!(msg.contains("class 2 is not one of the 2 classes"), "{msg}");
+        let msg = error_of(&softmax.replace("b2 = [0.7, 0]", "b2 = 0.7"));
+        assert!(msg.contains("`b2`"), "{msg}");
+        let msg = error_of(&with_line("loss = \"bce\"", "loss = \"ce\""));
+        assert!(msg.contains("`loss`") && msg.contains("sigmoid"), "{msg}");
+    }
+
+    #[test]
+    fn a_mini_batch_reads_its_samples_and_refuses_mixed_forms() {
+        let start = TASK_3_1.find("x = [").unwrap();
+        let end = TASK_3_1.find("f1 =").unwrap();
+        let x = &TASK_3_1[start..end];
+        let rest = TASK_3_1[end..].replace("y = 1\n", "");
+        let batch = format!("{rest}\n[[sample]]\n{x}y = 1\n\n[[sample]]\n{x}y = 0\n");
+        let p = toml_problem(&batch).unwrap();
+        assert_eq!(p.samples.len(), 2);
+        assert_eq!((p.samples[0].y, p.samples[1].y), (1, 0));
+        assert!(p.written.batch);
+        let msg = error_of(&format!("y = 1\n{batch}"));
+        assert!(msg.contains("[[sample]]"), "{msg}");
+        let small = "x = [[1, 2], [3, 4]]\n";
+        let msg = error_of(&format!(
+            "{rest}\n[[sample]]\n{x}y = 1\n\n[[sample]]\n{small}y = 0\n"
+        ));
+        assert!(
+            msg.contains("`sample[2].x`")
+                && msg.contains("sample 2 has a 2x2 matrix as x but sample 1 has a 5x5 matrix"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn counts_beyond_the_limits_are_refused() {
+        let m = "[[0.5, 1], [0, -0.5]]";
+        let msg = error_of(&with_channels(5, &format!("[[{m}, {m}, {m}, {m}, {m}]]")));
+        assert!(
+            msg.contains("`x`") && msg.contains("5 is more than 4"),
+            "{msg}"
+        );
+    }
+
     #[test]
     fn label_must_be_binary() {
         assert!(error_of(&with_line("y = 1", "y = 2")).contains("`y`"));

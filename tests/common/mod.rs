@@ -158,11 +158,24 @@ pub(crate) fn problems() -> Vec<(String, Problem)> {
     out
 }
 
-/// Exercises from the generator: `per_preset` seeds of every bundled generator preset, named
-/// `<preset>-seed<k>`. What instructors actually render.
+/// The bundled presets whose exercises the sheets show: not the wider family's (several
+/// channels or filters, softmax, mini-batches), which `render` refuses.
+pub(crate) fn sheet_presets() -> Vec<&'static str> {
+    nnexam::generate::PRESETS
+        .iter()
+        .map(|(name, _)| *name)
+        .filter(|name| {
+            let config = nnexam::generate::preset(name).expect("bundled preset parses");
+            !config.architecture.is_wider_family()
+        })
+        .collect()
+}
+
+/// Exercises from the generator: `per_preset` seeds of every bundled generator preset the
+/// sheets show, named `<preset>-seed<k>`. What instructors actually render.
 pub(crate) fn generated_problems(per_preset: usize) -> Vec<(String, Problem)> {
     let mut out = Vec::new();
-    for (preset, _) in nnexam::generate::PRESETS {
+    for preset in sheet_presets() {
         let config = nnexam::generate::preset(preset).expect("bundled preset parses");
         for k in 0..per_preset {
             let seed = format!("render-compile/{preset}/{k}");
