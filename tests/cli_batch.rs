@@ -74,17 +74,17 @@ fn expected_answers(seed: &str) -> Vec<(String, f64)> {
         .problem;
     let sol = solve(&problem).unwrap();
     let mut values = vec![
-        ("y_hat".to_string(), (*sol.values.scalar(Step::YHat))),
-        ("loss".to_string(), (*sol.values.scalar(Step::Loss))),
+        ("y_hat".to_string(), *sol.values.scalar(Step::YHat)),
+        ("loss".to_string(), *sol.values.scalar(Step::Loss)),
     ];
     for (k, v) in sol.values.row_of(Step::W2New, 0).iter().enumerate() {
         values.push((format!("w2_new_{}", k + 1), *v));
     }
-    values.push(("b2_new".to_string(), (*sol.values.scalar(Step::B2New))));
+    values.push(("b2_new".to_string(), *sol.values.scalar(Step::B2New)));
     for ((r, c), v) in sol.values.filter(Step::F1New, 0, 0).indexed_iter() {
         values.push((format!("f1_new_{}_{}", r + 1, c + 1), *v));
     }
-    values.push(("b1_new".to_string(), (*sol.values.scalar(Step::B1New))));
+    values.push(("b1_new".to_string(), *sol.values.scalar(Step::B1New)));
     // Part c, asked by the standard knobs.
     for ((r, c), v) in sol.values.map_of(Step::DP0, 0, 0).indexed_iter() {
         values.push((format!("d_p0_{}_{}", r + 1, c + 1), *v));

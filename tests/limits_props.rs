@@ -84,14 +84,14 @@ fn exercise(number: fn() -> BoxedStrategy<f64>) -> impl Strategy<Value = Exercis
             (x, f1, number(), prop::collection::vec(number(), n))
                 .prop_flat_map(move |(x, f1, b1, w2)| (Just((x, f1, b1, w2)), number(), lr.clone()))
                 .prop_map(move |((x, f1, b1, w2), b2, lr)| ExerciseFile {
-                    x: Some((x).into()),
-                    f1: (f1).into(),
-                    b1: (b1).into(),
-                    w2: (w2).into(),
-                    b2: (b2).into(),
+                    x: Some(x.into()),
+                    f1: f1.into(),
+                    b1: b1.into(),
+                    w2: w2.into(),
+                    b2: b2.into(),
                     y: Some(usize::from(y)),
-                    lr: lr,
-                    activation: activation,
+                    lr,
+                    activation,
                     loss: Some(loss),
                     conv: Conv { stride, padding },
                     pool: Pool {
@@ -143,17 +143,17 @@ fn corner(kh: usize, pool: Pool, value: f64, weight: f64) -> ExerciseFile {
     let out = side + 2 * conv.padding - kh + 1;
     let p = (out - pool.size) / pool.stride + 1;
     ExerciseFile {
-        x: Some((vec![vec![value; side]; side]).into()),
-        f1: (vec![vec![value; kh]; kh]).into(),
-        b1: (value).into(),
-        w2: (vec![weight; p * p]).into(),
-        b2: (weight).into(),
+        x: Some(vec![vec![value; side]; side].into()),
+        f1: vec![vec![value; kh]; kh].into(),
+        b1: value.into(),
+        w2: vec![weight; p * p].into(),
+        b2: weight.into(),
         y: Some(0),
         lr: MAX_MAGNITUDE,
         activation: Activation::Relu,
         loss: Some(Loss::Bce),
-        conv: conv,
-        pool: pool,
+        conv,
+        pool,
         output: Default::default(),
         sample: None,
     }
@@ -242,7 +242,7 @@ proptest! {
     ) {
         let (b1, b2, lr) = numbers;
         let (stride, padding, size, pool_stride) = sizes;
-        let file = ExerciseFile { x: Some((x).into()), f1: (f1).into(), b1: (b1).into(), w2: (w2).into(), b2: (b2).into(), y: Some(usize::from(y)), lr: lr, activation: Activation::Tanh, loss: Some(Loss::Mse), conv: Conv { stride, padding }, pool: Pool { kind: PoolKind::Avg, size, stride: pool_stride }, output: Default::default(), sample: None };
+        let file = ExerciseFile { x: Some(x.into()), f1: f1.into(), b1: b1.into(), w2: w2.into(), b2: b2.into(), y: Some(usize::from(y)), lr, activation: Activation::Tanh, loss: Some(Loss::Mse), conv: Conv { stride, padding }, pool: Pool { kind: PoolKind::Avg, size, stride: pool_stride }, output: Default::default(), sample: None };
         match Problem::from_file(&file) {
             Err(e) => {
                 let msg = e.to_string();

@@ -32,9 +32,8 @@ fn entries(values: &Values<f64>, step: Step) -> Vec<f64> {
 /// The one filter of a one-channel `problem` rotated by 180 degrees, as a filter bank.
 fn rotated_bank(problem: &Problem) -> ndarray::Array4<f64> {
     let (kh, kw) = problem.filter(0, 0).dim();
-    rotate_180(problem.filter(0, 0))
-        .into_shape_with_order((1, 1, kh, kw))
-        .unwrap()
+    let rotated: Vec<f64> = rotate_180(problem.filter(0, 0)).iter().copied().collect();
+    ndarray::Array4::from_shape_vec((1, 1, kh, kw), rotated).unwrap()
 }
 
 /// vec(M^T v): the transposed convolution matrix of `problem` with filter `f` applied to `v`.
@@ -209,7 +208,10 @@ fn given_numbers_feed_the_later_steps() {
     // A student who wrote y_hat = 0.5: the loss and dC/dz2 follow from it.
     let got = follow(&problem, None, &[(Step::YHat, 0, 0.5)]);
     assert!(
-        close(got.get(Step::YHat)[[0]], *exact.values.scalar(Step::YHat)),
+        close(
+            got.get(Step::YHat)[[0, 0]],
+            *exact.values.scalar(Step::YHat)
+        ),
         "computed, not given"
     );
     let y = problem.samples[0].y as f64;

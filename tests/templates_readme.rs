@@ -31,6 +31,23 @@ fn context_of(entry: &str, render_with: impl FnOnce(&Tera) -> nnexam::Result<Str
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{entry}: {e}: {text}"))
 }
 
+/// `a` with the keys of `b` it lacks, object by object.
+fn union(a: Value, b: Value) -> Value {
+    match (a, b) {
+        (Value::Object(mut a), Value::Object(b)) => {
+            for (key, value) in b {
+                let merged = match a.remove(&key) {
+                    Some(mine) => union(mine, value),
+                    None => value,
+                };
+                a.insert(key, merged);
+            }
+            Value::Object(a)
+        }
+        (a, _) => a,
+    }
+}
+
 /// Every entry template with the context it receives for Task 3.1 (both parts of the sheets).
 fn real_contexts() -> Vec<(&'static str, Value)> {
     let problem = common::task_3_1();
@@ -102,13 +119,30 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
         moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)
     });
     contexts.push(("moodle/question.html", context));
-    let context = context_of("text/solution.txt", |tera| {
-        render::render(tera, "text/solution.txt", &solution)
-    });
+    // The summary and the exercise file also take the wider family (a softmax mini-batch with
+    // two filters), whose contexts have keys Task 3.1's lacks: the keys of both.
+    let family = nnexam::spec::load(std::path::Path::new(
+        "exercises/family/softmax-batch-two-filters.toml",
+    ))
+    .expect("family exercise loads");
+    let family_solution = nnexam::solve::solve(&family).expect("solves");
+    let context = union(
+        context_of("text/solution.txt", |tera| {
+            render::render(tera, "text/solution.txt", &solution)
+        }),
+        context_of("text/solution.txt", |tera| {
+            render::render(tera, "text/solution.txt", &family_solution)
+        }),
+    );
     contexts.push(("text/solution.txt", context));
-    let context = context_of("toml/exercise.toml", |tera| {
-        render::exercise_toml(tera, &problem, "7", "nnexam generate --seed 7")
-    });
+    let context = union(
+        context_of("toml/exercise.toml", |tera| {
+            render::exercise_toml(tera, &problem, "7", "nnexam generate --seed 7")
+        }),
+        context_of("toml/exercise.toml", |tera| {
+            render::exercise_toml(tera, &family, "7", "nnexam generate --seed 7")
+        }),
+    );
     contexts.push(("toml/exercise.toml", context));
     let config = GeneratorConfig::default();
     let generated = generate::sample_problem(&config, "7").expect("seed 7 samples");

@@ -422,6 +422,35 @@ mod tests {
     }
 
     #[test]
+    fn the_wider_family_s_answers_carry_map_class_and_sample_indices() {
+        // Two filters over one 5x5 channel, softmax over 3 classes, a batch of 2.
+        let problem = crate::spec::load(std::path::Path::new(
+            "exercises/family/softmax-batch-two-filters.toml",
+        ))
+        .unwrap();
+        let names = answer_names(&graded_steps(&knobs(Preset::Full)), &problem.shapes());
+        let has = |name: &str| names.iter().any(|n| n == name);
+        for name in [
+            "s1_y_hat_1",
+            "s2_y_hat_3",
+            "s1_loss",
+            "s2_loss",
+            "w2_new_3_8",
+            "b2_new_3",
+            "f1_new_2_2_2",
+            "b1_new_2",
+            "s2_d_p0_5_5",
+        ] {
+            assert!(has(name), "{name} in {names:?}");
+        }
+        // 2 x 3 outputs, 2 losses, 3 x 8 weights, 3 biases, 2 x 2 x 2 filter entries, 2 biases,
+        // 2 x 25 entries of dC/dP0.
+        assert_eq!(names.len(), 6 + 2 + 24 + 3 + 8 + 2 + 50);
+        let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "names are unique");
+    }
+
+    #[test]
     fn answers_cover_the_asked_parts() {
         let sol = solve(&task_3_1()).unwrap();
         let stepwise = shown::shown(&sol, 3, Rounding::Stepwise).unwrap();
@@ -437,8 +466,8 @@ mod tests {
         // 2 + 4 weights + B2 + 4 filter entries + B1 + 25 entries of dC/dP0.
         assert_eq!(answers.len(), 12 + 25);
         assert!(keys.contains(&"f1_new_2_1") && keys.contains(&"b1_new"));
-        assert_eq!(answers[0].value, (*sol.values.scalar(Step::YHat)));
-        assert_eq!(answers[11].value, (*sol.values.scalar(Step::B1New)));
+        assert_eq!(answers[0].value, *sol.values.scalar(Step::YHat));
+        assert_eq!(answers[11].value, *sol.values.scalar(Step::B1New));
         assert_eq!((keys[12], keys[36]), ("d_p0_1_1", "d_p0_5_5"));
         assert_eq!(
             answers[13].value,

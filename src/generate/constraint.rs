@@ -178,7 +178,7 @@ pub fn first_violation(problem: &Problem, rules: &Rules) -> Option<Rule> {
     if !filters().all(|f| f1_signs_ok(f, rules)) {
         return Some(Rule::F1Signs);
     }
-    if rules.f1_full_lines && filters().any(|f| f.outer_iter().any(|m| has_zero_line(m))) {
+    if rules.f1_full_lines && filters().any(|f| f.outer_iter().any(has_zero_line)) {
         return Some(Rule::F1FullLines);
     }
     if rules.b1_nonzero && problem.b1.iter().any(|&b| b == 0.0) {

@@ -306,13 +306,18 @@ pub struct Shapes {
     pub p1: (usize, usize),
     /// Length of S and of a row of W2: maps * p_h * p_w.
     pub s: usize,
-    /// Input channels C_in.
+    /// Input channels C_in. (Not serialized, like the three below: the sheets' contexts show
+    /// one channel, one filter, one output and one sample.)
+    #[serde(skip)]
     pub channels: usize,
     /// Filters, and so maps of Z1, C_out.
+    #[serde(skip)]
     pub maps: usize,
     /// Outputs of the fully connected layer: 1 for sigmoid, K classes for softmax.
+    #[serde(skip)]
     pub classes: usize,
     /// Samples N.
+    #[serde(skip)]
     pub samples: usize,
 }
 
@@ -672,21 +677,26 @@ impl Problem {
         let first_x = raw_samples[0].x_key.as_str();
         limits::check_at_most("sample", samples.len(), limits::MAX_SAMPLES)?;
         limits::check_at_most(first_x, c_in, limits::MAX_CHANNELS)?;
-        check_entries(
-            first_x,
-            "one sample's channels",
-            c_in * h * w,
-            MAX_INPUT_ENTRIES,
-        )?;
+        // One channel's (and one matrix's) sides are checked by Shapes::derive, with the sizes.
+        if c_in > 1 {
+            check_entries(
+                first_x,
+                "one sample's channels",
+                c_in * h * w,
+                MAX_INPUT_ENTRIES,
+            )?;
+        }
         let (f1, form) = filters_of(&file.f1, c_in)?;
         let (c_out, _, kh, kw) = f1.dim();
         limits::check_at_most("f1", c_out, limits::MAX_FILTERS)?;
-        check_entries(
-            "f1",
-            "one filter's matrices",
-            c_in * kh * kw,
-            MAX_FILTER_ENTRIES,
-        )?;
+        if c_in > 1 {
+            check_entries(
+                "f1",
+                "one filter's matrices",
+                c_in * kh * kw,
+                MAX_FILTER_ENTRIES,
+            )?;
+        }
         let filters_why = match c_out {
             1 => "f1 has one filter".to_string(),
             n => format!("f1 has {n} filters, one bias each"),
