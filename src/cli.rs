@@ -341,6 +341,11 @@ pub struct MoodleArgs {
     /// least 0.000001).
     #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = parse_tolerance)]
     pub tolerance: Option<f64>,
+    /// Multiple choice instead of typed numbers: every gap a shuffled drop-down of the right
+    /// value and three distractors, the values that named mistakes give (`nnexam
+    /// misconceptions`), filled up with a sign or learning-rate slip where fewer apply.
+    #[arg(long)]
+    pub choice: bool,
     /// Folder of templates that override the built-ins by name (moodle/question.html; see
     /// `templates eject`).
     #[arg(long, value_name = "DIR")]

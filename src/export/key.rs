@@ -95,6 +95,15 @@ pub fn answer_names(steps: &[Step], shapes: &Shapes) -> Vec<String> {
         .collect()
 }
 
+/// The place in the chain of every answer of [`answer_names`]: its step and its row-major
+/// position in the step's value.
+pub fn answer_places(steps: &[Step], shapes: &Shapes) -> Vec<(Step, usize)> {
+    steps
+        .iter()
+        .flat_map(|&step| (0..value_shape(shapes, step).iter().product()).map(move |k| (step, k)))
+        .collect()
+}
+
 /// Points as an exact fraction `numerator / denominator`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Share {

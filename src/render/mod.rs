@@ -514,17 +514,20 @@ pub fn moodle_question<G: Serialize>(
     tera: &Tera,
     problem: &Problem,
     decimals: usize,
+    choice: bool,
     gaps: &G,
 ) -> Result<String> {
     #[derive(Serialize)]
     struct QuestionContext<'a, G> {
         decimals: usize,
+        choice: bool,
         net: context::Net,
         given: context::Given,
         gaps: &'a G,
     }
     let question = QuestionContext {
         decimals,
+        choice,
         net: context::net(problem),
         given: context::given(problem),
         gaps,
