@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::export::moodle;
 use crate::generate;
-use crate::render::{Format, Part};
+use crate::render::{AnswerStyle, Format, Part};
 use crate::solve::shown::Rounding;
 use crate::spec::difficulty::{PartName, Preset, TransposedConv};
 
@@ -449,6 +449,12 @@ pub struct RenderArgs {
     /// Leave room to work under every part of the question sheet.
     #[arg(long)]
     pub space: bool,
+    /// value: a box to write each number in. choice: a box for a letter, and under each part
+    /// four lettered options per answer (the right value and three that named mistakes give,
+    /// see `nnexam misconceptions`), in an order drawn from the seed; the key records the
+    /// right letter.
+    #[arg(long, value_enum, default_value_t = AnswerStyle::Value)]
+    pub answer_style: AnswerStyle,
 }
 
 /// Output formats of `solve`.

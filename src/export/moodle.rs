@@ -50,7 +50,7 @@ use tera::Tera;
 use super::assign;
 use super::key::{self, Apart, GradedAnswer, Share, Tolerance};
 use crate::error::{Error, Result};
-use crate::generate::choice::{self, Choice};
+use crate::generate::choice::Choice;
 use crate::generate::{seed::check_seed_text, GeneratorConfig};
 use crate::number::{decimal_text, format_number};
 use crate::render;
@@ -409,7 +409,6 @@ pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<G
     let exact = key::graded_values(&solution.values, &steps, |x| *x);
     let policy = options.policy();
     let weights = gap_weights(&shares);
-    let places = key::answer_places(&steps, &shapes);
     if let Some(k) = weights.iter().position(|&w| w == 0) {
         return Err(Error::invalid(
             "difficulty.points",
@@ -431,6 +430,7 @@ pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<G
                     value,
                     tolerance: policy.around_stepwise(exact, value),
                     points: share.to_f64(),
+                    letter: None,
                 },
                 text,
                 weight,
@@ -439,19 +439,16 @@ pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<G
         })
         .collect();
     if options.choice {
-        let asked: Vec<choice::Answer<'_>> = answers
-            .iter()
-            .zip(&places)
-            .map(|(a, &(step, index))| choice::Answer {
-                name: &a.answer.key,
-                step,
-                index,
-                text: &a.text,
-                tolerance: a.answer.tolerance,
-            })
-            .collect();
-        let choices = choice::choices(solution, &asked, options.decimals, variant.seed);
-        for (answer, choice) in answers.iter_mut().zip(choices) {
+        let mut graded: Vec<GradedAnswer> = answers.iter().map(|a| a.answer.clone()).collect();
+        let choices = key::choose(
+            solution,
+            &stepwise,
+            &mut graded,
+            &options.knobs,
+            variant.seed,
+        );
+        for ((answer, graded), choice) in answers.iter_mut().zip(graded).zip(choices) {
+            answer.answer = graded;
             answer.choice = Some(choice);
         }
     }

@@ -66,6 +66,10 @@ pub struct Lettered {
 pub struct Choice {
     /// The answer's name (`y_hat`, `w2_new_2`, `d_p0_1_3`).
     pub name: String,
+    /// Its step.
+    pub step: Step,
+    /// Its row-major position in the step's value.
+    pub index: usize,
     /// In letter order.
     pub options: Vec<Lettered>,
     /// The letter of the right option.
@@ -146,7 +150,7 @@ pub fn choices(
                     options.push((text, source));
                 }
             }
-            lettered(answer.name, options, &mut rng)
+            lettered(answer, options, &mut rng)
         })
         .collect()
 }
@@ -168,7 +172,11 @@ fn slips(v: f64, lr: f64, tolerance: f64) -> impl Iterator<Item = (f64, Source)>
 }
 
 /// `options` (the right one first) shuffled by `rng` and lettered A, B, C, D.
-fn lettered(name: &str, mut options: Vec<(String, Source)>, rng: &mut ChaCha8Rng) -> Choice {
+fn lettered(
+    answer: &Answer<'_>,
+    mut options: Vec<(String, Source)>,
+    rng: &mut ChaCha8Rng,
+) -> Choice {
     let len = options.len();
     shuffle_prefix(rng, &mut options, len);
     let options: Vec<Lettered> = options
@@ -186,7 +194,9 @@ fn lettered(name: &str, mut options: Vec<(String, Source)>, rng: &mut ChaCha8Rng
         .expect("invariant: the right option is among the options")
         .letter;
     Choice {
-        name: name.to_string(),
+        name: answer.name.to_string(),
+        step: answer.step,
+        index: answer.index,
         options,
         correct,
     }
