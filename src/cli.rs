@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::export::moodle;
 use crate::generate;
-use crate::render::{Format, Part};
+use crate::render::{AnswerStyle, Format, Part};
 use crate::solve::shown::Rounding;
 use crate::spec::difficulty::{PartName, Preset, TransposedConv};
 
@@ -341,6 +341,11 @@ pub struct MoodleArgs {
     /// least 0.000001).
     #[arg(long, value_name = "T", allow_hyphen_values = true, value_parser = parse_tolerance)]
     pub tolerance: Option<f64>,
+    /// Multiple choice instead of typed numbers: every gap a shuffled drop-down of the right
+    /// value and three distractors, the values that named mistakes give (`nnexam
+    /// misconceptions`), filled up with a sign or learning-rate slip where fewer apply.
+    #[arg(long)]
+    pub choice: bool,
     /// Folder of templates that override the built-ins by name (moodle/question.html; see
     /// `templates eject`).
     #[arg(long, value_name = "DIR")]
@@ -444,6 +449,12 @@ pub struct RenderArgs {
     /// Leave room to work under every part of the question sheet.
     #[arg(long)]
     pub space: bool,
+    /// value: a box to write each number in. choice: a box for a letter, and under each part
+    /// four lettered options per answer (the right value and three that named mistakes give,
+    /// see `nnexam misconceptions`), in an order drawn from the seed; the key records the
+    /// right letter.
+    #[arg(long, value_enum, default_value_t = AnswerStyle::Value)]
+    pub answer_style: AnswerStyle,
 }
 
 /// Output formats of `solve`.

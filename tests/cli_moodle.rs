@@ -538,6 +538,7 @@ fn every_exercise_of_the_family_makes_a_question_with_one_gap_per_answer() {
         decimals: 3,
         tolerance: None,
         knobs: nnexam::spec::difficulty::Knobs::default(),
+        choice: false,
     };
     for (name, problem) in common::problems() {
         let solution = solve::solve(&problem).unwrap();
@@ -559,4 +560,81 @@ fn every_exercise_of_the_family_makes_a_question_with_one_gap_per_answer() {
             );
         }
     }
+}
+
+/// The options of every `{weight:MULTICHOICE_S:...}` gap of `html`: the right one (marked `=`)
+/// and the others.
+fn choice_gaps(html: &str) -> Vec<(String, Vec<String>)> {
+    html.match_indices(":MULTICHOICE_S:")
+        .map(|(at, _)| {
+            let end = at + html[at..].find('}').expect("gap is closed");
+            let options: Vec<&str> = html[at + ":MULTICHOICE_S:".len()..end].split('~').collect();
+            let right: Vec<&str> = options.iter().filter_map(|o| o.strip_prefix('=')).collect();
+            assert_eq!(right.len(), 1, "one right option: {options:?}");
+            let others = options
+                .iter()
+                .filter(|o| !o.starts_with('='))
+                .map(|o| o.to_string())
+                .collect();
+            (right[0].to_string(), others)
+        })
+        .collect()
+}
+
+#[test]
+fn choice_gaps_offer_the_printed_value_and_three_distinct_wrong_ones() {
+    // Every answer of every question: the right option is the stepwise value the sheet prints;
+    // the three others differ from it and from each other as printed, and none lies within the
+    // tolerance of the exact value; most of them are what a named misconception gives
+    // (recomputed here: a flipped kernel is the right forward pass of the rotated filter, an
+    // update with the wrong sign is theta + lr g).
+    let xml = moodle(&["--count", "12", "--seed", "C", "--choice"]);
+    let questions = cloze(parse_quiz(&xml));
+    let (mut flipped_seen, mut sign_seen) = (0, 0);
+    for q in &questions {
+        assert!(q.html.contains("Choose the value"), "{}", q.html);
+        assert!(!q.html.contains(":NUMERICAL:"));
+        let problem = generate::sample_problem(&GeneratorConfig::default(), &q.idnumber)
+            .unwrap()
+            .problem;
+        let solution = solve::solve(&problem).unwrap();
+        let exact = exact_values(&solution);
+        let stepwise = stepwise_values(&solution, 3);
+        let mut rotated = problem.clone();
+        rotated
+            .f1
+            .slice_mut(ndarray::s![0, 0, .., ..])
+            .assign(&nnexam::solve::conv::rotate_180(problem.filter(0, 0)));
+        let flipped_y_hat = *solve::solve(&rotated).unwrap().values.scalar(Step::YHat);
+        let gaps = choice_gaps(&q.html);
+        assert_eq!(gaps.len(), exact.len(), "{}", q.name);
+        for (i, (right, others)) in gaps.iter().enumerate() {
+            assert_eq!(right.parse::<f64>().unwrap(), stepwise[i], "{} {i}", q.name);
+            assert_eq!(others.len(), 3, "{} {i}", q.name);
+            let mut texts: Vec<&String> = others.iter().chain([right]).collect();
+            texts.sort();
+            texts.dedup();
+            assert_eq!(texts.len(), 4, "{} {i}: {right} {others:?}", q.name);
+            let tolerance = 1e-3 + (stepwise[i] - exact[i]).abs();
+            for other in others {
+                let v: f64 = other.parse().unwrap();
+                assert!((v - exact[i]).abs() > tolerance, "{} {i}: {other}", q.name);
+            }
+            let printed = |x: f64| nnexam::number::format_number(x, 3);
+            if i == 0 && others.contains(&printed(flipped_y_hat)) {
+                flipped_seen += 1;
+            }
+            // W2's first entry updated uphill.
+            if i == 2 {
+                let g = solution.values.row_of(Step::DW2, 0)[0];
+                if others.contains(&printed(problem.w2[[0, 0]] + problem.lr * g)) {
+                    sign_seen += 1;
+                }
+            }
+        }
+    }
+    assert!(flipped_seen >= questions.len() / 2, "{flipped_seen}");
+    assert_eq!(sign_seen, questions.len());
+    // The order of the options comes from the seed: the same quiz again is byte-identical.
+    assert_eq!(xml, moodle(&["--count", "12", "--seed", "C", "--choice"]));
 }

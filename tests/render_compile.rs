@@ -49,9 +49,12 @@ fn cases(format: Format) -> Vec<Case> {
         for preset in PRESETS {
             let mut options = common::options(preset, MODES[k % 2]);
             options.format = format;
-            // Working space and the instructor's note on some of them.
+            // Working space, the instructor's note and multiple choice on some of them.
             options.space = k % 3 == 0;
             options.instructor = k % 2 == 1;
+            if k % 2 == 0 {
+                with_choices(&mut options, &problem, &name);
+            }
             out.push(Case {
                 name: format!("{name}-{preset:?}"),
                 problem: problem.clone(),
@@ -61,6 +64,21 @@ fn cases(format: Format) -> Vec<Case> {
     }
     out.extend(option_cases(format));
     out
+}
+
+/// `options` for a multiple-choice sheet of `problem`, its options drawn from `seed`.
+fn with_choices(options: &mut RenderOptions, problem: &nnexam::spec::Problem, seed: &str) {
+    use nnexam::export::key::{self, Tolerance};
+    let solution = nnexam::solve::solve(problem).expect("solves");
+    let printed =
+        nnexam::solve::shown::shown(&solution, options.decimals, options.rounding).expect("shown");
+    let policy = Tolerance::FromRounding {
+        decimals: options.decimals,
+    };
+    let mut answers =
+        key::answers_for(&solution, &printed, policy, &options.knobs).expect("answers");
+    options.answer_style = nnexam::render::AnswerStyle::Choice;
+    options.choices = key::choose(&solution, &printed, &mut answers, &options.knobs, seed);
 }
 
 fn option_cases(format: Format) -> Vec<Case> {

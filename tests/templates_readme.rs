@@ -52,11 +52,18 @@ fn union(a: Value, b: Value) -> Value {
 fn real_contexts() -> Vec<(&'static str, Value)> {
     let problem = common::task_3_1();
     let solution = nnexam::solve::solve(&problem).expect("solves");
-    // With the instructor's note, so that its numbers are in the context too.
-    let options = RenderOptions {
+    // With the instructor's note and multiple choice, so that their keys are in the context too.
+    let mut options = RenderOptions {
         instructor: true,
+        answer_style: render::AnswerStyle::Choice,
         ..common::options(Preset::Standard, Rounding::Stepwise)
     };
+    let printed = nnexam::solve::shown::shown(&solution, 3, Rounding::Stepwise).expect("shown");
+    let policy = nnexam::export::key::Tolerance::FromRounding { decimals: 3 };
+    let mut answers =
+        nnexam::export::key::answers_for(&solution, &printed, policy, &options.knobs).expect("key");
+    options.choices =
+        nnexam::export::key::choose(&solution, &printed, &mut answers, &options.knobs, "7");
     let mut contexts = Vec::new();
     for format in [Format::Latex, Format::Markdown] {
         let options = RenderOptions {
@@ -114,6 +121,7 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
         decimals: 3,
         tolerance: None,
         knobs: nnexam::spec::difficulty::Knobs::default(),
+        choice: false,
     };
     let context = context_of("moodle/question.html", |tera| {
         moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)

@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::{
     check_knob_counts, engine, generate_command, load_config, render_options, unprintable_warnings,
-    write_stdout, write_to, write_warnings,
+    with_choices, write_stdout, write_to, write_warnings,
 };
 use crate::cli::{GenerateArgs, GenerateFormat};
 use crate::error::Result;
@@ -83,6 +83,7 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
         GenerateFormat::Latex | GenerateFormat::Markdown => {
             let options = sheet_options.expect("invariant: built above for sheet formats");
             let solution = solve::solve(&generated.problem)?;
+            let options = with_choices(options, &solution, &args.seed)?;
             render::render_exercise(&solution, &options, &tera)?
         }
     };

@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::export::key::Tolerance;
 use crate::export::sheets::SheetPlan;
 use crate::generate::{ConfigSource, GeneratorConfig};
-use crate::render::{Format, Identity, Part, RenderOptions};
+use crate::render::{AnswerStyle, Format, Identity, Part, RenderOptions};
 use crate::spec::difficulty::{Difficulty, PointsTable};
 use crate::spec::Shapes;
 use crate::workflow::{Destination, Interrupt, NoProgress, Progress};
@@ -119,7 +119,30 @@ fn render_options(
         identity,
         instructor: args.instructor,
         space: args.space,
+        answer_style: args.answer_style,
+        choices: Vec::new(),
     })
+}
+
+/// `options` with the lettered options of a multiple-choice sheet of `solution` (options drawn
+/// from `seed`, distractors outside the tolerance the key derives), or as they are.
+fn with_choices(
+    options: RenderOptions,
+    solution: &crate::solve::Solution,
+    seed: &str,
+) -> Result<RenderOptions> {
+    if options.answer_style != AnswerStyle::Choice {
+        return Ok(options);
+    }
+    use crate::solve::shown::{self, Rounding};
+    let decimals = options.decimals;
+    let stepwise = shown::shown(solution, decimals, Rounding::Stepwise)?;
+    let printed = shown::shown(solution, decimals, options.rounding)?;
+    let policy = crate::export::key::Tolerance::FromRounding { decimals };
+    let mut answers = crate::export::key::answers_for(solution, &stepwise, policy, &options.knobs)?;
+    let choices =
+        crate::export::key::choose(solution, &printed, &mut answers, &options.knobs, seed);
+    Ok(RenderOptions { choices, ..options })
 }
 
 /// A flag value as the command line spells it.
@@ -175,6 +198,9 @@ fn sheet_flags(args: &RenderArgs) -> String {
     }
     if args.space {
         flag("space", None);
+    }
+    if args.answer_style != AnswerStyle::Value {
+        flag("answer-style", Some(word(&args.answer_style)));
     }
     flags.join(" ")
 }

@@ -20,6 +20,7 @@ pub(super) fn execute(args: &MoodleArgs, out: &mut dyn Write) -> Result<()> {
         decimals: usize::from(args.decimals),
         tolerance: args.tolerance,
         knobs: config.difficulty.resolve()?,
+        choice: args.choice,
     };
     // The question, and the Markdown worked solution its feedback is made from.
     let tera = engine(

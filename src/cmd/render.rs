@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use super::{
-    check_knob_counts, engine, render_options, sheet_flags, unprintable_warnings, write_stdout,
-    write_warnings,
+    check_knob_counts, engine, render_options, sheet_flags, unprintable_warnings, with_choices,
+    write_stdout, write_warnings,
 };
 use crate::cli::RenderCommandArgs;
 use crate::error::Result;
@@ -47,6 +47,8 @@ pub(super) fn execute(args: &RenderCommandArgs, out: &mut dyn Write) -> Result<(
     };
     check_knob_counts(&args.render, &Difficulty::default(), &[problem.shapes()])?;
     let solution = solve::solve(&problem)?;
+    // A hand-written exercise has no seed: its file name draws the options' order.
+    let options = with_choices(options, &solution, &file)?;
     let text = render::render_exercise(&solution, &options, &tera)?;
     write_warnings(&warnings)?;
     write_stdout(out, &text)

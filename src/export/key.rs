@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+use crate::generate::choice::{self, Choice};
+use crate::number::decimal_text;
 use crate::solve::shown::{self, Rounding, Shown};
 use crate::solve::step::Step;
 use crate::solve::tolerance::skipped_values;
@@ -36,6 +38,9 @@ pub struct GradedAnswer {
     pub tolerance: f64,
     /// The points it is worth.
     pub points: f64,
+    /// On a multiple-choice sheet, the right option's letter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letter: Option<char>,
 }
 
 /// The steps a key can grade, in key order: y_hat, the loss, the parameters after the SGD step
@@ -92,6 +97,15 @@ pub fn answer_names(steps: &[Step], shapes: &Shapes) -> Vec<String> {
     steps
         .iter()
         .flat_map(|&step| step.entry_names(&value_shape(shapes, step)))
+        .collect()
+}
+
+/// The place in the chain of every answer of [`answer_names`]: its step and its row-major
+/// position in the step's value.
+pub fn answer_places(steps: &[Step], shapes: &Shapes) -> Vec<(Step, usize)> {
+    steps
+        .iter()
+        .flat_map(|&step| (0..value_shape(shapes, step).iter().product()).map(move |k| (step, k)))
         .collect()
 }
 
@@ -201,8 +215,42 @@ pub fn answers_for(
             key,
             value,
             points: points.to_f64(),
+            letter: None,
         })
         .collect())
+}
+
+/// The lettered options of every answer of `answers` (from [`answers_for`]) for a
+/// multiple-choice sheet whose numbers are `printed`, in an order drawn from `seed`; and the
+/// right letters written into `answers`.
+pub fn choose(
+    solution: &Solution,
+    printed: &Shown,
+    answers: &mut [GradedAnswer],
+    knobs: &Knobs,
+    seed: &str,
+) -> Vec<Choice> {
+    let steps = graded_steps(knobs);
+    let shapes = solution.problem.shapes();
+    let texts = graded_values(&printed.values, &steps, decimal_text);
+    let places = answer_places(&steps, &shapes);
+    let asked: Vec<choice::Answer<'_>> = answers
+        .iter()
+        .zip(&texts)
+        .zip(&places)
+        .map(|((a, text), &(step, index))| choice::Answer {
+            name: &a.key,
+            step,
+            index,
+            text,
+            tolerance: a.tolerance,
+        })
+        .collect();
+    let choices = choice::choices(solution, &asked, printed.decimals, seed);
+    for (answer, choice) in answers.iter_mut().zip(&choices) {
+        answer.letter = Some(choice.correct);
+    }
+    choices
 }
 
 /// Refuses a key that would grade a skipped step as right: every answer must lie more than twice
@@ -368,13 +416,16 @@ pub struct KeyRow {
     pub answers: Vec<GradedAnswer>,
 }
 
-/// Column names of the CSV key: id, name, seed, folder, then `<answer>` and `<answer>_tol` for
-/// every answer key in `answer_keys` order.
-pub fn csv_header(answer_keys: &[String]) -> Vec<String> {
+/// Column names of the CSV key: id, name, seed, folder, then `<answer>` and `<answer>_tol`
+/// (and with `letters`, `<answer>_letter`) for every answer key in `answer_keys` order.
+pub fn csv_header(answer_keys: &[String], letters: bool) -> Vec<String> {
     let mut header: Vec<String> = ["id", "name", "seed", "folder"].map(String::from).to_vec();
     for key in answer_keys {
         header.push(key.clone());
         header.push(format!("{key}_tol"));
+        if letters {
+            header.push(format!("{key}_letter"));
+        }
     }
     header
 }
@@ -393,17 +444,17 @@ pub fn spreadsheet_text(text: &str) -> String {
 /// A row's CSV fields under `answer_keys`; answers the row does not have stay empty (a batch
 /// whose config draws the architecture can mix shapes). Text cells are made safe for
 /// spreadsheets ([`spreadsheet_text`]); `key.json` keeps the text as written.
-pub fn csv_record(row: &KeyRow, answer_keys: &[String]) -> Vec<String> {
+pub fn csv_record(row: &KeyRow, answer_keys: &[String], letters: bool) -> Vec<String> {
     let mut record: Vec<String> = [&row.id, &row.name, &row.seed, &row.folder]
         .map(|text| spreadsheet_text(text))
         .to_vec();
     for key in answer_keys {
-        match row.answers.iter().find(|a| &a.key == key) {
-            Some(a) => {
-                record.push(a.value.to_string());
-                record.push(a.tolerance.to_string());
-            }
-            None => record.extend([String::new(), String::new()]),
+        let answer = row.answers.iter().find(|a| &a.key == key);
+        record.push(answer.map(|a| a.value.to_string()).unwrap_or_default());
+        record.push(answer.map(|a| a.tolerance.to_string()).unwrap_or_default());
+        if letters {
+            let letter = answer.and_then(|a| a.letter);
+            record.push(letter.map(String::from).unwrap_or_default());
         }
     }
     record
@@ -552,9 +603,10 @@ mod tests {
                 value: -0.5,
                 tolerance: 0.001,
                 points: 2.0,
+                letter: None,
             }])
         };
-        let record = csv_record(&row, &["y_hat".to_string()]);
+        let record = csv_record(&row, &["y_hat".to_string()], false);
         assert_eq!(
             record,
             [
@@ -612,6 +664,7 @@ mod tests {
             value: 0.5,
             tolerance: 0.001,
             points: 2.0,
+            letter: None,
         }]);
         let text = serde_json::to_string(&row).unwrap();
         assert!(text.contains(r#""problem":{"x":[[2.0,"#), "{text}");
@@ -626,11 +679,12 @@ mod tests {
             value: 0.5,
             tolerance: 0.001,
             points: 2.0,
+            letter: None,
         }]);
         let keys = vec!["y_hat".to_string(), "loss".to_string()];
-        assert_eq!(csv_header(&keys).len(), 8);
+        assert_eq!(csv_header(&keys, false).len(), 8);
         assert_eq!(
-            csv_record(&row, &keys),
+            csv_record(&row, &keys, false),
             ["1", "Ada", "s/1", "1", "0.5", "0.001", "", ""]
         );
     }

@@ -50,6 +50,7 @@ use tera::Tera;
 use super::assign;
 use super::key::{self, Apart, GradedAnswer, Share, Tolerance};
 use crate::error::{Error, Result};
+use crate::generate::choice::Choice;
 use crate::generate::{seed::check_seed_text, GeneratorConfig};
 use crate::number::{decimal_text, format_number};
 use crate::render;
@@ -109,6 +110,21 @@ pub fn numerical_gap(weight: u64, value: &str, tolerance: f64, width: usize) -> 
         "{{{weight}:NUMERICAL:={value}:{}~%0%{padding}:0}}",
         format_number(tolerance, GAP_DECIMALS)
     )
+}
+
+/// One multiple-choice Cloze gap, a drop-down that Moodle shuffles:
+/// `{weight:MULTICHOICE_S:=right~wrong~wrong~wrong}`. The options are numbers, so none holds a
+/// character Cloze would need escaped.
+pub fn multichoice_gap(weight: u64, choice: &Choice) -> String {
+    let options: Vec<String> = choice
+        .options
+        .iter()
+        .map(|o| {
+            let mark = if o.letter == choice.correct { "=" } else { "" };
+            format!("{mark}{}", o.text)
+        })
+        .collect();
+    format!("{{{weight}:MULTICHOICE_S:{}}}", options.join("~"))
 }
 
 /// The input width of every gap of a question whose values print as `values`: the longest,
@@ -228,6 +244,8 @@ pub struct QuizOptions {
     /// Which parts are asked (a: y_hat and the loss, b: the updated parameters, c: dC/dP0) and
     /// their points; every answer must be worth a point or a share of one.
     pub knobs: Knobs,
+    /// Multiple-choice gaps (the right value and three distractors) instead of numerical ones.
+    pub choice: bool,
 }
 
 impl QuizOptions {
@@ -302,7 +320,10 @@ impl Gaps {
         let gaps: BTreeMap<&str, String> = answers
             .iter()
             .map(|a| {
-                let gap = numerical_gap(a.weight, &a.text, a.answer.tolerance, width);
+                let gap = match &a.choice {
+                    Some(choice) => multichoice_gap(a.weight, choice),
+                    None => numerical_gap(a.weight, &a.text, a.answer.tolerance, width),
+                };
                 (a.answer.key.as_str(), gap)
             })
             .collect();
@@ -337,6 +358,8 @@ pub struct GapAnswer {
     pub text: String,
     /// The gap's whole-number weight.
     pub weight: u64,
+    /// With `--choice`, its options.
+    pub choice: Option<Choice>,
 }
 
 /// Whole-number Cloze weights of answers worth `shares` points: each share times the smallest
@@ -394,7 +417,7 @@ pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<G
              answer in answer_points) at least 1 point",
         ));
     }
-    Ok(names
+    let mut answers: Vec<GapAnswer> = names
         .into_iter()
         .zip(texts)
         .zip(exact.iter().zip(shares))
@@ -407,12 +430,29 @@ pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<G
                     value,
                     tolerance: policy.around_stepwise(exact, value),
                     points: share.to_f64(),
+                    letter: None,
                 },
                 text,
                 weight,
+                choice: None,
             }
         })
-        .collect())
+        .collect();
+    if options.choice {
+        let mut graded: Vec<GradedAnswer> = answers.iter().map(|a| a.answer.clone()).collect();
+        let choices = key::choose(
+            solution,
+            &stepwise,
+            &mut graded,
+            &options.knobs,
+            variant.seed,
+        );
+        for ((answer, graded), choice) in answers.iter_mut().zip(graded).zip(choices) {
+            answer.answer = graded;
+            answer.choice = Some(choice);
+        }
+    }
+    Ok(answers)
 }
 
 /// One variant as a Cloze question, its text rendered by [`render::moodle_question`] and its
@@ -437,7 +477,7 @@ fn question_with_gaps(
     Ok(ClozeQuestion {
         name: variant.name.to_string(),
         idnumber: fit(variant.seed, MAX_IDNUMBER),
-        html: render::moodle_question(tera, problem, options.decimals, &gaps)?,
+        html: render::moodle_question(tera, problem, options.decimals, options.choice, &gaps)?,
         feedback: render::moodle_feedback(variant.solution, options.decimals, tera)?,
     })
 }
@@ -645,6 +685,7 @@ mod tests {
             decimals: 3,
             tolerance: None,
             knobs: Knobs::default(),
+            choice: false,
         }
     }
 

@@ -10,7 +10,7 @@ use tera::Tera;
 use super::key::{self, KeyRow, Tolerance};
 use crate::error::{Error, Result};
 use crate::generate::{self, ConfigSource};
-use crate::render::{self, Format, Identity, Part, RenderOptions, SheetSpec};
+use crate::render::{self, AnswerStyle, Format, Identity, Part, RenderOptions, SheetSpec};
 use crate::solve::{
     self,
     shown::{self, Rounding},
@@ -133,7 +133,7 @@ pub fn person_output(
     tera: &Tera,
 ) -> Result<PersonOutput> {
     let solution = solve::solve(problem)?;
-    let options = RenderOptions {
+    let mut options = RenderOptions {
         identity: identity(person, seed, plan),
         ..plan.options.clone()
     };
@@ -148,13 +148,16 @@ pub fn person_output(
             &exact
         }
     };
+    let mut answers = key::answers_for(&solution, &stepwise, plan.tolerance, &options.knobs)?;
+    if options.answer_style == AnswerStyle::Choice {
+        options.choices = key::choose(&solution, sheet_values, &mut answers, &options.knobs, seed);
+    }
     let texts = render::render_sheets(&solution, sheet_values, &options, specs, tera)?;
     let sheets = specs
         .iter()
         .zip(texts)
         .map(|(&spec, text)| Sheet { spec, text })
         .collect();
-    let answers = key::answers_for(&solution, &stepwise, plan.tolerance, &options.knobs)?;
     let who = match person.is_variant {
         true => format!("variant {} (seed {seed})", person.id),
         false => format!("student {} (seed {seed})", person.id),

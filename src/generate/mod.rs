@@ -21,6 +21,7 @@
 //!
 //! Pure: no clock, no global state, and no I/O except [`config::load`], the one file read.
 
+pub mod choice;
 pub mod config;
 pub mod constraint;
 pub mod sampler;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use rust_decimal::Decimal;
 
 use super::{Format, Identity, RenderOptions};
+use crate::generate::choice::Choice;
 use crate::number::{decimal_text, exact_text};
 use crate::solve::conv;
 use crate::solve::shown::{Rounding, Shown};
@@ -68,6 +69,43 @@ pub struct ExamContext {
     pub asks: Asks,
     /// The instructor note's workload estimate; `None` when only the question is rendered.
     pub workload: Option<Workload>,
+    /// With multiple choice, the options of every answer by part; `None` otherwise.
+    pub choices: Option<Choices>,
+}
+
+/// The lettered options of a multiple-choice sheet, by part, in key order.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Choices {
+    /// Part a: y_hat and the loss.
+    pub a: Vec<ChoiceView>,
+    /// Part b: the updated parameters.
+    pub b: Vec<ChoiceView>,
+    /// Part c: dC/dP0.
+    pub c: Vec<ChoiceView>,
+}
+
+/// One answer's options.
+#[derive(Clone, Debug, Serialize)]
+pub struct ChoiceView {
+    /// The answer's name (`w2_new_2`).
+    pub name: String,
+    /// Its step's name (`w2_new`), for the symbol the template prints.
+    pub step: &'static str,
+    /// Its 1-based index in the step's value (`[]` for a number, `[k]`, `[row, column]`).
+    pub index: Vec<usize>,
+    /// The options in letter order.
+    pub options: Vec<OptionView>,
+    /// The right letter (for a solution or an answer key; a question must not print it).
+    pub correct: String,
+}
+
+/// One lettered option.
+#[derive(Clone, Debug, Serialize)]
+pub struct OptionView {
+    /// `A` to `D`.
+    pub letter: String,
+    /// The value as printed.
+    pub text: String,
 }
 
 /// The network's settings and the flags that decide which sentences apply.
@@ -334,10 +372,42 @@ pub fn build(solution: &Solution, shown: &Shown, options: &RenderOptions) -> Exa
         asks: asks(knobs),
         workload: (options.part.has_solution() && options.instructor)
             .then(|| workload::estimate(solution, knobs)),
+        choices: choices(&options.choices, &problem.shapes()),
         knobs: knobs.clone(),
         shapes,
         steps,
     }
+}
+
+/// The options of a multiple-choice sheet by part; `None` without options.
+fn choices(all: &[Choice], shapes: &Shapes) -> Option<Choices> {
+    if all.is_empty() {
+        return None;
+    }
+    let mut by_part = Choices::default();
+    for choice in all {
+        let shape = crate::solve::value_shape(shapes, choice.step);
+        let view = ChoiceView {
+            name: choice.name.clone(),
+            step: choice.step.name(),
+            index: choice.step.entry_index(&shape, choice.index),
+            options: choice
+                .options
+                .iter()
+                .map(|o| OptionView {
+                    letter: o.letter.to_string(),
+                    text: o.text.clone(),
+                })
+                .collect(),
+            correct: choice.correct.to_string(),
+        };
+        match choice.step.part() {
+            Some(PartName::A) => by_part.a.push(view),
+            Some(PartName::B) => by_part.b.push(view),
+            Some(PartName::C) | None => by_part.c.push(view),
+        }
+    }
+    Some(by_part)
 }
 
 /// The steps whose values a question sheet may give (see [`answers`]).

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use tera::{Context, Tera};
 
 use crate::error::{Error, Result};
+use crate::generate::choice::Choice;
 use crate::solve::shown::{self, Rounding, Shown};
 use crate::solve::Solution;
 use crate::spec::difficulty::{Knobs, TransposedConv};
@@ -153,6 +154,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "shared/mt-grid.tera",
         include_str!("../../templates/shared/mt-grid.tera"),
+    ),
+    (
+        "shared/choices.tera",
+        include_str!("../../templates/shared/choices.tera"),
     ),
     (
         "shared/question.tera",
@@ -302,6 +307,23 @@ pub struct RenderOptions {
     pub instructor: bool,
     /// The question leaves room to work under every part.
     pub space: bool,
+    /// Numbers to write in, or lettered options to choose from.
+    pub answer_style: AnswerStyle,
+    /// With [`AnswerStyle::Choice`], the options of every graded answer (see
+    /// `export::key::choices_for`); empty otherwise.
+    pub choices: Vec<Choice>,
+}
+
+/// How the question sheet asks for its answers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerStyle {
+    /// A box to write the number in.
+    #[default]
+    Value,
+    /// A box for the letter, and four lettered options under each part: the right value and
+    /// three that named mistakes give.
+    Choice,
 }
 
 impl Default for RenderOptions {
@@ -316,6 +338,8 @@ impl Default for RenderOptions {
             identity: Identity::default(),
             instructor: false,
             space: false,
+            answer_style: AnswerStyle::Value,
+            choices: Vec::new(),
         }
     }
 }
@@ -541,11 +565,13 @@ pub fn moodle_question<G: Serialize>(
     tera: &Tera,
     problem: &Problem,
     decimals: usize,
+    choice: bool,
     gaps: &G,
 ) -> Result<String> {
     #[derive(Serialize)]
     struct QuestionContext<'a, G> {
         decimals: usize,
+        choice: bool,
         net: context::Net,
         given: context::Given,
         gaps: &'a G,
@@ -553,6 +579,7 @@ pub fn moodle_question<G: Serialize>(
     check_sheet_can_show(problem)?;
     let question = QuestionContext {
         decimals,
+        choice,
         net: context::net(problem),
         given: context::given(problem),
         gaps,
@@ -763,6 +790,7 @@ mod tests {
                 "latex/preamble.tex",
                 "latex/question.tex",
                 "latex/solution.tex",
+                "shared/choices.tera",
                 "shared/mt-grid.tera",
                 "shared/prose.tera",
                 "shared/question.tera",

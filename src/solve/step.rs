@@ -215,27 +215,32 @@ impl Step {
 
     /// [`Step::entry_names`] of one sample's value.
     fn names_of_one(self, shape: &[usize]) -> Vec<String> {
-        let named = self.named_axes().min(shape.len());
-        let leading = shape.len() - named;
-        let kept: Vec<usize> = (0..shape.len())
-            .filter(|&axis| axis >= leading || shape[axis] > 1)
-            .collect();
         let count: usize = shape.iter().product();
         (0..count)
             .map(|flat| {
-                // The multi-index of `flat`, row-major.
-                let mut rest = flat;
-                let mut index = vec![0; shape.len()];
-                for axis in (0..shape.len()).rev() {
-                    index[axis] = rest % shape[axis];
-                    rest /= shape[axis];
-                }
                 let mut name = self.name().to_string();
-                for &axis in &kept {
-                    name.push_str(&format!("_{}", index[axis] + 1));
+                for i in self.entry_index(shape, flat) {
+                    name.push_str(&format!("_{i}"));
                 }
                 name
             })
+            .collect()
+    }
+
+    /// The 1-based index of entry `flat` (row-major) of a value of `shape`, as its name writes
+    /// it ([`Step::entry_names`]): the named axes, and any other axis longer than 1.
+    pub fn entry_index(self, shape: &[usize], flat: usize) -> Vec<usize> {
+        let named = self.named_axes().min(shape.len());
+        let leading = shape.len() - named;
+        let mut rest = flat;
+        let mut index = vec![0; shape.len()];
+        for axis in (0..shape.len()).rev() {
+            index[axis] = rest % shape[axis];
+            rest /= shape[axis];
+        }
+        (0..shape.len())
+            .filter(|&axis| axis >= leading || shape[axis] > 1)
+            .map(|axis| index[axis] + 1)
             .collect()
     }
 

@@ -18,7 +18,7 @@ use crate::export::names;
 use crate::export::roster::Student;
 use crate::export::sheets::{self, Person, PersonOutput, SheetPlan};
 use crate::generate::GeneratorConfig;
-use crate::render::{Format, Part};
+use crate::render::{AnswerStyle, Format, Part};
 
 /// People rendered together: bounds memory, keeps every core busy.
 const CHUNK: usize = 256;
@@ -67,6 +67,7 @@ pub fn write_batch(
     let mut keys = KeyWriter::create(
         &staged,
         possible_answer_names(job.config, &job.plan.options.knobs)?,
+        job.plan.options.answer_style == AnswerStyle::Choice,
     )?;
     let class = tex.map(|tex| ClassPdfs::create(tex, &staged)).transpose()?;
     progress.begin("students", people.len());

@@ -19,7 +19,7 @@ use crate::export::assign;
 use crate::export::names;
 use crate::export::sheets::{self, Person, PersonOutput, SheetPlan, SolutionsFrame};
 use crate::generate::GeneratorConfig;
-use crate::render::Format;
+use crate::render::{AnswerStyle, Format};
 
 /// Variants rendered together: keeps every core busy; memory holds a chunk's sheets.
 const CHUNK: usize = 64;
@@ -79,6 +79,7 @@ pub fn write_exam(
     let mut keys = KeyWriter::create(
         &staged,
         possible_answer_names(job.config, &job.plan.options.knobs)?,
+        job.plan.options.answer_style == AnswerStyle::Choice,
     )?;
     let class = tex.map(|tex| ClassPdfs::create(tex, &staged)).transpose()?;
     let mut solutions = Vec::new();

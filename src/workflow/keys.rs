@@ -13,6 +13,7 @@ pub(crate) struct KeyWriter {
     csv: csv::Writer<std::fs::File>,
     json: std::io::BufWriter<std::fs::File>,
     answer_names: Vec<String>,
+    letters: bool,
     rows: usize,
     csv_path: PathBuf,
     json_path: PathBuf,
@@ -27,8 +28,13 @@ fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
 }
 
 impl KeyWriter {
-    /// Creates both files with their headers; `answer_names` are the CSV's answer columns.
-    pub(crate) fn create(staged: &StagedDir, answer_names: Vec<String>) -> Result<KeyWriter> {
+    /// Creates both files with their headers; `answer_names` are the CSV's answer columns, and
+    /// with `letters` (multiple-choice sheets) each has its right letter too.
+    pub(crate) fn create(
+        staged: &StagedDir,
+        answer_names: Vec<String>,
+        letters: bool,
+    ) -> Result<KeyWriter> {
         let csv_path = staged.path().join("key.csv");
         let json_path = staged.path().join("key.json");
         let open = |path: &Path| {
@@ -42,11 +48,12 @@ impl KeyWriter {
             csv: csv::Writer::from_writer(open(&csv_path)?),
             json: std::io::BufWriter::new(open(&json_path)?),
             answer_names,
+            letters,
             rows: 0,
             csv_path,
             json_path,
         };
-        let header = key::csv_header(&writer.answer_names);
+        let header = key::csv_header(&writer.answer_names, writer.letters);
         writer
             .csv
             .write_record(&header)
@@ -63,7 +70,7 @@ impl KeyWriter {
 
     /// Appends one person's row to both files.
     pub(crate) fn push(&mut self, row: &KeyRow) -> Result<()> {
-        let record = key::csv_record(row, &self.answer_names);
+        let record = key::csv_record(row, &self.answer_names, self.letters);
         self.csv
             .write_record(&record)
             .map_err(|e| csv_error(&self.csv_path, e))?;
