@@ -531,6 +531,7 @@ fn every_exercise_of_the_family_makes_a_question_with_one_gap_per_answer() {
         decimals: 3,
         tolerance: None,
         knobs: nnexam::spec::difficulty::Knobs::default(),
+        decimal_mark: nnexam::number::DecimalMark::Point,
     };
     for (name, problem) in common::problems() {
         let solution = solve::solve(&problem).unwrap();

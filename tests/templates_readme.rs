@@ -97,6 +97,7 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
         decimals: 3,
         tolerance: None,
         knobs: nnexam::spec::difficulty::Knobs::default(),
+        decimal_mark: nnexam::number::DecimalMark::Point,
     };
     let context = context_of("moodle/question.html", |tera| {
         moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)

@@ -51,7 +51,7 @@ use super::assign;
 use super::key::{self, Apart, GradedAnswer, Share, Tolerance};
 use crate::error::{Error, Result};
 use crate::generate::{seed::check_seed_text, GeneratorConfig};
-use crate::number::{decimal_text, format_number};
+use crate::number::{decimal_text, format_number, DecimalMark};
 use crate::render;
 use crate::solve::shown::{self, Rounding};
 use crate::solve::step::Step;
@@ -228,6 +228,9 @@ pub struct QuizOptions {
     /// Which parts are asked (a: y_hat and the loss, b: the updated parameters, c: dC/dP0) and
     /// their points; every answer must be worth a point or a share of one.
     pub knobs: Knobs,
+    /// How the question text and feedback write the decimal mark (the gaps' answers keep the
+    /// point of Moodle's Cloze syntax; Moodle accepts a point or a comma from students).
+    pub decimal_mark: DecimalMark,
 }
 
 impl QuizOptions {
@@ -437,8 +440,19 @@ fn question_with_gaps(
     Ok(ClozeQuestion {
         name: variant.name.to_string(),
         idnumber: fit(variant.seed, MAX_IDNUMBER),
-        html: render::moodle_question(tera, problem, options.decimals, &gaps)?,
-        feedback: render::moodle_feedback(variant.solution, options.decimals, tera)?,
+        html: render::moodle_question(
+            tera,
+            problem,
+            options.decimals,
+            options.decimal_mark,
+            &gaps,
+        )?,
+        feedback: render::moodle_feedback(
+            variant.solution,
+            options.decimals,
+            options.decimal_mark,
+            tera,
+        )?,
     })
 }
 
@@ -645,6 +659,7 @@ mod tests {
             decimals: 3,
             tolerance: None,
             knobs: Knobs::default(),
+            decimal_mark: DecimalMark::Point,
         }
     }
 
