@@ -19,18 +19,43 @@ use nnexam::render::{Format, Identity, Part, RenderOptions};
 use nnexam::solve::shown::Rounding;
 use nnexam::spec::difficulty::{Difficulty, PartName, Preset, TransposedConv};
 
-/// One document to check: a name for messages and its options.
+/// One document to check: a name for messages, its options and its language.
 struct Case {
     name: String,
     problem: nnexam::spec::Problem,
     options: RenderOptions,
+    lang: &'static str,
 }
 
 const PRESETS: [Preset; 3] = [Preset::Short, Preset::Standard, Preset::Full];
 const MODES: [Rounding; 2] = [Rounding::Exact, Rounding::Stepwise];
 
-/// problems x presets x rounding modes, then Task 3.1 with the other options.
+/// Every document in English (the built-ins), then in every other bundled language: the
+/// problems x presets (alternating rounding modes), the generated exercises and Task 3.1 in the
+/// other options.
 fn cases(format: Format) -> Vec<Case> {
+    let mut out = english_cases(format);
+    for lang in nnexam::render::lang::codes().filter(|&code| code != "en") {
+        let translated = english_cases(format)
+            .into_iter()
+            .enumerate()
+            .filter(|(k, case)| {
+                // Of each problem and preset, one rounding mode: they alternate over the list.
+                let one_mode = case.name.contains("-Exact") || case.name.contains("-Stepwise");
+                !one_mode || k % 2 == (k / 2) % 2
+            })
+            .map(|(_, case)| Case {
+                name: format!("{lang}-{}", case.name),
+                lang,
+                ..case
+            });
+        out.extend(translated);
+    }
+    out
+}
+
+/// problems x presets x rounding modes, then Task 3.1 with the other options, in English.
+fn english_cases(format: Format) -> Vec<Case> {
     let mut out = Vec::new();
     for (name, problem) in common::problems() {
         for preset in PRESETS {
@@ -41,6 +66,7 @@ fn cases(format: Format) -> Vec<Case> {
                     name: format!("{name}-{preset:?}-{rounding:?}"),
                     problem: problem.clone(),
                     options,
+                    lang: "en",
                 });
             }
         }
@@ -56,6 +82,7 @@ fn cases(format: Format) -> Vec<Case> {
                 name: format!("{name}-{preset:?}"),
                 problem: problem.clone(),
                 options,
+                lang: "en",
             });
         }
     }
@@ -180,6 +207,7 @@ fn option_cases(format: Format) -> Vec<Case> {
             name: format!("task-3-1-{name}"),
             problem: task.clone(),
             options,
+            lang: "en",
         })
         .collect()
 }
@@ -248,7 +276,7 @@ fn every_latex_document_compiles_with_pdflatex() {
     let documents: Vec<(String, String, bool)> = cases
         .iter()
         .map(|c| {
-            let text = common::render(&c.problem, &c.options);
+            let text = common::render_lang(&c.problem, &c.options, c.lang);
             // Wide displays shrink to the line; nothing may stick into the margin.
             let must_fit = true;
             (c.name.clone(), standalone(c, &text), must_fit)
@@ -434,7 +462,7 @@ fn every_markdown_math_span_parses_with_katex() {
     let mut spans = Vec::new();
     let cases = cases(Format::Markdown);
     for case in &cases {
-        let text = common::render(&case.problem, &case.options);
+        let text = common::render_lang(&case.problem, &case.options, case.lang);
         spans.extend(math_spans(&text, &case.name).unwrap_or_else(|e| panic!("{e}")));
     }
     // Identical spans need checking once.

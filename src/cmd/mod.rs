@@ -357,8 +357,7 @@ fn unprintable_warnings<'a>(
 ) -> Result<String> {
     let mut warnings = String::new();
     for (kind, id, name) in texts {
-        let letters =
-            crate::render::filters::latex_unprintable_with(latex, &format!("{id}{name}"));
+        let letters = crate::render::filters::latex_unprintable_with(latex, &format!("{id}{name}"));
         if letters.is_empty() {
             continue;
         }

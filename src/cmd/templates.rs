@@ -11,7 +11,12 @@ use crate::render;
 /// has one, the English one where not), with the guide to them (`README.md`). Whatever would
 /// stop it half-way is refused before anything is written: a template that exists (unless
 /// `force`), a file where a folder must go, a folder where a template must go.
-pub(super) fn execute_eject(dir: &Path, lang: &str, force: bool, out: &mut dyn Write) -> Result<()> {
+pub(super) fn execute_eject(
+    dir: &Path,
+    lang: &str,
+    force: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
     let language = render::lang::language(lang)?;
     let translated = |name: &str| {
         language

@@ -148,7 +148,12 @@ struct ChartView {
 
 /// The class report in the template `grade/report.<ext>` (`md`, `tex` or `svg`, the bar chart).
 /// Its points have the language's `decimal` mark; the chart's geometry keeps the point.
-pub fn report(tera: &Tera, report: &ClassReport, ext: &str, decimal: DecimalMark) -> Result<String> {
+pub fn report(
+    tera: &Tera,
+    report: &ClassReport,
+    ext: &str,
+    decimal: DecimalMark,
+) -> Result<String> {
     #[derive(Serialize)]
     struct Context<'a> {
         report: ReportView<'a>,

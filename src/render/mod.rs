@@ -32,7 +32,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "text/solution.txt",
         include_str!("../../templates/text/solution.txt"),
     ),
-    ("language.toml", include_str!("../../templates/language.toml")),
+    (
+        "language.toml",
+        include_str!("../../templates/language.toml"),
+    ),
     (
         "latex/fonts.tex",
         include_str!("../../templates/latex/fonts.tex"),
@@ -156,6 +159,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "moodle/question.html",
         include_str!("../../templates/moodle/question.html"),
+    ),
+    (
+        "moodle/answers.html",
+        include_str!("../../templates/moodle/answers.html"),
     ),
     (
         "shared/prose.tera",
@@ -860,7 +867,9 @@ mod tests {
             names,
             [
                 "latex/exam.tex",
+                "latex/fonts.tex",
                 "latex/identity.tex",
+                "latex/language.tex",
                 "latex/math.tex",
                 "latex/page-style.tex",
                 "latex/preamble.tex",

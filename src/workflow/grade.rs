@@ -43,8 +43,10 @@ pub fn write_grades(
         .map(|row| {
             interrupt.check()?;
             let marks = grade::grade_person(row, job.responses.rows.get(&row.id), job.credit)?;
-            let feedback = ["md", "tex"]
-                .map(|ext| grade::feedback(job.tera, &marks, ext, job.reveal, job.decimal_mark).map(|t| (ext, t)));
+            let feedback = ["md", "tex"].map(|ext| {
+                grade::feedback(job.tera, &marks, ext, job.reveal, job.decimal_mark)
+                    .map(|t| (ext, t))
+            });
             for made in feedback {
                 let (ext, text) = made?;
                 let path =
