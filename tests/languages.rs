@@ -339,3 +339,18 @@ fn german_grading_feedback_prints_the_english_numbers_with_a_decimal_comma() {
     );
     assert!(read(&de, "report.tex").contains("Bewertungsbericht"));
 }
+
+#[test]
+fn the_misconception_catalogue_speaks_the_language() {
+    let german = stdout(&["misconceptions", "--lang", "de"]);
+    let english = stdout(&["misconceptions"]);
+    assert!(german.contains("nur bei Kreuzentropie") && german.contains("Lernrate"));
+    // The same mistakes, by the same names, in the same order.
+    let names = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|line| !line.starts_with(' '))
+            .filter_map(|line| line.split(' ').next().map(str::to_string))
+            .collect()
+    };
+    assert_eq!(names(&german), names(&english));
+}

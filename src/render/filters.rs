@@ -322,29 +322,44 @@ const TYPESET: &[(char, char)] = &[
 ];
 
 /// What lualatex prints with the sheets' preamble (Latin Modern, falling back to Noto Serif and
-/// Noto Serif CJK), beyond [`TYPESET`]: the Latin, Greek, Cyrillic, CJK and Hangul blocks, their
-/// combining accents and punctuation; found by compiling them (`tests/cli_pdf.rs` compiles a
-/// roster in every script with lualatex and looks for missing characters). Emoji and scripts
-/// such as Arabic or Devanagari (which need more than a font: shaping, direction) stay out.
+/// Noto Serif CJK SC), beyond [`TYPESET`]: of the Latin, Greek, Cyrillic, CJK and Hangul blocks,
+/// their combining accents and punctuation, the characters that those fonts have in regular and
+/// bold (read from the fonts with `fc-query`; `tests/render_compile.rs` compiles them with
+/// lualatex and looks for missing characters). Emoji and scripts such as Arabic or Devanagari
+/// (which need more than a font: shaping, direction) stay out.
 const TYPESET_LUALATEX: &[(char, char)] = &[
     ('\u{a0}', '\u{24f}'),
-    ('\u{300}', '\u{36f}'),
-    ('\u{370}', '\u{377}'),
+    ('\u{300}', '\u{377}'),
     ('\u{37a}', '\u{37f}'),
     ('\u{384}', '\u{38a}'),
     ('\u{38c}', '\u{38c}'),
     ('\u{38e}', '\u{3a1}'),
-    ('\u{3a3}', '\u{3ff}'),
-    ('\u{400}', '\u{52f}'),
-    ('\u{1e00}', '\u{1fff}'),
-    ('\u{2010}', '\u{205e}'),
+    ('\u{3a3}', '\u{3e1}'),
+    ('\u{3f0}', '\u{52f}'),
     ('\u{1100}', '\u{11ff}'),
+    ('\u{1e00}', '\u{1f15}'),
+    ('\u{1f18}', '\u{1f1d}'),
+    ('\u{1f20}', '\u{1f45}'),
+    ('\u{1f48}', '\u{1f4d}'),
+    ('\u{1f50}', '\u{1f57}'),
+    ('\u{1f59}', '\u{1f59}'),
+    ('\u{1f5b}', '\u{1f5b}'),
+    ('\u{1f5d}', '\u{1f5d}'),
+    ('\u{1f5f}', '\u{1f7d}'),
+    ('\u{1f80}', '\u{1fb4}'),
+    ('\u{1fb6}', '\u{1fc4}'),
+    ('\u{1fc6}', '\u{1fd3}'),
+    ('\u{1fd6}', '\u{1fdb}'),
+    ('\u{1fdd}', '\u{1fef}'),
+    ('\u{1ff2}', '\u{1ff4}'),
+    ('\u{1ff6}', '\u{1ffe}'),
+    ('\u{2010}', '\u{205e}'),
     ('\u{3000}', '\u{303f}'),
     ('\u{3041}', '\u{3096}'),
     ('\u{3099}', '\u{30ff}'),
     ('\u{3131}', '\u{318e}'),
-    ('\u{3400}', '\u{4dbf}'),
-    ('\u{4e00}', '\u{9fff}'),
+    ('\u{3400}', '\u{4db5}'),
+    ('\u{4e00}', '\u{9fea}'),
     ('\u{ac00}', '\u{d7a3}'),
     ('\u{ff01}', '\u{ff5e}'),
 ];
