@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::path::Path;
+
 use assert_cmd::Command;
 use nnexam::render::{Format, Part, RenderOptions};
 use nnexam::solve::shown::Rounding;
@@ -22,6 +24,19 @@ fn stdout(args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// `nnexam batch` of `roster` into `out` (course seed C, no progress bar) with `flags`.
+fn batch(roster: &Path, out: &Path, flags: &[&str]) -> std::process::Output {
+    nnexam()
+        .args(["batch", "--course-seed", "C", "--quiet"])
+        .args(flags)
+        .arg("--roster")
+        .arg(roster)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .expect("runs")
 }
 
 /// LaTeX dimensions of the markup (`3.2cm`, `0.8\textwidth`): not numbers a reader is given.
@@ -144,15 +159,9 @@ fn a_german_batch_has_german_sheets_and_a_key_with_points() {
     let roster = dir.path().join("roster.csv");
     std::fs::write(&roster, "id,name\n1,Ada\n").expect("roster written");
     let out = dir.path().join("hw");
-    let run = |lang: &str, out: &std::path::Path| {
-        nnexam()
-            .args(["batch", "--course-seed", "C", "--quiet", "--lang", lang])
-            .arg("--roster")
-            .arg(&roster)
-            .arg("--out")
-            .arg(out)
-            .assert()
-            .success();
+    let run = |lang: &str, out: &Path| {
+        let made = batch(&roster, out, &["--lang", lang]);
+        assert!(made.status.success(), "{made:?}");
     };
     run("de", &out);
     let english = dir.path().join("hw-en");
@@ -228,22 +237,8 @@ fn pdflatex_warns_about_names_it_cannot_print_and_suggests_lualatex() {
     let roster = dir.path().join("roster.csv");
     std::fs::write(&roster, "id,name\n1,Ada\n2,Иван\n3,李娜\n").expect("roster written");
     let run = |engine: &str, out: &str| {
-        nnexam()
-            .args([
-                "batch",
-                "--course-seed",
-                "C",
-                "--quiet",
-                "--format",
-                "latex",
-            ])
-            .args(["--latex-engine", engine])
-            .arg("--roster")
-            .arg(&roster)
-            .arg("--out")
-            .arg(dir.path().join(out))
-            .output()
-            .expect("runs")
+        let flags = ["--format", "latex", "--latex-engine", engine];
+        batch(&roster, &dir.path().join(out), &flags)
     };
     let pdflatex = run("pdflatex", "p");
     let stderr = String::from_utf8_lossy(&pdflatex.stderr);
@@ -272,21 +267,8 @@ fn german_grading_feedback_prints_the_english_numbers_with_a_decimal_comma() {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = |name: &str| dir.path().join(name);
     std::fs::write(path("roster.csv"), "id,name\n1,Ada\n").expect("roster written");
-    nnexam()
-        .args([
-            "batch",
-            "--course-seed",
-            "C",
-            "--quiet",
-            "--format",
-            "markdown",
-        ])
-        .arg("--roster")
-        .arg(path("roster.csv"))
-        .arg("--out")
-        .arg(path("hw"))
-        .assert()
-        .success();
+    let made = batch(&path("roster.csv"), &path("hw"), &["--format", "markdown"]);
+    assert!(made.status.success(), "{made:?}");
     // A class that answers with decimal commas, separated by semicolons.
     std::fs::write(
         path("responses.csv"),
@@ -308,9 +290,7 @@ fn german_grading_feedback_prints_the_english_numbers_with_a_decimal_comma() {
         out
     };
     let (de, en) = (grade("de"), grade("en"));
-    let read = |dir: &std::path::Path, name: &str| {
-        std::fs::read_to_string(dir.join(name)).expect("written")
-    };
+    let read = |dir: &Path, name: &str| std::fs::read_to_string(dir.join(name)).expect("written");
     let german = read(&de, "feedback/1.md");
     assert!(
         german.contains("# Rückmeldung für Ada")
