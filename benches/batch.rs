@@ -57,6 +57,7 @@ fn run_child(students: usize) {
         dir: dir.path().join("out"),
         force: false,
         pdf: false,
+        latex: nnexam::render::LatexEngine::Pdflatex,
     };
     common::report_child(|| {
         workflow::write_batch(&job, &dest, &NoProgress, &Interrupt::default()).expect("batch runs");

@@ -86,6 +86,7 @@ fn main() {
         credit: Credit::default(),
         reveal: false,
         tera: &tera,
+        decimal_mark: nnexam::number::DecimalMark::Point,
     };
     let times: Vec<f64> = (0..RUNS)
         .map(|_| {
@@ -94,6 +95,7 @@ fn main() {
                 dir: dir.path().join("marks"),
                 force: false,
                 pdf: false,
+                latex: nnexam::render::LatexEngine::Pdflatex,
             };
             let start = Instant::now();
             workflow::write_grades(&job, &dest, &NoProgress, &Interrupt::default())

@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::export::moodle;
 use crate::generate;
-use crate::render::{AnswerStyle, Format, Part};
+use crate::render::{lang, AnswerStyle, Format, LatexEngine, Part};
 use crate::solve::shown::Rounding;
 use crate::spec::difficulty::{PartName, Preset, TransposedConv};
 
@@ -97,6 +97,9 @@ pub enum Command {
         /// Folder of templates that override the built-ins by name (see `templates eject`).
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
+        /// Language of the catalogue: en or de.
+        #[arg(long, default_value = "en", value_parser = clap::builder::PossibleValuesParser::new(lang::codes()))]
+        lang: String,
     },
     /// Work with the built-in templates.
     Templates {
@@ -308,6 +311,15 @@ pub struct GradeArgs {
     /// Folder of templates that override the built-ins by name (grade/*; see `templates eject`).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Language of the feedback and the report: en, or de (German, decimal comma). A
+    /// --templates folder overrides the language's templates by name.
+    #[arg(long, default_value = "en", value_parser = clap::builder::PossibleValuesParser::new(lang::codes()))]
+    pub lang: String,
+    /// The program that compiles the LaTeX: pdflatex prints Latin letters only
+    /// (others as ?, with a warning); lualatex prints Greek, Cyrillic, Chinese, Japanese and
+    /// Korean names too (needs fonts-noto-core and fonts-noto-cjk; slower).
+    #[arg(long, value_enum, default_value_t = LatexEngine::Pdflatex)]
+    pub latex_engine: LatexEngine,
 }
 
 /// A credit share: a number from 0 to 1.
@@ -350,6 +362,10 @@ pub struct MoodleArgs {
     /// `templates eject`).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Language of the questions' text and numbers: en, or de (German, decimal comma). A
+    /// --templates folder overrides the language's templates by name.
+    #[arg(long, default_value = "en", value_parser = clap::builder::PossibleValuesParser::new(lang::codes()))]
+    pub lang: String,
 }
 
 /// `--tolerance`: a number that [`moodle::check_tolerance`] accepts.
@@ -364,11 +380,15 @@ fn parse_tolerance(text: &str) -> std::result::Result<f64, String> {
 /// `nnexam templates ...`
 #[derive(Debug, Subcommand)]
 pub enum TemplatesAction {
-    /// Write every built-in template into DIR (latex/, markdown/, moodle/, text/) for editing;
-    /// use the folder with --templates DIR. Files that exist are not overwritten unless --force.
+    /// Write every built-in template into DIR (latex/, markdown/, moodle/, text/) for editing,
+    /// in the language --lang; use the folder with --templates DIR. Files that exist are not
+    /// overwritten unless --force.
     Eject {
         /// Folder to write into; created if missing.
         dir: PathBuf,
+        /// Write the templates of this language: its own where it has them, English where not.
+        #[arg(long, default_value = "en", value_parser = clap::builder::PossibleValuesParser::new(lang::codes()))]
+        lang: String,
         /// Overwrite templates that already exist in DIR.
         #[arg(long)]
         force: bool,
@@ -402,6 +422,15 @@ pub struct RenderArgs {
     /// Folder of templates that override the built-ins by name (see `templates eject`).
     #[arg(long, value_name = "DIR")]
     pub templates: Option<PathBuf>,
+    /// Language of the sheets' text and numbers: en, or de (German, decimal comma). A
+    /// --templates folder overrides the language's templates by name.
+    #[arg(long, default_value = "en", value_parser = clap::builder::PossibleValuesParser::new(lang::codes()))]
+    pub lang: String,
+    /// The program that compiles the LaTeX (--pdf runs it): pdflatex prints Latin letters only
+    /// (others as ?, with a warning); lualatex prints Greek, Cyrillic, Chinese, Japanese and
+    /// Korean names too (needs fonts-noto-core and fonts-noto-cjk; slower).
+    #[arg(long, value_enum, default_value_t = LatexEngine::Pdflatex)]
+    pub latex_engine: LatexEngine,
     /// Named difficulty: short (every shortening from the task notes), standard (the
     /// transposed convolution matrix as a bonus), full (everything asked). The flags below
     /// override it. [default: standard]

@@ -1,8 +1,60 @@
 //! How a number looks on the page: rounded to a fixed number of decimals, trailing zeros
 //! trimmed, integers as integers, and never "-0". Shared by render and export, so every format
-//! agrees: [`format_number`] for an f64, [`decimal_text`] for a shown (decimal) value.
+//! agrees: [`format_number`] for an f64, [`decimal_text`] for a shown (decimal) value. A
+//! language's sheets may write the decimal mark as a comma ([`DecimalMark`]); what is stored or
+//! read back (JSON, exercise files, keys) always keeps the point.
+
+use std::borrow::Cow;
 
 use rust_decimal::Decimal;
+use serde::Deserialize;
+
+/// The mark between a number's whole and fractional part, as a language writes it: set by the
+/// `decimal_mark` of a template set's `language.toml`. Numbers are formatted with a point
+/// ([`format_number`], [`decimal_text`]) and turned into the language's form only where they are
+/// printed for a reader.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecimalMark {
+    /// `0.5`: English, and every file nnexam reads back.
+    #[default]
+    Point,
+    /// `0,5` in text, `0{,}5` in LaTeX and KaTeX math: German and most of Europe.
+    Comma,
+}
+
+impl DecimalMark {
+    /// `number` (as this module prints it: `-0.25`) with this mark, in running text: `-0,25`.
+    /// Text that is not such a number comes back as it is.
+    pub fn text(self, number: &str) -> Cow<'_, str> {
+        self.with_mark(number, ",")
+    }
+
+    /// As [`DecimalMark::text`], in LaTeX or KaTeX math: `-0{,}25`. A bare comma is punctuation
+    /// there, followed by a space; in braces it is an ordinary symbol.
+    pub fn math(self, number: &str) -> Cow<'_, str> {
+        self.with_mark(number, "{,}")
+    }
+
+    fn with_mark<'a>(self, number: &'a str, comma: &str) -> Cow<'a, str> {
+        match self {
+            DecimalMark::Comma if is_decimal(number) => Cow::Owned(number.replacen('.', comma, 1)),
+            _ => Cow::Borrowed(number),
+        }
+    }
+}
+
+/// True for a decimal as this module prints it: an optional minus, digits, a point, digits.
+fn is_decimal(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    match digits.split_once('.') {
+        Some((whole, fraction)) => {
+            let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+            all_digits(whole) && all_digits(fraction)
+        }
+        None => false,
+    }
+}
 
 /// A decimal as the sheet prints it: all its digits, trailing zeros trimmed, never "-0".
 /// `decimal_text(&dec!(1.4070)) == "1.407"`, `decimal_text(&dec!(-0.000)) == "0"`.
@@ -295,6 +347,18 @@ mod tests {
                 assert_eq!(format_number(x, decimals), rounded_text(x, decimals), "{x}");
             }
         }
+    }
+
+    #[test]
+    fn a_decimal_comma_replaces_the_point_of_numbers_only() {
+        let comma = DecimalMark::Comma;
+        assert_eq!(comma.text("-0.25"), "-0,25");
+        assert_eq!(comma.math("1.5"), "1{,}5");
+        assert_eq!(comma.math("-12"), "-12");
+        for not_a_number in ["v1.2", "1.2.3", ".5", "5.", "relu", "", "1e-3"] {
+            assert_eq!(comma.text(not_a_number), not_a_number);
+        }
+        assert_eq!(DecimalMark::Point.math("0.5"), "0.5");
     }
 
     #[test]

@@ -539,6 +539,7 @@ fn every_exercise_of_the_family_makes_a_question_with_one_gap_per_answer() {
         tolerance: None,
         knobs: nnexam::spec::difficulty::Knobs::default(),
         choice: false,
+        decimal_mark: nnexam::number::DecimalMark::Point,
     };
     for (name, problem) in common::problems() {
         let solution = solve::solve(&problem).unwrap();

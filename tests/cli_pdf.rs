@@ -410,3 +410,93 @@ fn ctrl_c_during_pdflatex_exits_130_and_leaves_nothing() {
     // A signal to nnexam alone: it stops pdflatex itself.
     interrupt_pdflatex(|pid| pid.to_string());
 }
+
+/// A class whose names are written in Greek, Cyrillic, Chinese, Japanese and Korean, and one
+/// with an emoji.
+const WORLD_ROSTER: &[(&str, &str)] = &[
+    ("1", "Ψ Ιωάννης Παπαδόπουλος"),
+    ("2", "Иван Петров"),
+    ("3", "李娜"),
+    ("4", "佐藤さくら"),
+    ("5", "김민준"),
+    ("6", "Zoë 😀"),
+];
+
+#[test]
+fn lualatex_prints_every_name_as_written_and_an_emoji_as_a_question_mark_with_a_warning() {
+    const TEST: &str =
+        "lualatex_prints_every_name_as_written_and_an_emoji_as_a_question_mark_with_a_warning";
+    if !tools(TEST) {
+        return;
+    }
+    let lualatex = Command::new("lualatex")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !lualatex {
+        return common::skip(TEST, "lualatex is not installed");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let roster = dir.path().join("roster.csv");
+    let rows: String = WORLD_ROSTER
+        .iter()
+        .map(|(id, name)| format!("{id},{name}\n"))
+        .collect();
+    std::fs::write(&roster, format!("id,name\n{rows}")).expect("roster written");
+    let out = dir.path().join("hw");
+    let started = std::time::Instant::now();
+    let run = nnexam()
+        .args(["batch", "--course-seed", "W", "--format", "latex", "--pdf"])
+        .args(["--latex-engine", "lualatex", "--lang", "de", "--quiet"])
+        .arg("--roster")
+        .arg(&roster)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("runs");
+    let seconds = started.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "{stderr}");
+    // The emoji is no letter of the fonts: replaced, and the instructor is told whose it is.
+    assert_eq!(
+        stderr.matches("warning:").count(),
+        1,
+        "only the emoji warns: {stderr}"
+    );
+    assert!(
+        stderr.contains("student 6 (Zoë 😀)") && stderr.contains("😀"),
+        "{stderr}"
+    );
+    for (id, name) in WORLD_ROSTER {
+        let expected = name.replace('😀', "?");
+        for sheet in ["question", "solution"] {
+            let pdf = out.join(id).join(format!("{sheet}.pdf"));
+            let text = pages(&pdf).concat();
+            if sheet == "question" {
+                assert!(
+                    text.contains(&expected),
+                    "{id}: {expected} not in {sheet}.pdf:\n{text}"
+                );
+            }
+        }
+    }
+    // The print file's headers name every student as written.
+    let print = pages(&out.join("questions-print.pdf")).concat();
+    for (id, name) in WORLD_ROSTER {
+        let expected = format!("{} ({id})", name.replace('😀', "?"));
+        assert!(
+            print.contains(&expected),
+            "{expected} not in the print file"
+        );
+    }
+    let fonts = Command::new("pdffonts")
+        .arg(out.join("3/question.pdf"))
+        .output()
+        .expect("pdffonts runs");
+    let fonts = String::from_utf8_lossy(&fonts.stdout);
+    assert!(fonts.contains("NotoSerifCJK"), "{fonts}");
+    eprintln!(
+        "lualatex: {} students' sheets and print files in {seconds:.1} s",
+        WORLD_ROSTER.len()
+    );
+}

@@ -15,22 +15,47 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use nnexam::render::{Format, Identity, Part, RenderOptions};
+use nnexam::render::{Format, Identity, LatexEngine, Part, RenderOptions};
 use nnexam::solve::shown::Rounding;
 use nnexam::spec::difficulty::{Difficulty, PartName, Preset, TransposedConv};
 
-/// One document to check: a name for messages and its options.
+/// One document to check: a name for messages, its options and its language.
 struct Case {
     name: String,
     problem: nnexam::spec::Problem,
     options: RenderOptions,
+    lang: &'static str,
 }
 
 const PRESETS: [Preset; 3] = [Preset::Short, Preset::Standard, Preset::Full];
 const MODES: [Rounding; 2] = [Rounding::Exact, Rounding::Stepwise];
 
-/// problems x presets x rounding modes, then Task 3.1 with the other options.
+/// Every document in English (the built-ins), then in every other bundled language: the
+/// problems x presets (alternating rounding modes), the generated exercises and Task 3.1 in the
+/// other options.
 fn cases(format: Format) -> Vec<Case> {
+    let mut out = english_cases(format);
+    for lang in nnexam::render::lang::codes().filter(|&code| code != "en") {
+        let translated = english_cases(format)
+            .into_iter()
+            .enumerate()
+            .filter(|(k, case)| {
+                // Of each problem and preset, one rounding mode: they alternate over the list.
+                let one_mode = case.name.contains("-Exact") || case.name.contains("-Stepwise");
+                !one_mode || k % 2 == (k / 2) % 2
+            })
+            .map(|(_, case)| Case {
+                name: format!("{lang}-{}", case.name),
+                lang,
+                ..case
+            });
+        out.extend(translated);
+    }
+    out
+}
+
+/// problems x presets x rounding modes, then Task 3.1 with the other options, in English.
+fn english_cases(format: Format) -> Vec<Case> {
     let mut out = Vec::new();
     for (name, problem) in common::problems() {
         for preset in PRESETS {
@@ -41,6 +66,7 @@ fn cases(format: Format) -> Vec<Case> {
                     name: format!("{name}-{preset:?}-{rounding:?}"),
                     problem: problem.clone(),
                     options,
+                    lang: "en",
                 });
             }
         }
@@ -59,6 +85,7 @@ fn cases(format: Format) -> Vec<Case> {
                 name: format!("{name}-{preset:?}"),
                 problem: problem.clone(),
                 options,
+                lang: "en",
             });
         }
     }
@@ -198,6 +225,7 @@ fn option_cases(format: Format) -> Vec<Case> {
             name: format!("task-3-1-{name}"),
             problem: task.clone(),
             options,
+            lang: "en",
         })
         .collect()
 }
@@ -266,7 +294,7 @@ fn every_latex_document_compiles_with_pdflatex() {
     let documents: Vec<(String, String, bool)> = cases
         .iter()
         .map(|c| {
-            let text = common::render(&c.problem, &c.options);
+            let text = common::render_lang(&c.problem, &c.options, c.lang);
             // Wide displays shrink to the line; nothing may stick into the margin.
             let must_fit = true;
             (c.name.clone(), standalone(c, &text), must_fit)
@@ -306,7 +334,11 @@ fn every_latex_document_compiles_with_pdflatex() {
         documents.len(),
         failures.join("\n\n")
     );
-    eprintln!("pdflatex compiled {} LaTeX documents", documents.len());
+    let translated = cases.iter().filter(|c| c.lang != "en").count();
+    eprintln!(
+        "pdflatex compiled {} LaTeX documents, {translated} of them translated",
+        documents.len()
+    );
 }
 
 #[test]
@@ -344,6 +376,71 @@ fn every_letter_latex_escape_keeps_is_typeset_by_the_preamble() {
     assert!(
         !log.contains("Missing character"),
         "a glyph is missing from the font"
+    );
+}
+
+#[test]
+fn every_letter_latex_escape_keeps_for_lualatex_is_typeset_by_its_fonts() {
+    // Issue 15: with --latex-engine lualatex, Greek, Cyrillic and CJK names print as written;
+    // what the filter keeps must have a glyph in Latin Modern, Noto Serif or Noto Serif CJK.
+    // Every such character below U+3000, and every 7th of the CJK and Hangul blocks.
+    const TEST: &str = "every_letter_latex_escape_keeps_for_lualatex_is_typeset_by_its_fonts";
+    if !has_program("lualatex", "--version") {
+        return common::skip(TEST, "lualatex is not installed");
+    }
+    let lualatex = LatexEngine::Lualatex;
+    let kept: String = (0..0x3000u32)
+        .chain((0x3000..0x1_0000u32).step_by(7))
+        .filter_map(char::from_u32)
+        .filter(|&c| nnexam::render::filters::typesets_with(lualatex, c))
+        // A combining accent goes on a letter.
+        .flat_map(|c| ['o', c, ' '])
+        .collect();
+    assert!(
+        kept.contains('Ψ')
+            && kept.contains('Ж')
+            && kept.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+            && kept.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c))
+    );
+    let escaped =
+        nnexam::render::filters::latex_escape_for(lualatex, &kept.into(), &Default::default())
+            .expect("text escapes");
+    let letters = escaped.as_str().expect("text");
+    let tera =
+        nnexam::render::engine_for_latex(&[Format::Latex.entry_template()], Vec::new(), lualatex)
+            .expect("templates parse");
+    let options = RenderOptions {
+        part: Part::Question,
+        ..common::options(Preset::Standard, Rounding::Stepwise)
+    };
+    let solution = nnexam::solve::solve(&common::task_3_1()).expect("solves");
+    let sheet = nnexam::render::render_exercise(&solution, &options, &tera).expect("renders");
+    let document = sheet.replacen(
+        "\\begin{document}",
+        &format!("\\begin{{document}}\n\\tracinglostchars=2\n{letters}\\par"),
+        1,
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("letters.tex"), document).expect("written");
+    let run = Command::new("lualatex")
+        .args(["-interaction=nonstopmode", "-halt-on-error", "letters.tex"])
+        .current_dir(dir.path())
+        .output()
+        .expect("lualatex runs");
+    let log = std::fs::read_to_string(dir.path().join("letters.log")).unwrap_or_default();
+    assert!(
+        run.status.success(),
+        "lualatex failed on the letters:\n{log}"
+    );
+    let missing: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("Missing character"))
+        .take(20)
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "glyphs missing from the fonts:\n{}",
+        missing.join("\n")
     );
 }
 
@@ -452,7 +549,7 @@ fn every_markdown_math_span_parses_with_katex() {
     let mut spans = Vec::new();
     let cases = cases(Format::Markdown);
     for case in &cases {
-        let text = common::render(&case.problem, &case.options);
+        let text = common::render_lang(&case.problem, &case.options, case.lang);
         spans.extend(math_spans(&text, &case.name).unwrap_or_else(|e| panic!("{e}")));
     }
     // Identical spans need checking once.

@@ -122,6 +122,7 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
         tolerance: None,
         knobs: nnexam::spec::difficulty::Knobs::default(),
         choice: false,
+        decimal_mark: nnexam::number::DecimalMark::Point,
     };
     let context = context_of("moodle/question.html", |tera| {
         moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)

@@ -18,18 +18,23 @@ use crate::workflow::{self, BatchJob, Destination, Interrupt, Summary};
 /// Reads the roster and writes the class's folder.
 pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
     let loaded = load_config(&args.run.config)?;
-    let plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
+    let mut plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
     let config = loaded.0;
-    let tera = engine(
-        args.run.render.templates.as_deref(),
+    let render = &args.run.render;
+    let (tera, decimal_mark) = engine(
+        render.templates.as_deref(),
+        &render.lang,
+        render.latex_engine,
         &folder_templates(&plan, &args.run.folder),
     )?;
+    plan.options.decimal_mark = decimal_mark;
     check_seed_text(&args.course_seed)?;
     let bytes = crate::limits::read_file(&args.roster)?;
     let students = roster::parse(&bytes, &args.roster.display().to_string())?;
     let warnings = if plan.formats.contains(&Format::Latex) {
         unprintable_warnings(
             &tera,
+            render.latex_engine,
             std::iter::once(("seed", args.course_seed.as_str(), "")).chain(
                 students
                     .iter()
@@ -47,7 +52,7 @@ pub(super) fn execute(args: &BatchArgs, out: &mut dyn Write, interrupt: &Interru
         tera: &tera,
     };
     let folder = &args.run.folder;
-    let dest = destination(folder);
+    let dest = destination(folder, render.latex_engine);
     let summary = workflow::write_batch(&job, &dest, &*progress(folder.quiet), interrupt)?;
     write_warnings(&warnings)?;
     write_stdout(out, &run_summary(&tera, "batch", &summary, &dest)?)

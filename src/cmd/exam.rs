@@ -16,16 +16,24 @@ use crate::workflow::{self, ExamJob, Interrupt};
 /// Writes the exam folder of `args.variants`.
 pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
     let loaded = load_config(&args.run.config)?;
-    let plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
+    let mut plan = sheet_plan(&loaded, &args.run.folder, &args.run.render)?;
     let config = loaded.0;
+    let render = &args.run.render;
     let mut templates = folder_templates(&plan, &args.run.folder);
     templates.extend(plan.formats.iter().map(|f| f.solutions_template()));
-    let tera = engine(args.run.render.templates.as_deref(), &templates)?;
+    let (tera, decimal_mark) = engine(
+        render.templates.as_deref(),
+        &render.lang,
+        render.latex_engine,
+        &templates,
+    )?;
+    plan.options.decimal_mark = decimal_mark;
     check_seed_text(&args.seed)?;
     check_variant_labels(&args.variants)?;
     let warnings = if plan.formats.contains(&Format::Latex) {
         unprintable_warnings(
             &tera,
+            render.latex_engine,
             std::iter::once(("seed", args.seed.as_str(), ""))
                 .chain(args.variants.iter().map(|l| ("variant", l.as_str(), ""))),
         )?
@@ -40,7 +48,7 @@ pub(super) fn execute(args: &ExamArgs, out: &mut dyn Write, interrupt: &Interrup
         tera: &tera,
     };
     let folder = &args.run.folder;
-    let dest = destination(folder);
+    let dest = destination(folder, render.latex_engine);
     let summary = workflow::write_exam(&job, &dest, &*progress(folder.quiet), interrupt)?;
     write_warnings(&warnings)?;
     write_stdout(out, &run_summary(&tera, "exam", &summary, &dest)?)

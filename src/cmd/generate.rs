@@ -34,7 +34,12 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
     // LaTeX sheets warn about letters their fonts cannot print.
     let warning = (sheet_format == Some(Format::Latex)).then_some(entry::UNPRINTABLE);
     let entries: Vec<&str> = printed.into_iter().chain(stats).chain(warning).collect();
-    let tera = engine(args.render.templates.as_deref(), &entries)?;
+    let (tera, decimal_mark) = engine(
+        args.render.templates.as_deref(),
+        &args.render.lang,
+        args.render.latex_engine,
+        &entries,
+    )?;
     let sheet_options = match sheet_format {
         Some(format) => {
             let shapes = config.architecture.possible_shapes()?;
@@ -48,13 +53,18 @@ pub(super) fn execute(args: &GenerateArgs, out: &mut dyn Write) -> Result<()> {
             Some(RenderOptions {
                 part: args.sheet.part,
                 fragment: args.sheet.fragment,
+                decimal_mark,
                 ..render_options(&args.render, format, &config.difficulty, identity)?
             })
         }
         None => None,
     };
     let warnings = match sheet_format {
-        Some(Format::Latex) => unprintable_warnings(&tera, [("seed", args.seed.as_str(), "")])?,
+        Some(Format::Latex) => unprintable_warnings(
+            &tera,
+            args.render.latex_engine,
+            [("seed", args.seed.as_str(), "")],
+        )?,
         _ => String::new(),
     };
     let generated = generate::sample_problem(&config, &args.seed)?;

@@ -18,7 +18,12 @@ pub(super) fn execute(args: &GradeArgs, out: &mut dyn Write, interrupt: &Interru
     let mut entries = vec![entry::RUN_SUMMARY];
     entries.extend(entry::GRADE_FEEDBACK);
     entries.extend(entry::GRADE_REPORT);
-    let tera = engine(args.templates.as_deref(), &entries)?;
+    let (tera, decimal_mark) = engine(
+        args.templates.as_deref(),
+        &args.lang,
+        args.latex_engine,
+        &entries,
+    )?;
     let key = read_key(&args.key)?;
     let (Some(responses_path), Some(dir)) = (&args.responses, &args.out) else {
         return write_stdout(out, &crate::grade::responses::template(&key)?);
@@ -33,12 +38,14 @@ pub(super) fn execute(args: &GradeArgs, out: &mut dyn Write, interrupt: &Interru
             misconception: args.misconception_credit,
         },
         reveal: args.reveal,
+        decimal_mark,
         tera: &tera,
     };
     let dest = Destination {
         dir: dir.clone(),
         force: args.force,
         pdf: false,
+        latex: args.latex_engine,
     };
     let summary = workflow::write_grades(&job, &dest, &*progress(args.quiet), interrupt)?;
     write_stdout(out, &run_summary(&tera, "grade", &summary, &dest)?)

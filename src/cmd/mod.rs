@@ -23,7 +23,8 @@ use crate::error::{Error, Result};
 use crate::export::key::Tolerance;
 use crate::export::sheets::SheetPlan;
 use crate::generate::{ConfigSource, GeneratorConfig};
-use crate::render::{AnswerStyle, Format, Identity, Part, RenderOptions};
+use crate::number::DecimalMark;
+use crate::render::{AnswerStyle, Format, Identity, LatexEngine, Part, RenderOptions};
 use crate::spec::difficulty::{Difficulty, PointsTable};
 use crate::spec::Shapes;
 use crate::workflow::{Destination, Interrupt, NoProgress, Progress};
@@ -39,16 +40,18 @@ pub fn run(cli: Cli, out: &mut dyn Write, interrupt: &Interrupt) -> Result<()> {
         Command::Exam(args) => exam::execute(&args, out, interrupt),
         Command::Moodle(args) => moodle::execute(&args, out),
         Command::Grade(args) => grade::execute(&args, out, interrupt),
-        Command::Misconceptions { templates } => {
-            let tera = engine(
+        Command::Misconceptions { templates, lang } => {
+            let (tera, _) = engine(
                 templates.as_deref(),
+                &lang,
+                LatexEngine::default(),
                 &[crate::render::entry::MISCONCEPTIONS],
             )?;
             write_stdout(out, &crate::grade::catalogue(&tera)?)
         }
         Command::Templates {
-            action: TemplatesAction::Eject { dir, force },
-        } => templates::execute_eject(&dir, force, out),
+            action: TemplatesAction::Eject { dir, lang, force },
+        } => templates::execute_eject(&dir, &lang, force, out),
     }
 }
 
@@ -68,14 +71,25 @@ fn load_config(args: &ConfigArgs) -> Result<(GeneratorConfig, ConfigSource)> {
     })
 }
 
-/// The template engine for a command that renders `entries`: built-ins, overridden by the
-/// templates in `dir` when given; only the entries and what they use are parsed.
-fn engine<S: AsRef<str>>(dir: Option<&Path>, entries: &[S]) -> Result<tera::Tera> {
-    let overrides = match dir {
+/// The template engine for a command that renders `entries`, for LaTeX compiled by `latex`, and
+/// the decimal mark its numbers take: the built-ins, the language `lang`'s templates over them,
+/// and the templates in `dir` (when given) over both; only the entries and what they use are
+/// parsed. The mark is the `language.toml` of that set.
+fn engine<S: AsRef<str>>(
+    dir: Option<&Path>,
+    lang: &str,
+    latex: LatexEngine,
+    entries: &[S],
+) -> Result<(tera::Tera, DecimalMark)> {
+    use crate::render::lang;
+    let user = match dir {
         Some(dir) => crate::render::load_template_dir(dir)?,
         None => Vec::new(),
     };
-    crate::render::engine_for(entries, overrides)
+    let overrides = lang::overrides(lang::language(lang)?, user);
+    let settings = lang::settings(&overrides)?;
+    let tera = crate::render::engine_for_latex(entries, overrides, latex)?;
+    Ok((tera, settings.decimal_mark))
 }
 
 /// The knob flags as a `[difficulty]` table, to overlay on a config file's table.
@@ -121,6 +135,7 @@ fn render_options(
         space: args.space,
         answer_style: args.answer_style,
         choices: Vec::new(),
+        decimal_mark: DecimalMark::Point,
     })
 }
 
@@ -202,6 +217,12 @@ fn sheet_flags(args: &RenderArgs) -> String {
     if args.answer_style != AnswerStyle::Value {
         flag("answer-style", Some(word(&args.answer_style)));
     }
+    if args.lang != "en" {
+        flag("lang", Some(args.lang.clone()));
+    }
+    if args.latex_engine != LatexEngine::Pdflatex {
+        flag("latex-engine", Some(word(&args.latex_engine)));
+    }
     flags.join(" ")
 }
 
@@ -221,12 +242,13 @@ fn check_knob_counts(args: &RenderArgs, base: &Difficulty, shapes: &[Shapes]) ->
     base.overlay(&difficulty_flags(args)).check_counts(shapes)
 }
 
-/// Where a folder run writes, from its folder flags.
-fn destination(folder: &FolderArgs) -> Destination {
+/// Where a folder run writes, from its folder flags, and the LaTeX engine of its PDFs.
+fn destination(folder: &FolderArgs, latex: LatexEngine) -> Destination {
     Destination {
         dir: folder.out.clone(),
         force: folder.force,
         pdf: folder.pdf,
+        latex,
     }
 }
 
@@ -340,13 +362,14 @@ impl Progress for TerminalProgress {
 }
 
 /// Whose text a LaTeX sheet prints, for `text/unprintable.txt`: `kind` is `"student"`,
-/// `"variant"`, `"seed"` or `"file"`.
+/// `"variant"`, `"seed"` or `"file"`; `latex_engine` the program the sheets are for.
 #[derive(Serialize)]
 struct Unprintable<'a> {
     kind: &'static str,
     id: &'a str,
     name: &'a str,
     letters: Vec<String>,
+    latex_engine: &'static str,
 }
 
 /// The warnings (for stderr) about letters of user text that the LaTeX sheets' fonts cannot
@@ -355,11 +378,12 @@ struct Unprintable<'a> {
 /// template fails it, and printed after it succeeds.
 fn unprintable_warnings<'a>(
     tera: &tera::Tera,
+    latex: LatexEngine,
     texts: impl IntoIterator<Item = (&'static str, &'a str, &'a str)>,
 ) -> Result<String> {
     let mut warnings = String::new();
     for (kind, id, name) in texts {
-        let letters = crate::render::filters::latex_unprintable(&format!("{id}{name}"));
+        let letters = crate::render::filters::latex_unprintable_with(latex, &format!("{id}{name}"));
         if letters.is_empty() {
             continue;
         }
@@ -368,6 +392,7 @@ fn unprintable_warnings<'a>(
             id,
             name,
             letters: letters.into_iter().map(String::from).collect(),
+            latex_engine: latex.program(),
         };
         warnings.push_str(&crate::render::render(
             tera,

@@ -11,22 +11,25 @@ use super::{engine, load_config, write_error};
 use crate::cli::MoodleArgs;
 use crate::error::{Error, Result};
 use crate::export::moodle::{self, QuizOptions, QuizWriter};
-use crate::render::{entry, Format};
+use crate::render::{entry, Format, LatexEngine};
 
 /// Writes the quiz of `args.count` variants.
 pub(super) fn execute(args: &MoodleArgs, out: &mut dyn Write) -> Result<()> {
     let (config, _) = load_config(&args.config)?;
+    // The question, and the Markdown worked solution its feedback is made from.
+    let (tera, decimal_mark) = engine(
+        args.templates.as_deref(),
+        &args.lang,
+        LatexEngine::default(),
+        &[entry::MOODLE_QUESTION, Format::Markdown.entry_template()],
+    )?;
     let options = QuizOptions {
         decimals: usize::from(args.decimals),
         tolerance: args.tolerance,
         knobs: config.difficulty.resolve()?,
         choice: args.choice,
+        decimal_mark,
     };
-    // The question, and the Markdown worked solution its feedback is made from.
-    let tera = engine(
-        args.templates.as_deref(),
-        &[entry::MOODLE_QUESTION, Format::Markdown.entry_template()],
-    )?;
     let count = usize::try_from(args.count).expect("invariant: clap limits --count to 10000");
     let questions = moodle::quiz_questions(&config, &args.seed, count, &options, &tera)?;
     let spool_error = |source| Error::Io {

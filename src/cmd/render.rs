@@ -29,20 +29,27 @@ pub(super) fn execute(args: &RenderCommandArgs, out: &mut dyn Write) -> Result<(
         file: Some(name),
         ..Identity::default()
     };
+    // LaTeX sheets warn about letters their fonts cannot print.
+    let (tera, decimal_mark) = engine(
+        args.render.templates.as_deref(),
+        &args.render.lang,
+        args.render.latex_engine,
+        &[args.format.entry_template(), render::entry::UNPRINTABLE],
+    )?;
     let options = RenderOptions {
         part: args.sheet.part,
         fragment: args.sheet.fragment,
+        decimal_mark,
         ..render_options(&args.render, args.format, &Difficulty::default(), identity)?
     };
-    // LaTeX sheets warn about letters their fonts cannot print.
-    let tera = engine(
-        args.render.templates.as_deref(),
-        &[args.format.entry_template(), render::entry::UNPRINTABLE],
-    )?;
     let problem = spec::load(&args.file)?;
     let file = args.file.display().to_string();
     let warnings = match args.format {
-        Format::Latex => unprintable_warnings(&tera, [("file", file.as_str(), "")])?,
+        Format::Latex => unprintable_warnings(
+            &tera,
+            args.render.latex_engine,
+            [("file", file.as_str(), "")],
+        )?,
         Format::Markdown => String::new(),
     };
     check_knob_counts(&args.render, &Difficulty::default(), &[problem.shapes()])?;

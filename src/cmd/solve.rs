@@ -15,7 +15,13 @@ pub(super) fn execute(args: &SolveArgs, out: &mut dyn Write) -> Result<()> {
         SolveFormat::Text => &[entry::SOLUTION_TEXT],
         SolveFormat::Json => &[],
     };
-    let tera = engine(args.templates.as_deref(), entries)?;
+    // The summary is for checking numbers, in English with the decimal point.
+    let (tera, _) = engine(
+        args.templates.as_deref(),
+        "en",
+        crate::render::LatexEngine::default(),
+        entries,
+    )?;
     let problem = spec::load(&args.file)?;
     let solution = solve::solve(&problem)?;
     let text = match args.format {

@@ -7,14 +7,28 @@ use super::write_stdout;
 use crate::error::{Error, Result};
 use crate::render;
 
-/// Writes every built-in template below `dir`, with the guide to them (`README.md`). Whatever
-/// would stop it half-way is refused before anything is written: a template that exists
-/// (unless `force`), a file where a folder must go, a folder where a template must go.
-pub(super) fn execute_eject(dir: &Path, force: bool, out: &mut dyn Write) -> Result<()> {
+/// Writes every built-in template below `dir` in the language `lang` (its own template where it
+/// has one, the English one where not), with the guide to them (`README.md`). Whatever would
+/// stop it half-way is refused before anything is written: a template that exists (unless
+/// `force`), a file where a folder must go, a folder where a template must go.
+pub(super) fn execute_eject(
+    dir: &Path,
+    lang: &str,
+    force: bool,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let language = render::lang::language(lang)?;
+    let translated = |name: &str| {
+        language
+            .templates
+            .iter()
+            .find(|(own, _)| *own == name)
+            .map(|(_, text)| *text)
+    };
     let targets: Vec<(PathBuf, &str)> = render::BUILTIN
         .iter()
         .chain(std::iter::once(&render::GUIDE))
-        .map(|(name, text)| (dir.join(name), *text))
+        .map(|(name, text)| (dir.join(name), translated(name).unwrap_or(text)))
         .collect();
     for (path, _) in &targets {
         check_target(path, force)?;
@@ -75,7 +89,7 @@ mod tests {
     use super::*;
 
     fn eject(dir: &Path, force: bool) -> Result<()> {
-        execute_eject(dir, force, &mut Vec::new())
+        execute_eject(dir, "en", force, &mut Vec::new())
     }
 
     fn files_below(dir: &Path) -> usize {

@@ -52,7 +52,7 @@ use super::key::{self, Apart, GradedAnswer, Share, Tolerance};
 use crate::error::{Error, Result};
 use crate::generate::choice::Choice;
 use crate::generate::{seed::check_seed_text, GeneratorConfig};
-use crate::number::{decimal_text, format_number};
+use crate::number::{decimal_text, format_number, DecimalMark};
 use crate::render;
 use crate::solve::shown::{self, Rounding};
 use crate::solve::step::Step;
@@ -113,15 +113,16 @@ pub fn numerical_gap(weight: u64, value: &str, tolerance: f64, width: usize) -> 
 }
 
 /// One multiple-choice Cloze gap, a drop-down that Moodle shuffles:
-/// `{weight:MULTICHOICE_S:=right~wrong~wrong~wrong}`. The options are numbers, so none holds a
-/// character Cloze would need escaped.
-pub fn multichoice_gap(weight: u64, choice: &Choice) -> String {
+/// `{weight:MULTICHOICE_S:=right~wrong~wrong~wrong}`, its options written with `decimal_mark`
+/// (they are text a student reads, not numbers Moodle parses). The options are numbers, so
+/// none holds a character Cloze would need escaped.
+pub fn multichoice_gap(weight: u64, choice: &Choice, decimal_mark: DecimalMark) -> String {
     let options: Vec<String> = choice
         .options
         .iter()
         .map(|o| {
             let mark = if o.letter == choice.correct { "=" } else { "" };
-            format!("{mark}{}", o.text)
+            format!("{mark}{}", decimal_mark.text(&o.text))
         })
         .collect();
     format!("{{{weight}:MULTICHOICE_S:{}}}", options.join("~"))
@@ -246,6 +247,9 @@ pub struct QuizOptions {
     pub knobs: Knobs,
     /// Multiple-choice gaps (the right value and three distractors) instead of numerical ones.
     pub choice: bool,
+    /// How the question text and feedback write the decimal mark (the gaps' answers keep the
+    /// point of Moodle's Cloze syntax; Moodle accepts a point or a comma from students).
+    pub decimal_mark: DecimalMark,
 }
 
 impl QuizOptions {
@@ -314,14 +318,15 @@ pub struct Gaps {
 }
 
 impl Gaps {
-    /// The gaps of `answers` (from [`gap_answers`]) for `problem`, looked up by answer name.
-    fn new(answers: &[GapAnswer], problem: &Problem) -> Gaps {
+    /// The gaps of `answers` (from [`gap_answers`]) for `problem`, looked up by answer name; a
+    /// multiple-choice gap shows its options with `decimal_mark`.
+    fn new(answers: &[GapAnswer], problem: &Problem, decimal_mark: DecimalMark) -> Gaps {
         let width = gap_width(answers.iter().map(|a| a.text.as_str()));
         let gaps: BTreeMap<&str, String> = answers
             .iter()
             .map(|a| {
                 let gap = match &a.choice {
-                    Some(choice) => multichoice_gap(a.weight, choice),
+                    Some(choice) => multichoice_gap(a.weight, choice, decimal_mark),
                     None => numerical_gap(a.weight, &a.text, a.answer.tolerance, width),
                 };
                 (a.answer.key.as_str(), gap)
@@ -473,12 +478,24 @@ fn question_with_gaps(
     tera: &Tera,
 ) -> Result<ClozeQuestion> {
     let problem = &variant.solution.problem;
-    let gaps = Gaps::new(answers, problem);
+    let gaps = Gaps::new(answers, problem, options.decimal_mark);
     Ok(ClozeQuestion {
         name: variant.name.to_string(),
         idnumber: fit(variant.seed, MAX_IDNUMBER),
-        html: render::moodle_question(tera, problem, options.decimals, options.choice, &gaps)?,
-        feedback: render::moodle_feedback(variant.solution, options.decimals, tera)?,
+        html: render::moodle_question(
+            tera,
+            problem,
+            options.decimals,
+            options.decimal_mark,
+            options.choice,
+            &gaps,
+        )?,
+        feedback: render::moodle_feedback(
+            variant.solution,
+            options.decimals,
+            options.decimal_mark,
+            tera,
+        )?,
     })
 }
 
@@ -686,6 +703,7 @@ mod tests {
             tolerance: None,
             knobs: Knobs::default(),
             choice: false,
+            decimal_mark: DecimalMark::Point,
         }
     }
 

@@ -7,7 +7,7 @@ use tera::Tera;
 
 use super::{ClassReport, Mark, PersonMarks};
 use crate::error::Result;
-use crate::number::{exact_text, format_number};
+use crate::number::{exact_text, format_number, DecimalMark};
 use crate::render;
 
 /// Points as printed: at most 3 decimals, trimmed.
@@ -28,11 +28,11 @@ struct MarkView<'a> {
     given: String,
     points: String,
     max: String,
-    correct: &'a str,
+    correct: String,
     graded: bool,
 }
 
-fn mark_view(mark: &Mark) -> MarkView<'_> {
+fn mark_view(mark: &Mark, decimal: DecimalMark) -> MarkView<'_> {
     let misconceptions = match &mark.status {
         super::Status::Misconception(names) => names.iter().map(|m| m.name()).collect(),
         _ => Vec::new(),
@@ -41,10 +41,13 @@ fn mark_view(mark: &Mark) -> MarkView<'_> {
         name: &mark.name,
         kind: mark.status.kind(),
         misconceptions,
-        given: mark.given.map(exact_text).unwrap_or_default(),
-        points: points(mark.points),
-        max: points(mark.max),
-        correct: &mark.correct,
+        given: mark
+            .given
+            .map(|x| decimal.text(&exact_text(x)).into_owned())
+            .unwrap_or_default(),
+        points: decimal.text(&points(mark.points)).into_owned(),
+        max: decimal.text(&points(mark.max)).into_owned(),
+        correct: decimal.text(&mark.correct).into_owned(),
         graded: mark.graded,
     }
 }
@@ -60,8 +63,15 @@ struct PersonView<'a> {
 }
 
 /// One student's feedback in the template `grade/feedback.<ext>` (`md` or `tex`); with
-/// `reveal`, the value the sheet prints for every answer not right.
-pub fn feedback(tera: &Tera, person: &PersonMarks, ext: &str, reveal: bool) -> Result<String> {
+/// `reveal`, the value the sheet prints for every answer not right. Numbers are in running text,
+/// with the language's `decimal` mark.
+pub fn feedback(
+    tera: &Tera,
+    person: &PersonMarks,
+    ext: &str,
+    reveal: bool,
+    decimal: DecimalMark,
+) -> Result<String> {
     #[derive(Serialize)]
     struct Context<'a> {
         person: PersonView<'a>,
@@ -72,9 +82,13 @@ pub fn feedback(tera: &Tera, person: &PersonMarks, ext: &str, reveal: bool) -> R
             id: &person.id,
             name: &person.name,
             present: person.present,
-            total: points(person.total),
-            max: points(person.max),
-            marks: person.marks.iter().map(mark_view).collect(),
+            total: decimal.text(&points(person.total)).into_owned(),
+            max: decimal.text(&points(person.max)).into_owned(),
+            marks: person
+                .marks
+                .iter()
+                .map(|mark| mark_view(mark, decimal))
+                .collect(),
         },
         reveal,
     };
@@ -133,7 +147,13 @@ struct ChartView {
 }
 
 /// The class report in the template `grade/report.<ext>` (`md`, `tex` or `svg`, the bar chart).
-pub fn report(tera: &Tera, report: &ClassReport, ext: &str) -> Result<String> {
+/// Its points have the language's `decimal` mark; the chart's geometry keeps the point.
+pub fn report(
+    tera: &Tera,
+    report: &ClassReport,
+    ext: &str,
+    decimal: DecimalMark,
+) -> Result<String> {
     #[derive(Serialize)]
     struct Context<'a> {
         report: ReportView<'a>,
@@ -180,8 +200,8 @@ pub fn report(tera: &Tera, report: &ClassReport, ext: &str) -> Result<String> {
         report: ReportView {
             people: report.people,
             present: report.present,
-            mean_total: points(report.mean_total),
-            max: points(report.max),
+            mean_total: decimal.text(&points(report.mean_total)).into_owned(),
+            max: decimal.text(&points(report.max)).into_owned(),
             answers,
             misconceptions,
         },

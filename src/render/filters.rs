@@ -11,24 +11,34 @@
 //! | `signed` | number or formatted number | `- 1` / `+ 1`, for a term after others |
 //! | `latex_escape` | user text | text that LaTeX prints literally |
 //! | `markdown_escape` | user text | text that Markdown prints literally |
+//!
+//! and one function, `latex_engine()`: the program the LaTeX is for (`"pdflatex"` or
+//! `"lualatex"`), which the preamble's fonts follow, as `latex_escape` does.
 
 use std::collections::HashMap;
 
 use tera::{Tera, Value};
 
+use super::LatexEngine;
 use crate::number::format_number;
 
 /// Decimals used when a filter gets a raw number and no `decimals` argument.
 const DEFAULT_DECIMALS: usize = 3;
 
-/// Registers every filter of this module on `tera`.
-pub fn register(tera: &mut Tera) {
+/// Registers every filter of this module on `tera`, and the `latex_engine()` function, for LaTeX
+/// compiled by `latex`.
+pub fn register(tera: &mut Tera, latex: LatexEngine) {
     tera.register_filter("num", num);
     tera.register_filter("exact", exact);
     tera.register_filter("bmatrix", bmatrix);
     tera.register_filter("paren", paren);
     tera.register_filter("signed", signed);
-    tera.register_filter("latex_escape", latex_escape);
+    tera.register_filter("latex_escape", move |value: &Value, args: &Args| {
+        latex_escape_for(latex, value, args)
+    });
+    tera.register_function("latex_engine", move |_: &Args| {
+        Ok(Value::String(latex.program().to_string()))
+    });
     tera.register_filter("qrcode_escape", qrcode_escape);
     tera.register_filter("markdown_escape", markdown_escape);
 }
@@ -311,19 +321,75 @@ const TYPESET: &[(char, char)] = &[
     ('\u{2122}', '\u{2122}'),
 ];
 
-/// True when the sheets' fonts typeset `c` (see [`TYPESET`]).
+/// What lualatex prints with the sheets' preamble (Latin Modern, falling back to Noto Serif and
+/// Noto Serif CJK SC), beyond [`TYPESET`]: of the Latin, Greek, Cyrillic, CJK and Hangul blocks,
+/// their combining accents and punctuation, the characters that those fonts have in regular and
+/// bold (read from the fonts with `fc-query`; `tests/render_compile.rs` compiles them with
+/// lualatex and looks for missing characters). Emoji and scripts such as Arabic or Devanagari
+/// (which need more than a font: shaping, direction) stay out.
+const TYPESET_LUALATEX: &[(char, char)] = &[
+    ('\u{a0}', '\u{24f}'),
+    ('\u{300}', '\u{377}'),
+    ('\u{37a}', '\u{37f}'),
+    ('\u{384}', '\u{38a}'),
+    ('\u{38c}', '\u{38c}'),
+    ('\u{38e}', '\u{3a1}'),
+    ('\u{3a3}', '\u{3e1}'),
+    ('\u{3f0}', '\u{52f}'),
+    ('\u{1100}', '\u{11ff}'),
+    ('\u{1e00}', '\u{1f15}'),
+    ('\u{1f18}', '\u{1f1d}'),
+    ('\u{1f20}', '\u{1f45}'),
+    ('\u{1f48}', '\u{1f4d}'),
+    ('\u{1f50}', '\u{1f57}'),
+    ('\u{1f59}', '\u{1f59}'),
+    ('\u{1f5b}', '\u{1f5b}'),
+    ('\u{1f5d}', '\u{1f5d}'),
+    ('\u{1f5f}', '\u{1f7d}'),
+    ('\u{1f80}', '\u{1fb4}'),
+    ('\u{1fb6}', '\u{1fc4}'),
+    ('\u{1fc6}', '\u{1fd3}'),
+    ('\u{1fd6}', '\u{1fdb}'),
+    ('\u{1fdd}', '\u{1fef}'),
+    ('\u{1ff2}', '\u{1ff4}'),
+    ('\u{1ff6}', '\u{1ffe}'),
+    ('\u{2010}', '\u{205e}'),
+    ('\u{3000}', '\u{303f}'),
+    ('\u{3041}', '\u{3096}'),
+    ('\u{3099}', '\u{30ff}'),
+    ('\u{3131}', '\u{318e}'),
+    ('\u{3400}', '\u{4db5}'),
+    ('\u{4e00}', '\u{9fea}'),
+    ('\u{ac00}', '\u{d7a3}'),
+    ('\u{ff01}', '\u{ff5e}'),
+];
+
+/// True when the sheets' fonts typeset `c` with pdflatex (see [`TYPESET`]).
 pub fn typesets(c: char) -> bool {
-    TYPESET
-        .iter()
-        .any(|&(first, last)| (first..=last).contains(&c))
+    typesets_with(LatexEngine::Pdflatex, c)
 }
 
-/// The characters of `text` that [`latex_escape`] replaces with `?`, each once, in order: what a
-/// warning names. Line breaks and tabs become spaces and are not among them.
+/// True when the sheets' fonts typeset `c` with `latex`.
+pub fn typesets_with(latex: LatexEngine, c: char) -> bool {
+    let within = |ranges: &[(char, char)]| {
+        ranges
+            .iter()
+            .any(|&(first, last)| (first..=last).contains(&c))
+    };
+    within(TYPESET) || (latex == LatexEngine::Lualatex && within(TYPESET_LUALATEX))
+}
+
+/// The characters of `text` that [`latex_escape`] replaces with `?` for pdflatex, each once, in
+/// order: what a warning names. Line breaks and tabs become spaces and are not among them.
 pub fn latex_unprintable(text: &str) -> Vec<char> {
+    latex_unprintable_with(LatexEngine::Pdflatex, text)
+}
+
+/// As [`latex_unprintable`], for LaTeX compiled by `latex`.
+pub fn latex_unprintable_with(latex: LatexEngine, text: &str) -> Vec<char> {
     let mut out: Vec<char> = Vec::new();
     for c in text.chars() {
-        if !typesets(c) && !matches!(c, '\n' | '\r' | '\t') && !out.contains(&c) {
+        if !typesets_with(latex, c) && !matches!(c, '\n' | '\r' | '\t') && !out.contains(&c) {
             out.push(c);
         }
     }
@@ -341,7 +407,13 @@ fn is_ligature(first: char, second: char) -> bool {
 
 /// `{{ footer | latex_escape }}`: user text that LaTeX prints literally. Tera does not escape
 /// `.tex` output, so every piece of user text in a LaTeX template goes through this filter.
-pub fn latex_escape(value: &Value, _: &Args) -> tera::Result<Value> {
+/// This is pdflatex's; an engine for lualatex registers [`latex_escape_for`] lualatex.
+pub fn latex_escape(value: &Value, args: &Args) -> tera::Result<Value> {
+    latex_escape_for(LatexEngine::Pdflatex, value, args)
+}
+
+/// [`latex_escape`] for LaTeX compiled by `latex`: what its fonts lack becomes `?`.
+pub fn latex_escape_for(latex: LatexEngine, value: &Value, _: &Args) -> tera::Result<Value> {
     let text = text_arg("latex_escape", value)?;
     let mut out = String::with_capacity(text.len());
     let mut previous = None;
@@ -364,7 +436,7 @@ pub fn latex_escape(value: &Value, _: &Args) -> tera::Result<Value> {
             '|' => out.push_str("\\textbar{}"),
             // Line breaks in a footer would end the paragraph or the argument.
             '\n' | '\r' | '\t' => out.push(' '),
-            c if typesets(c) => out.push(c),
+            c if typesets_with(latex, c) => out.push(c),
             // CJK, Greek, Cyrillic, emoji ... stop pdflatex with "Unicode character not set
             // up": one such name must not break a whole batch's PDFs. The command that renders
             // it warns (see `latex_unprintable`); Markdown keeps them.
@@ -557,6 +629,21 @@ mod tests {
         assert_eq!(out, "Đorđe Petrović, Þórr Ðóttir «A» Ŋ ẞ Ștefan");
         assert_eq!(latex_unprintable("Ħal Far 李华 李"), ['Ħ', '李', '华']);
         assert!(latex_unprintable("Đorđe\tx\n").is_empty());
+    }
+
+    #[test]
+    fn latex_escape_for_lualatex_keeps_greek_cyrillic_and_cjk_but_not_emoji() {
+        let out = text(latex_escape_for(
+            LatexEngine::Lualatex,
+            &json!("Ψ Ιωάννης Иван 李娜 김민준 さくら Zoë 😀"),
+            &Args::new(),
+        ));
+        assert_eq!(out, "Ψ Ιωάννης Иван 李娜 김민준 さくら Zoë ?");
+        assert_eq!(
+            latex_unprintable_with(LatexEngine::Lualatex, "Ψ 😀 ا"),
+            ['😀', 'ا']
+        );
+        assert_eq!(latex_unprintable("Ψ"), ['Ψ']);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 pub mod context;
 pub mod filters;
+pub mod lang;
 mod recursion;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -20,6 +21,7 @@ use tera::{Context, Tera};
 
 use crate::error::{Error, Result};
 use crate::generate::choice::Choice;
+use crate::number::DecimalMark;
 use crate::solve::shown::{self, Rounding, Shown};
 use crate::solve::Solution;
 use crate::spec::difficulty::{Knobs, TransposedConv};
@@ -30,6 +32,18 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "text/solution.txt",
         include_str!("../../templates/text/solution.txt"),
+    ),
+    (
+        "language.toml",
+        include_str!("../../templates/language.toml"),
+    ),
+    (
+        "latex/fonts.tex",
+        include_str!("../../templates/latex/fonts.tex"),
+    ),
+    (
+        "latex/language.tex",
+        include_str!("../../templates/latex/language.tex"),
     ),
     (
         "text/generate-stats.txt",
@@ -148,6 +162,10 @@ pub const BUILTIN: &[(&str, &str)] = &[
         include_str!("../../templates/moodle/question.html"),
     ),
     (
+        "moodle/answers.html",
+        include_str!("../../templates/moodle/answers.html"),
+    ),
+    (
         "shared/prose.tera",
         include_str!("../../templates/shared/prose.tera"),
     ),
@@ -238,6 +256,29 @@ impl Format {
     }
 }
 
+/// The program that compiles the LaTeX documents. The preamble's fonts follow it (the
+/// `latex_engine()` template function), and so does `latex_escape`: what the fonts lack prints
+/// as `?`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LatexEngine {
+    /// pdflatex: Latin Modern in the T1 encoding, Latin letters only; fast.
+    #[default]
+    Pdflatex,
+    /// lualatex: Latin Modern, falling back to Noto Serif and Noto Serif CJK, so that Greek,
+    /// Cyrillic, Chinese, Japanese and Korean names print as written; slower.
+    Lualatex,
+}
+
+impl LatexEngine {
+    /// The program's name, as it is run.
+    pub fn program(self) -> &'static str {
+        match self {
+            LatexEngine::Pdflatex => "pdflatex",
+            LatexEngine::Lualatex => "lualatex",
+        }
+    }
+}
+
 /// Which sheet to render.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
@@ -307,10 +348,13 @@ pub struct RenderOptions {
     pub instructor: bool,
     /// The question leaves room to work under every part.
     pub space: bool,
+    /// How the language writes the decimal mark of every number shown (in math, `{,}` for a
+    /// comma).
+    pub decimal_mark: DecimalMark,
     /// Numbers to write in, or lettered options to choose from.
     pub answer_style: AnswerStyle,
     /// With [`AnswerStyle::Choice`], the options of every graded answer (see
-    /// `export::key::choices_for`); empty otherwise.
+    /// `export::key::choose`); empty otherwise.
     pub choices: Vec<Choice>,
 }
 
@@ -340,6 +384,7 @@ impl Default for RenderOptions {
             space: false,
             answer_style: AnswerStyle::Value,
             choices: Vec::new(),
+            decimal_mark: DecimalMark::Point,
         }
     }
 }
@@ -367,6 +412,16 @@ pub fn engine_with(overrides: Vec<(String, String)>) -> Result<Tera> {
 /// include, import or extend: parsing every built-in cost a one-off command most of its time,
 /// `solve --format json` included, which renders none.
 pub fn engine_for<S: AsRef<str>>(entries: &[S], overrides: Vec<(String, String)>) -> Result<Tera> {
+    engine_for_latex(entries, overrides, LatexEngine::Pdflatex)
+}
+
+/// Like [`engine_for`], for LaTeX compiled by `latex`: the preamble's fonts and `latex_escape`
+/// follow it.
+pub fn engine_for_latex<S: AsRef<str>>(
+    entries: &[S],
+    overrides: Vec<(String, String)>,
+    latex: LatexEngine,
+) -> Result<Tera> {
     let mut available: BTreeMap<String, String> = BUILTIN
         .iter()
         .map(|(name, text)| (name.to_string(), text.to_string()))
@@ -387,7 +442,7 @@ pub fn engine_for<S: AsRef<str>>(entries: &[S], overrides: Vec<(String, String)>
     let mut tera = Tera::default();
     tera.add_raw_templates(templates).map_err(template_error)?;
     recursion::refuse_cycles(&tera)?;
-    filters::register(&mut tera);
+    filters::register(&mut tera, latex);
     Ok(tera)
 }
 
@@ -513,6 +568,76 @@ pub fn render<T: Serialize>(tera: &Tera, name: &str, data: &T) -> Result<String>
     tera.render(name, &context).map_err(template_error)
 }
 
+/// Where a context's numbers are printed: in LaTeX/KaTeX/MathJax math, or in running text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberPlace {
+    /// Math: a decimal comma is written `{,}`.
+    Math,
+    /// Text: a decimal comma is a comma.
+    Text,
+}
+
+/// Context keys that hold user text, which is never taken for a number.
+const USER_TEXT_KEYS: &[&str] = &["identity", "command", "gaps"];
+
+/// `data` as a template context whose numbers (every string that is a decimal number, as
+/// [`crate::number`] prints them, outside the user text and the Moodle gaps) have `mark`,
+/// written for `place`. With a point the context is `data` as it is.
+pub fn localized_context<T: Serialize>(
+    data: &T,
+    mark: DecimalMark,
+    place: NumberPlace,
+) -> Result<Context> {
+    if mark == DecimalMark::Point {
+        return Context::from_serialize(data).map_err(template_error);
+    }
+    let mut value = serde_json::to_value(data).map_err(|e| Error::Template {
+        message: e.to_string(),
+    })?;
+    if let serde_json::Value::Object(map) = &mut value {
+        for (key, item) in map.iter_mut() {
+            if !USER_TEXT_KEYS.contains(&key.as_str()) {
+                localize_numbers(item, mark, place);
+            }
+        }
+    }
+    Context::from_value(value).map_err(template_error)
+}
+
+/// Renders `name` with `data` as [`localized_context`] makes it.
+pub fn render_localized<T: Serialize>(
+    tera: &Tera,
+    name: &str,
+    data: &T,
+    mark: DecimalMark,
+    place: NumberPlace,
+) -> Result<String> {
+    let context = localized_context(data, mark, place)?;
+    tera.render(name, &context).map_err(template_error)
+}
+
+fn localize_numbers(value: &mut serde_json::Value, mark: DecimalMark, place: NumberPlace) {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => {
+            let localized = match place {
+                NumberPlace::Math => mark.math(text),
+                NumberPlace::Text => mark.text(text),
+            };
+            if let std::borrow::Cow::Owned(new) = localized {
+                *text = new;
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| localize_numbers(item, mark, place)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|item| localize_numbers(item, mark, place)),
+        _ => {}
+    }
+}
+
 /// A generated exercise as a TOML exercise file, headed by a comment naming the `seed` text
 /// (printable, checked by the generator) and the `command` that regenerates it.
 /// [`crate::spec::parse`] reads it back to the identical problem.
@@ -565,6 +690,7 @@ pub fn moodle_question<G: Serialize>(
     tera: &Tera,
     problem: &Problem,
     decimals: usize,
+    decimal_mark: DecimalMark,
     choice: bool,
     gaps: &G,
 ) -> Result<String> {
@@ -584,14 +710,26 @@ pub fn moodle_question<G: Serialize>(
         given: context::given(problem),
         gaps,
     };
-    render(tera, entry::MOODLE_QUESTION, &question)
+    // MathJax reads `{,}` as KaTeX and LaTeX do; every number of the question is in math.
+    render_localized(
+        tera,
+        entry::MOODLE_QUESTION,
+        &question,
+        decimal_mark,
+        NumberPlace::Math,
+    )
 }
 
 /// The worked solution as Moodle shows it in a question's general feedback: the Markdown
 /// solution (a fragment, stepwise at `decimals`, without the transposed convolution matrix the
 /// Cloze question does not ask) as HTML, its math in MathJax's `\( \)` and `\[ \]` (Moodle's MathJax filter
 /// does not read `$`), HTML-escaped like the question text.
-pub fn moodle_feedback(solution: &Solution, decimals: usize, tera: &Tera) -> Result<String> {
+pub fn moodle_feedback(
+    solution: &Solution,
+    decimals: usize,
+    decimal_mark: DecimalMark,
+    tera: &Tera,
+) -> Result<String> {
     use pulldown_cmark::{html, Event, Options, Parser};
     let options = RenderOptions {
         format: Format::Markdown,
@@ -603,6 +741,7 @@ pub fn moodle_feedback(solution: &Solution, decimals: usize, tera: &Tera) -> Res
             transposed_conv: TransposedConv::Omit,
             ..Knobs::default()
         },
+        decimal_mark,
         ..RenderOptions::default()
     };
     let markdown = render_exercise(solution, &options, tera)?;
@@ -682,7 +821,7 @@ pub fn render_sheets(
         ..options.clone()
     };
     let exam = context::build(solution, shown, &all_parts);
-    let mut context = Context::from_serialize(&exam).map_err(template_error)?;
+    let mut context = localized_context(&exam, options.decimal_mark, NumberPlace::Math)?;
     sheets
         .iter()
         .map(|sheet| {
@@ -784,7 +923,9 @@ mod tests {
             names,
             [
                 "latex/exam.tex",
+                "latex/fonts.tex",
                 "latex/identity.tex",
+                "latex/language.tex",
                 "latex/math.tex",
                 "latex/page-style.tex",
                 "latex/preamble.tex",

@@ -8,7 +8,7 @@ use super::{Destination, Interrupt, Progress, Summary};
 use crate::error::{Error, Result};
 use crate::export::key::{spreadsheet_text, KeyRow};
 use crate::grade::{self, Credit, PersonMarks, Responses};
-use crate::number::format_number;
+use crate::number::{format_number, DecimalMark};
 
 /// Everything `grade` needs besides the destination.
 pub struct GradeJob<'a> {
@@ -20,6 +20,9 @@ pub struct GradeJob<'a> {
     pub credit: Credit,
     /// Feedback shows the sheet's value beside every answer that is not right.
     pub reveal: bool,
+    /// How feedback and report write the decimal mark (marks.csv and marks.json keep the
+    /// point).
+    pub decimal_mark: DecimalMark,
     /// The template engine.
     pub tera: &'a Tera,
 }
@@ -40,8 +43,10 @@ pub fn write_grades(
         .map(|row| {
             interrupt.check()?;
             let marks = grade::grade_person(row, job.responses.rows.get(&row.id), job.credit)?;
-            let feedback = ["md", "tex"]
-                .map(|ext| grade::feedback(job.tera, &marks, ext, job.reveal).map(|t| (ext, t)));
+            let feedback = ["md", "tex"].map(|ext| {
+                grade::feedback(job.tera, &marks, ext, job.reveal, job.decimal_mark)
+                    .map(|t| (ext, t))
+            });
             for made in feedback {
                 let (ext, text) = made?;
                 let path =
@@ -60,7 +65,7 @@ pub fn write_grades(
     staged.write("marks.json".as_ref(), json.as_bytes())?;
     let report = grade::class_report(&marks);
     for ext in ["md", "tex", "svg"] {
-        let text = grade::report(job.tera, &report, ext)?;
+        let text = grade::report(job.tera, &report, ext, job.decimal_mark)?;
         staged.write(format!("report.{ext}").as_ref(), text.as_bytes())?;
     }
     staged.commit()?;

@@ -38,6 +38,8 @@ pub struct Destination {
     pub force: bool,
     /// Also compile every LaTeX sheet to PDF, and write the print files.
     pub pdf: bool,
+    /// The program that compiles the PDFs.
+    pub latex: crate::render::LatexEngine,
 }
 
 /// What a finished run reports.
@@ -117,7 +119,7 @@ fn possible_answer_names(config: &GeneratorConfig, knobs: &Knobs) -> Result<Vec<
 /// missing TeX does not cost a class's rendering time.
 fn tex_for(dest: &Destination, formats: &[Format]) -> Result<Option<pdf::Tex>> {
     if dest.pdf && formats.contains(&Format::Latex) {
-        pdf::find_tex().map(Some)
+        pdf::find_tex(dest.latex).map(Some)
     } else {
         Ok(None)
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use super::Interrupt;
 use crate::error::{Error, Result};
+use crate::render::LatexEngine;
 
 /// How many lines of a failing document's log a message shows.
 const LOG_LINES: usize = 12;
@@ -20,27 +21,32 @@ const MAX_RUNS: usize = 3;
 /// How often a waiting compile looks at the stop request.
 const POLL: Duration = Duration::from_millis(10);
 
-/// pdflatex is installed: proof that [`find_tex`] was asked before any work.
+/// The LaTeX program is installed: proof that [`find_tex`] was asked before any work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Tex(());
+pub struct Tex(LatexEngine);
 
-/// pdflatex when it runs, else an error saying how to install it.
-pub fn find_tex() -> Result<Tex> {
-    let runs = Command::new("pdflatex")
+/// `latex` (pdflatex or lualatex) when it runs, else an error saying how to install it.
+pub fn find_tex(latex: LatexEngine) -> Result<Tex> {
+    let runs = Command::new(latex.program())
         .arg("--version")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
-    if runs {
-        Ok(Tex(()))
-    } else {
-        Err(Error::invalid(
+    match (runs, latex) {
+        (true, _) => Ok(Tex(latex)),
+        (false, LatexEngine::Pdflatex) => Err(Error::invalid(
             "--pdf",
             "no pdflatex found on this machine",
             "install TeX Live (Debian/Ubuntu: `sudo apt-get install texlive-latex-extra \
              lmodern`), or drop --pdf and compile the .tex files elsewhere",
-        ))
+        )),
+        (false, LatexEngine::Lualatex) => Err(Error::invalid(
+            "--latex-engine",
+            "no lualatex found on this machine",
+            "install it and the fonts (Debian/Ubuntu: `sudo apt-get install texlive-luatex \
+             fonts-noto-core fonts-noto-cjk`), or use --latex-engine pdflatex",
+        )),
     }
 }
 
@@ -59,11 +65,11 @@ pub enum Failure {
 /// Compiles `tex` in its folder with pdflatex, again while the log asks for a rerun (for
 /// cross-references), at most [`MAX_RUNS`] times. On [`Failure::Latex`], `tex`'s `.log` holds
 /// the error (see [`log_excerpt`]).
-pub fn compile(_: Tex, tex: &Path, interrupt: &Interrupt) -> Result<(), Failure> {
+pub fn compile(Tex(latex): Tex, tex: &Path, interrupt: &Interrupt) -> Result<(), Failure> {
     let dir = tex.parent().unwrap_or(Path::new("."));
     let file = tex.file_name().unwrap_or_default();
     for _ in 0..MAX_RUNS {
-        let mut child = Command::new("pdflatex")
+        let mut child = Command::new(latex.program())
             .args([
                 "-interaction=nonstopmode",
                 "-halt-on-error",

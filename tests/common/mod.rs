@@ -207,6 +207,21 @@ pub(crate) fn render(problem: &Problem, options: &RenderOptions) -> String {
     render::render_exercise(&solution, options, &tera).expect("renders")
 }
 
+/// Renders with the bundled templates of language `lang` (`"en"`: the built-ins), its numbers
+/// in the decimal mark its `language.toml` sets.
+pub(crate) fn render_lang(problem: &Problem, options: &RenderOptions, lang: &str) -> String {
+    let language = render::lang::language(lang).expect("a bundled language");
+    let overrides = render::lang::overrides(language, Vec::new());
+    let settings = render::lang::settings(&overrides).expect("its settings parse");
+    let tera = render::engine_with(overrides).expect("its templates parse");
+    let options = RenderOptions {
+        decimal_mark: settings.decimal_mark,
+        ..options.clone()
+    };
+    let solution = nnexam::solve::solve(problem).expect("solves");
+    render::render_exercise(&solution, &options, &tera).expect("renders")
+}
+
 /// The names of the files and folders in `dir`, sorted.
 pub(crate) fn entries(dir: &Path) -> std::collections::BTreeSet<String> {
     std::fs::read_dir(dir)
