@@ -48,7 +48,7 @@ fn student(k: usize, config: &GeneratorConfig) -> (KeyRow, Response) {
             .iter()
             .map(|a| {
                 let (step, at) = entries[&a.key];
-                let value = values.try_get(step).and_then(|t| t.iter().nth(at).copied());
+                let value = values.try_entry(step, at).copied();
                 (a.key.clone(), value)
             })
             .collect(),

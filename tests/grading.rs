@@ -58,7 +58,7 @@ fn by_name(problem: &Problem, values: &Values<f64>) -> BTreeMap<String, f64> {
     nnexam::grade::entries_by_name(problem)
         .into_iter()
         .filter_map(|(name, (step, k))| {
-            let value = values.try_get(step)?.iter().nth(k).copied()?;
+            let value = *values.try_entry(step, k)?;
             Some((name, value))
         })
         .collect()

@@ -111,19 +111,11 @@ pub fn choices(
     answers
         .iter()
         .map(|answer| {
-            let exact = solution
-                .values
-                .get(answer.step)
-                .as_slice()
-                .expect("standard layout")[answer.index];
+            let exact = *solution.values.entry(answer.step, answer.index);
             let candidates = mistaken
                 .iter()
                 .filter_map(|(m, values)| {
-                    let value = values
-                        .try_get(answer.step)?
-                        .as_slice()?
-                        .get(answer.index)
-                        .copied()?;
+                    let value = *values.try_entry(answer.step, answer.index)?;
                     Some((value, Source::Misconception(*m)))
                 })
                 .chain(slips(exact, problem.lr, answer.tolerance));

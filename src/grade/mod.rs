@@ -166,13 +166,6 @@ pub fn entries_by_name(problem: &Problem) -> BTreeMap<String, (Step, usize)> {
         .collect()
 }
 
-/// The value of entry `k` of `step` in `values`, when the evaluation got that far.
-fn entry(values: &Values<f64>, step: Step, k: usize) -> Option<f64> {
-    values
-        .try_get(step)
-        .and_then(|t| t.as_slice().and_then(|s| s.get(k)).copied())
-}
-
 /// Grades one person: `row` is their key row, `response` their row of the responses (`None`:
 /// absent).
 pub fn grade_person(
@@ -218,14 +211,17 @@ pub fn grade_person(
         if near(Some(exact)) {
             return Status::Correct;
         }
-        if near(entry(&carried, step, k)) {
+        if near(carried.try_entry(step, k).copied()) {
             return Status::Carried;
         }
         let names: Vec<Misconception> = mistaken
             .iter()
             .filter(|(m, _, _)| m.first_step() <= step)
             .filter(|(_, right, own)| {
-                near(entry(right, step, k)) || own.as_ref().is_some_and(|o| near(entry(o, step, k)))
+                near(right.try_entry(step, k).copied())
+                    || own
+                        .as_ref()
+                        .is_some_and(|o| near(o.try_entry(step, k).copied()))
             })
             .map(|(m, _, _)| *m)
             .collect();
@@ -240,15 +236,8 @@ pub fn grade_person(
     let written = |name: &str| -> Option<Option<f64>> {
         response.map(|r| r.values.get(name).copied().flatten())
     };
-    let shown_text = |step: Step, k: usize| -> String {
-        decimal_text(
-            &stepwise
-                .values
-                .get(step)
-                .as_slice()
-                .expect("standard layout")[k],
-        )
-    };
+    let shown_text =
+        |step: Step, k: usize| -> String { decimal_text(stepwise.values.entry(step, k)) };
 
     let mut marks = Vec::new();
     for answer in &row.answers {
@@ -288,18 +277,8 @@ pub fn grade_person(
             .collect();
         extra.sort_by_key(|(place, _, _)| **place);
         for (&(step, k), name, value) in extra {
-            let exact = solution
-                .values
-                .get(step)
-                .as_slice()
-                .expect("standard layout")[k];
-            let shown_value = shown::to_f64(
-                &stepwise
-                    .values
-                    .get(step)
-                    .as_slice()
-                    .expect("standard layout")[k],
-            );
+            let exact = *solution.values.entry(step, k);
+            let shown_value = shown::to_f64(stepwise.values.entry(step, k));
             let tolerance = policy.for_answer(exact, shown_value);
             let status = match value {
                 None => Status::Blank,

@@ -168,6 +168,20 @@ impl<N> Values<N> {
             .unwrap_or_else(|| panic!("invariant: step {} was evaluated", step.name()))
     }
 
+    /// Entry `k` (row-major, all axes) of `step`'s value, when the evaluation got that far.
+    pub fn try_entry(&self, step: Step, k: usize) -> Option<&N> {
+        self.try_get(step)?.as_slice()?.get(k)
+    }
+
+    /// Entry `k` (row-major, all axes) of `step`'s value. Panics when the evaluation stopped
+    /// before it or `k` is out of range (a caller's bug).
+    pub fn entry(&self, step: Step, k: usize) -> &N {
+        &self
+            .get(step)
+            .as_slice()
+            .expect("invariant: values are built in standard layout")[k]
+    }
+
     /// Sample `n`'s value of a per-sample step: its shape without the sample axis.
     pub fn of_sample(&self, step: Step, n: usize) -> ArrayViewD<'_, N> {
         self.get(step).index_axis(Axis(0), n)
