@@ -15,6 +15,22 @@ fn nnexam() -> Command {
     Command::cargo_bin("nnexam").expect("binary builds")
 }
 
+/// `nnexam grade` in `dir` on `hw/key.json` and `responses.csv`, into the folder `out`.
+fn grade(dir: &Path, out: &str) -> Command {
+    let mut command = nnexam();
+    command
+        .current_dir(dir)
+        .args([
+            "grade",
+            "--key",
+            "hw/key.json",
+            "--responses",
+            "responses.csv",
+        ])
+        .args(["--quiet", "--out", out]);
+    command
+}
+
 /// A batch for `students` students in `dir/hw`; returns the key.json path.
 fn batch(dir: &Path, students: usize) -> std::path::PathBuf {
     let roster: String = std::iter::once("id,name\n".to_string())
@@ -130,16 +146,7 @@ fn round_trip_from_the_solver_gives_everyone_full_marks() {
             filled(tmp.path(), &key, separator, comma),
         )
         .unwrap();
-        nnexam()
-            .current_dir(tmp.path())
-            .args([
-                "grade",
-                "--key",
-                "hw/key.json",
-                "--responses",
-                "responses.csv",
-            ])
-            .args(["--quiet", "--out", out])
+        grade(tmp.path(), out)
             .assert()
             .success()
             .stdout(predicates::str::contains("graded 6 students"));
@@ -177,18 +184,7 @@ fn a_person_without_a_row_is_absent_with_no_points() {
     // Only the header and the first student.
     let kept: Vec<&str> = text.lines().take(2).collect();
     std::fs::write(tmp.path().join("responses.csv"), kept.join("\n") + "\n").unwrap();
-    nnexam()
-        .current_dir(tmp.path())
-        .args([
-            "grade",
-            "--key",
-            "hw/key.json",
-            "--responses",
-            "responses.csv",
-        ])
-        .args(["--quiet", "--out", "marks"])
-        .assert()
-        .success();
+    grade(tmp.path(), "marks").assert().success();
     let rows = marks(&tmp.path().join("marks/marks.csv"));
     let absent = rows.iter().find(|r| r["id"] == "s2").unwrap();
     assert_eq!(absent["total"], "0");
@@ -231,18 +227,7 @@ fn a_bad_responses_file_names_line_and_column_and_writes_nothing() {
     ];
     for (text, place) in cases {
         std::fs::write(tmp.path().join("responses.csv"), &text).unwrap();
-        let out = nnexam()
-            .current_dir(tmp.path())
-            .args([
-                "grade",
-                "--key",
-                "hw/key.json",
-                "--responses",
-                "responses.csv",
-            ])
-            .args(["--quiet", "--out", "marks"])
-            .output()
-            .unwrap();
+        let out = grade(tmp.path(), "marks").output().unwrap();
         assert_eq!(out.status.code(), Some(2), "{place}: {out:?}");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.contains(place), "{place}: {stderr}");

@@ -598,13 +598,7 @@ mod tests {
             name: "=HYPERLINK(\"http://x\")".into(),
             seed: "@SUM(A1)".into(),
             folder: "+cmd".into(),
-            ..row(vec![GradedAnswer {
-                key: "y_hat".into(),
-                value: -0.5,
-                tolerance: 0.001,
-                points: 2.0,
-                letter: None,
-            }])
+            ..row(vec![y_hat(-0.5)])
         };
         let record = csv_record(&row, &["y_hat".to_string()], false);
         assert_eq!(
@@ -643,6 +637,17 @@ mod tests {
         );
     }
 
+    /// A y_hat answer of `value`, worth 2 points, tolerance 0.001.
+    fn y_hat(value: f64) -> GradedAnswer {
+        GradedAnswer {
+            key: "y_hat".into(),
+            value,
+            tolerance: 0.001,
+            points: 2.0,
+            letter: None,
+        }
+    }
+
     fn row(answers: Vec<GradedAnswer>) -> KeyRow {
         KeyRow {
             id: "1".into(),
@@ -659,13 +664,7 @@ mod tests {
 
     #[test]
     fn a_key_row_reads_back_with_its_exercise() {
-        let row = row(vec![GradedAnswer {
-            key: "y_hat".into(),
-            value: 0.5,
-            tolerance: 0.001,
-            points: 2.0,
-            letter: None,
-        }]);
+        let row = row(vec![y_hat(0.5)]);
         let text = serde_json::to_string(&row).unwrap();
         assert!(text.contains(r#""problem":{"x":[[2.0,"#), "{text}");
         let back: KeyRow = serde_json::from_str(&text).unwrap();
@@ -674,13 +673,7 @@ mod tests {
 
     #[test]
     fn csv_record_leaves_missing_answers_empty() {
-        let row = row(vec![GradedAnswer {
-            key: "y_hat".into(),
-            value: 0.5,
-            tolerance: 0.001,
-            points: 2.0,
-            letter: None,
-        }]);
+        let row = row(vec![y_hat(0.5)]);
         let keys = vec!["y_hat".to_string(), "loss".to_string()];
         assert_eq!(csv_header(&keys, false).len(), 8);
         assert_eq!(
