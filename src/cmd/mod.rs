@@ -151,12 +151,19 @@ fn with_choices(
     }
     use crate::solve::shown::{self, Rounding};
     let decimals = options.decimals;
+    // The key grades against the stepwise values; the options print what the sheet prints.
     let stepwise = shown::shown(solution, decimals, Rounding::Stepwise)?;
-    let printed = shown::shown(solution, decimals, options.rounding)?;
+    let exact;
+    let printed = match options.rounding {
+        Rounding::Stepwise => &stepwise,
+        Rounding::Exact => {
+            exact = shown::shown(solution, decimals, Rounding::Exact)?;
+            &exact
+        }
+    };
     let policy = crate::export::key::Tolerance::FromRounding { decimals };
     let mut answers = crate::export::key::answers_for(solution, &stepwise, policy, &options.knobs)?;
-    let choices =
-        crate::export::key::choose(solution, &printed, &mut answers, &options.knobs, seed);
+    let choices = crate::export::key::choose(solution, printed, &mut answers, &options.knobs, seed);
     Ok(RenderOptions { choices, ..options })
 }
 
