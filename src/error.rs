@@ -2,7 +2,7 @@
 //! the key, the shapes involved, the file and position. Nothing here prints or exits; the binary
 //! decides how to show an error and which exit code it earns.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in nnexam's library code.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +93,19 @@ fn shorten_lines(message: &str) -> String {
 }
 
 impl Error {
+    /// A `map_err` for an I/O failure while doing `action` (e.g. "read") to `path`:
+    /// [`Error::Io`].
+    pub fn io<'a>(
+        action: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> Error + 'a {
+        move |source| Error::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
     /// [`Error::Syntax`] for `origin` from a parser's error, its quoted lines shortened.
     pub fn syntax(origin: &str, parser_error: impl std::fmt::Display) -> Self {
         Error::Syntax {

@@ -10,7 +10,7 @@ use tera::Tera;
 use super::class_pdf::{ClassPdfs, PrintFile, Sheet, Source};
 use super::keys::KeyWriter;
 use super::staged::StagedDir;
-use super::{possible_answer_names, tex_for};
+use super::tex_for;
 use super::{Destination, Interrupt, Progress, Summary};
 use crate::error::Result;
 use crate::export::assign;
@@ -18,7 +18,7 @@ use crate::export::names;
 use crate::export::roster::Student;
 use crate::export::sheets::{self, Person, PersonOutput, SheetPlan};
 use crate::generate::GeneratorConfig;
-use crate::render::{AnswerStyle, Format, Part};
+use crate::render::{Format, Part};
 
 /// People rendered together: bounds memory, keeps every core busy.
 const CHUNK: usize = 256;
@@ -64,11 +64,7 @@ pub fn write_batch(
         .map(|p| format!("{}/{}", job.course_seed, p.id))
         .collect();
     let staged = StagedDir::create(&dest.dir, dest.force)?;
-    let mut keys = KeyWriter::create(
-        &staged,
-        possible_answer_names(job.config, &job.plan.options.knobs)?,
-        job.plan.options.answer_style == AnswerStyle::Choice,
-    )?;
+    let mut keys = KeyWriter::for_run(&staged, job.config, &job.plan.options)?;
     let class = tex.map(|tex| ClassPdfs::create(tex, &staged)).transpose()?;
     progress.begin("students", people.len());
     let files_written = AtomicUsize::new(0);

@@ -108,21 +108,13 @@ struct SheetPages {
     print: Vec<usize>,
 }
 
-fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
-    move |source| Error::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 impl ClassPdfs {
     /// Starts the PDFs of a run that writes into `staged`.
     pub(crate) fn create(tex: Tex, staged: &StagedDir) -> Result<ClassPdfs> {
         let scratch = tempfile::Builder::new()
             .prefix(".nnexam-pdf-")
             .tempdir_in(staged.path())
-            .map_err(io_error("create a scratch folder in", staged.path()))?;
+            .map_err(Error::io("create a scratch folder in", staged.path()))?;
         Ok(ClassPdfs { tex, scratch })
     }
 
@@ -137,7 +129,7 @@ impl ClassPdfs {
     ) -> Result<()> {
         let body = sheets::document_body(document)?;
         let path = self.scratch.path().join(sheet_name(kind, number) + ".tex");
-        std::fs::write(&path, [start, body].concat()).map_err(io_error("write", &path))
+        std::fs::write(&path, [start, body].concat()).map_err(Error::io("write", &path))
     }
 
     /// Where a whole class document goes (`name` in the scratch folder), for a caller that
@@ -210,7 +202,7 @@ impl ClassPdfs {
                             .path()
                             .join(format!("{kind}-part{}.tex", c + 1));
                         let text = sheets::class_document(&names, tera)?;
-                        std::fs::write(&tex, text).map_err(io_error("write", &tex))?;
+                        std::fs::write(&tex, text).map_err(Error::io("write", &tex))?;
                         documents.push(Document {
                             print,
                             tex,
@@ -245,7 +237,7 @@ impl ClassPdfs {
         }
         let pdf = SourcePdf::load(&document.tex.with_extension("pdf"))?;
         let log = document.tex.with_extension("pages");
-        let text = std::fs::read_to_string(&log).map_err(io_error("read", &log))?;
+        let text = std::fs::read_to_string(&log).map_err(Error::io("read", &log))?;
         let sheets = parse_page_log(&text, document.who.len(), pdf.page_count())
             .map_err(|problem| page_log_error(&log, &problem))?;
         match &document.own {

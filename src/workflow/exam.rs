@@ -12,14 +12,14 @@ use tera::Tera;
 use super::class_pdf::{ClassPdfs, PrintFile, Sheet, Source};
 use super::keys::KeyWriter;
 use super::staged::StagedDir;
-use super::{possible_answer_names, tex_for};
+use super::tex_for;
 use super::{Destination, Interrupt, Progress, Summary};
 use crate::error::{Error, Result};
 use crate::export::assign;
 use crate::export::names;
 use crate::export::sheets::{self, Person, PersonOutput, SheetPlan, SolutionsFrame};
 use crate::generate::GeneratorConfig;
-use crate::render::{AnswerStyle, Format};
+use crate::render::Format;
 
 /// Variants rendered together: keeps every core busy; memory holds a chunk's sheets.
 const CHUNK: usize = 64;
@@ -76,11 +76,7 @@ pub fn write_exam(
         .map(|(p, a)| (p.id.clone(), a.seed.clone()))
         .collect();
     let staged = StagedDir::create(&dest.dir, dest.force)?;
-    let mut keys = KeyWriter::create(
-        &staged,
-        possible_answer_names(job.config, &job.plan.options.knobs)?,
-        job.plan.options.answer_style == AnswerStyle::Choice,
-    )?;
+    let mut keys = KeyWriter::for_run(&staged, job.config, &job.plan.options)?;
     let class = tex.map(|tex| ClassPdfs::create(tex, &staged)).transpose()?;
     let mut solutions = Vec::new();
     for &format in &job.plan.formats {

@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 use super::staged::StagedDir;
 use crate::error::{Error, Result};
 use crate::export::key::{self, KeyRow};
+use crate::generate::GeneratorConfig;
+use crate::render::{AnswerStyle, RenderOptions};
+use crate::spec::difficulty::Knobs;
 
 /// The two key files of one run, open for writing inside the staging folder.
 pub(crate) struct KeyWriter {
@@ -17,14 +20,6 @@ pub(crate) struct KeyWriter {
     rows: usize,
     csv_path: PathBuf,
     json_path: PathBuf,
-}
-
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
-        action: "write",
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 impl KeyWriter {
@@ -65,7 +60,22 @@ impl KeyWriter {
     fn json_write(&mut self, bytes: &[u8]) -> Result<()> {
         self.json
             .write_all(bytes)
-            .map_err(io_error(&self.json_path))
+            .map_err(Error::io("write", &self.json_path))
+    }
+
+    /// The key of a batch or exam whose sheets are rendered with `options`: a column for every
+    /// answer an exercise of `config` can have ([`possible_answer_names`]), and the right
+    /// letters on multiple-choice sheets.
+    pub(crate) fn for_run(
+        staged: &StagedDir,
+        config: &GeneratorConfig,
+        options: &RenderOptions,
+    ) -> Result<KeyWriter> {
+        KeyWriter::create(
+            staged,
+            possible_answer_names(config, &options.knobs)?,
+            options.answer_style == AnswerStyle::Choice,
+        )
     }
 
     /// Appends one person's row to both files.
@@ -85,8 +95,10 @@ impl KeyWriter {
     /// Closes the JSON array and flushes both files.
     pub(crate) fn finish(mut self) -> Result<()> {
         self.json_write(b"\n]\n")?;
-        self.json.flush().map_err(io_error(&self.json_path))?;
-        self.csv.flush().map_err(io_error(&self.csv_path))
+        self.json
+            .flush()
+            .map_err(Error::io("write", &self.json_path))?;
+        self.csv.flush().map_err(Error::io("write", &self.csv_path))
     }
 }
 
@@ -96,4 +108,22 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
         path: path.to_path_buf(),
         source: std::io::Error::other(e),
     }
+}
+
+/// The key's answer columns: every answer any exercise of `config` can have for the parts
+/// `knobs` asks. A config that draws the architecture from lists mixes shapes, so the union
+/// over its shapes is taken (in the config's list order); a student's row leaves the others
+/// empty. Fails when the knobs' `answer_points` name an answer no exercise has.
+fn possible_answer_names(config: &GeneratorConfig, knobs: &Knobs) -> Result<Vec<String>> {
+    let steps = key::graded_steps(knobs);
+    let mut names = Vec::new();
+    for shapes in config.architecture.possible_shapes()? {
+        for name in key::answer_names(&steps, &shapes) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    key::check_answer_point_names(&names, knobs)?;
+    Ok(names)
 }

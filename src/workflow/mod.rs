@@ -20,10 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::export::key;
-use crate::generate::GeneratorConfig;
 use crate::render::Format;
-use crate::spec::difficulty::Knobs;
 
 pub use batch::{write_batch, BatchJob};
 pub use exam::{write_exam, ExamJob};
@@ -95,24 +92,6 @@ impl Progress for NoProgress {
     fn begin(&self, _: &'static str, _: usize) {}
     fn advance(&self) {}
     fn end(&self) {}
-}
-
-/// The key's answer columns: every answer any exercise of `config` can have for the parts
-/// `knobs` asks. A config that draws the architecture from lists mixes shapes, so the union
-/// over its shapes is taken (in the config's list order); a student's row leaves the others
-/// empty. Fails when the knobs' `answer_points` name an answer no exercise has.
-fn possible_answer_names(config: &GeneratorConfig, knobs: &Knobs) -> Result<Vec<String>> {
-    let steps = key::graded_steps(knobs);
-    let mut names = Vec::new();
-    for shapes in config.architecture.possible_shapes()? {
-        for name in key::answer_names(&steps, &shapes) {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-        }
-    }
-    key::check_answer_point_names(&names, knobs)?;
-    Ok(names)
 }
 
 /// pdflatex, when PDFs are wanted and there is LaTeX to compile; asked before any work, so a

@@ -18,14 +18,6 @@ pub struct StagedDir {
     missing_parents: Vec<PathBuf>,
 }
 
-fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> Error + 'a {
-    move |source| Error::Io {
-        action,
-        path: path.to_path_buf(),
-        source,
-    }
-}
-
 /// The folder holding `target`, `.` for a bare name.
 fn parent_of(target: &Path) -> &Path {
     target
@@ -102,7 +94,7 @@ impl StagedDir {
         let staging = tempfile::Builder::new()
             .prefix(&sibling_prefix(target, "staging"))
             .tempdir_in(&existing)
-            .map_err(io_error("create a staging folder in", &existing))?;
+            .map_err(Error::io("create a staging folder in", &existing))?;
         Ok(StagedDir {
             target: target.to_path_buf(),
             staging,
@@ -128,7 +120,7 @@ impl StagedDir {
             let parent = relative.parent().map(Path::to_path_buf);
             if parent.is_some() && parent != made {
                 let dir = self.path().join(parent.as_deref().unwrap_or(Path::new("")));
-                std::fs::create_dir_all(&dir).map_err(io_error("create", &dir))?;
+                std::fs::create_dir_all(&dir).map_err(Error::io("create", &dir))?;
                 made = parent;
             }
             self.write_into_existing(relative, bytes)?;
@@ -145,7 +137,7 @@ impl StagedDir {
             relative.display()
         );
         let path = self.path().join(relative);
-        std::fs::write(&path, bytes).map_err(io_error("write", &path))
+        std::fs::write(&path, bytes).map_err(Error::io("write", &path))
     }
 
     /// Writes `bytes` to `relative` below the folder, creating parent folders.
@@ -159,7 +151,7 @@ impl StagedDir {
         if let Some(parent) = self.missing_parents.first() {
             if let Err(e) = std::fs::create_dir_all(parent) {
                 self.remove_made_parents();
-                return Err(io_error("create", parent)(e));
+                return Err(Error::io("create", parent)(e));
             }
         }
         let result = self.move_into_place();
@@ -185,9 +177,9 @@ impl StagedDir {
             let holder = tempfile::Builder::new()
                 .prefix(&sibling_prefix(&self.target, "old"))
                 .tempdir_in(parent_of(&self.target))
-                .map_err(io_error("move aside", &self.target))?;
+                .map_err(Error::io("move aside", &self.target))?;
             let old = holder.path().join("old");
-            std::fs::rename(&self.target, &old).map_err(io_error("move aside", &self.target))?;
+            std::fs::rename(&self.target, &old).map_err(Error::io("move aside", &self.target))?;
             Some((holder, old))
         } else {
             None
@@ -197,14 +189,14 @@ impl StagedDir {
                 // Put the old folder back: a failed run must not lose the previous results.
                 let _ = std::fs::rename(old, &self.target);
             }
-            return Err(io_error("move into place", &self.target)(e));
+            return Err(Error::io("move into place", &self.target)(e));
         }
         // The staging folder is now the target: it must not be removed on drop.
         self.staging.disable_cleanup(true);
         if let Some((holder, _)) = aside {
             holder
                 .close()
-                .map_err(io_error("remove the replaced folder beside", &self.target))?;
+                .map_err(Error::io("remove the replaced folder beside", &self.target))?;
         }
         Ok(())
     }
