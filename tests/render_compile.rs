@@ -5,7 +5,7 @@
 //!
 //! The document set: `common::problems()` x every preset x both rounding modes; generated
 //! exercises (seeds x generator presets) x every difficulty preset, alternating rounding modes;
-//! and Task 3.1 in the remaining options (fragments, parts, decimals, identity text full of
+//! the wider family's generated exercises and bundled files (standard and full); and Task 3.1 in the remaining options (fragments, parts, decimals, identity text full of
 //! special characters).
 
 mod common;
@@ -71,11 +71,42 @@ fn english_cases(format: Format) -> Vec<Case> {
             }
         }
     }
-    for (k, (name, problem)) in common::generated_problems(6).into_iter().enumerate() {
-        for preset in PRESETS {
+    generated_cases(&mut out, common::generated_problems(6), &PRESETS, format);
+    // The wider family (several channels and filters, softmax, mini-batches): its sheets give
+    // nothing away, so the short preset is refused (see `family_sheets`).
+    let family = common::family_problems(4);
+    generated_cases(&mut out, family, &[Preset::Standard, Preset::Full], format);
+    for file in ["rgb", "softmax-batch-two-filters"] {
+        let path = format!("exercises/family/{file}.toml");
+        let problem = nnexam::spec::load(Path::new(&path)).expect("bundled exercise loads");
+        for rounding in MODES {
+            let mut options = common::options(Preset::Standard, rounding);
+            options.format = format;
+            options.instructor = true;
+            out.push(Case {
+                name: format!("{file}-{rounding:?}"),
+                problem: problem.clone(),
+                options,
+                lang: "en",
+            });
+        }
+    }
+    out.extend(option_cases(format));
+    out
+}
+
+/// Generated `problems` x `presets`, alternating rounding modes, with working space, the
+/// instructor's note and multiple choice on some of them.
+fn generated_cases(
+    out: &mut Vec<Case>,
+    problems: Vec<(String, nnexam::spec::Problem)>,
+    presets: &[Preset],
+    format: Format,
+) {
+    for (k, (name, problem)) in problems.into_iter().enumerate() {
+        for &preset in presets {
             let mut options = common::options(preset, MODES[k % 2]);
             options.format = format;
-            // Working space, the instructor's note and multiple choice on some of them.
             options.space = k % 3 == 0;
             options.instructor = k % 2 == 1;
             if k % 2 == 0 {
@@ -89,8 +120,6 @@ fn english_cases(format: Format) -> Vec<Case> {
             });
         }
     }
-    out.extend(option_cases(format));
-    out
 }
 
 /// `options` for a multiple-choice sheet of `problem`, its options drawn from `seed`.

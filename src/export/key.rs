@@ -43,11 +43,12 @@ pub struct GradedAnswer {
     pub letter: Option<char>,
 }
 
-/// The steps a key can grade, in key order: y_hat, the loss, the parameters after the SGD step
-/// (W2, B2, F1, B1), and dC/dP0.
-const GRADED: [Step; 7] = [
+/// The steps a key can grade, in key order: y_hat, the loss, the cost (of a mini-batch), the
+/// parameters after the SGD step (W2, B2, F1, B1), and dC/dP0.
+const GRADED: [Step; 8] = [
     Step::YHat,
     Step::Loss,
+    Step::Cost,
     Step::W2New,
     Step::B2New,
     Step::F1New,
@@ -55,11 +56,13 @@ const GRADED: [Step; 7] = [
     Step::DP0,
 ];
 
-/// The graded steps of the parts `knobs` asks, in key order.
-pub fn graded_steps(knobs: &Knobs) -> Vec<Step> {
+/// The graded steps of the parts `knobs` asks of an exercise with `shapes`, in key order. The
+/// cost is graded only in a mini-batch: for one sample it is the loss.
+pub fn graded_steps(knobs: &Knobs, shapes: &Shapes) -> Vec<Step> {
     GRADED
         .into_iter()
         .filter(|step| knobs.asks(part_of(*step)))
+        .filter(|step| *step != Step::Cost || shapes.samples > 1)
         .collect()
 }
 
@@ -200,8 +203,8 @@ pub fn answers_for(
     policy: Tolerance,
     knobs: &Knobs,
 ) -> Result<Vec<GradedAnswer>> {
-    let steps = graded_steps(knobs);
     let shapes = solution.problem.shapes();
+    let steps = graded_steps(knobs, &shapes);
     let names = answer_names(&steps, &shapes);
     let points = answer_points(&names, &graded_parts(&steps, &shapes), knobs)?;
     let exact = graded_values(&solution.values, &steps, |x| *x);
@@ -230,8 +233,8 @@ pub fn choose(
     knobs: &Knobs,
     seed: &str,
 ) -> Vec<Choice> {
-    let steps = graded_steps(knobs);
     let shapes = solution.problem.shapes();
+    let steps = graded_steps(knobs, &shapes);
     let texts = graded_values(&printed.values, &steps, decimal_text);
     let places = answer_places(&steps, &shapes);
     let asked: Vec<choice::Answer<'_>> = answers
@@ -479,13 +482,17 @@ mod tests {
             "exercises/family/softmax-batch-two-filters.toml",
         ))
         .unwrap();
-        let names = answer_names(&graded_steps(&knobs(Preset::Full)), &problem.shapes());
+        let names = answer_names(
+            &graded_steps(&knobs(Preset::Full), &problem.shapes()),
+            &problem.shapes(),
+        );
         let has = |name: &str| names.iter().any(|n| n == name);
         for name in [
             "s1_y_hat_1",
             "s2_y_hat_3",
             "s1_loss",
             "s2_loss",
+            "cost",
             "w2_new_3_8",
             "b2_new_3",
             "f1_new_2_2_2",
@@ -494,9 +501,9 @@ mod tests {
         ] {
             assert!(has(name), "{name} in {names:?}");
         }
-        // 2 x 3 outputs, 2 losses, 3 x 8 weights, 3 biases, 2 x 2 x 2 filter entries, 2 biases,
-        // 2 x 25 entries of dC/dP0.
-        assert_eq!(names.len(), 6 + 2 + 24 + 3 + 8 + 2 + 50);
+        // 2 x 3 outputs, 2 losses, the cost, 3 x 8 weights, 3 biases, 2 x 2 x 2 filter entries,
+        // 2 biases, 2 x 25 entries of dC/dP0.
+        assert_eq!(names.len(), 6 + 2 + 1 + 24 + 3 + 8 + 2 + 50);
         let unique: std::collections::BTreeSet<&String> = names.iter().collect();
         assert_eq!(unique.len(), names.len(), "names are unique");
     }

@@ -315,6 +315,15 @@ pub struct Gaps {
     b1_new: Option<String>,
     /// Rows of dC/dP0.
     d_p0: Vec<Vec<String>>,
+    /// Every gap with its answer's name, in key order: the wider family's answer table.
+    all: Vec<NamedGap>,
+}
+
+/// One gap with the name of its answer (`s2_y_hat_3`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+struct NamedGap {
+    name: String,
+    gap: String,
 }
 
 impl Gaps {
@@ -350,6 +359,13 @@ impl Gaps {
             f1_new: rows(Step::F1New),
             b1_new: gap(Step::B1New.name().to_string()),
             d_p0: rows(Step::DP0),
+            all: answers
+                .iter()
+                .filter_map(|a| {
+                    let name = a.answer.key.clone();
+                    gap(name.clone()).map(|gap| NamedGap { name, gap })
+                })
+                .collect(),
         }
     }
 }
@@ -406,8 +422,8 @@ pub fn graded_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Ve
 pub fn gap_answers(variant: &Variant<'_>, options: &QuizOptions) -> Result<Vec<GapAnswer>> {
     let solution = variant.solution;
     let stepwise = shown::shown(solution, options.decimals, Rounding::Stepwise)?;
-    let steps = key::graded_steps(&options.knobs);
     let shapes = solution.problem.shapes();
+    let steps = key::graded_steps(&options.knobs, &shapes);
     let names = key::answer_names(&steps, &shapes);
     let shares = key::answer_points(&names, &key::graded_parts(&steps, &shapes), &options.knobs)?;
     let texts = key::graded_values(&stepwise.values, &steps, decimal_text);
@@ -484,7 +500,7 @@ fn question_with_gaps(
         idnumber: fit(variant.seed, MAX_IDNUMBER),
         html: render::moodle_question(
             tera,
-            problem,
+            variant.solution,
             options.decimals,
             options.decimal_mark,
             options.choice,
@@ -790,7 +806,7 @@ mod tests {
         // y_hat, C, 4 weights, B2, 4 filter entries, B1, 25 entries of dC/dP0.
         assert_eq!((gaps.len(), answers.len()), (37, 37));
         let solution = solve::solve(&task_3_1()).unwrap();
-        let steps = key::graded_steps(&Knobs::default());
+        let steps = key::graded_steps(&Knobs::default(), &solution.problem.shapes());
         let exact = key::graded_values(&solution.values, &steps, |x: &f64| *x);
         for (i, (gap, e)) in gaps.iter().zip(&exact).enumerate() {
             // `{w:NUMERICAL:=value:tolerance~%0%padding:0}`

@@ -579,8 +579,8 @@ fn check_sizes(key: &str, choice: &Choice<usize>, min: usize, max: usize) -> Res
 
 impl Architecture {
     /// Whether an exercise of this architecture can leave the original's skeleton: several
-    /// channels or filters, a softmax output, or a mini-batch. The sheets do not show those yet
-    /// (`render::check_sheet_can_show`).
+    /// channels or filters, a softmax output, or a mini-batch (whose sheets are the family
+    /// templates', see `render::family`).
     pub fn is_wider_family(&self) -> bool {
         self.channels.options().iter().any(|&c| c > 1)
             || self.filters.options().iter().any(|&f| f > 1)

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use rust_decimal::Decimal;
 
+use super::family::{self, FamilyView};
 use super::{Format, Identity, RenderOptions};
 use crate::generate::choice::Choice;
 use crate::number::{decimal_text, exact_text};
@@ -20,11 +21,12 @@ use crate::spec::difficulty::{Knobs, PartName, TransposedConv};
 use crate::spec::{Activation, Loss, PoolKind, Problem, Shapes};
 
 /// Longest sum written out term by term (z2 = sum W2_i S_i + B2, dC/dB1 = sum of entries).
-const MAX_WRITTEN_TERMS: usize = 6;
+pub(super) const MAX_WRITTEN_TERMS: usize = 6;
 
-type Rows = Vec<Vec<String>>;
+/// A matrix of text, row by row.
+pub type Rows = Vec<Vec<String>>;
 /// A matrix whose `None` cells are answer slots.
-type AnswerRows = Vec<Vec<Option<String>>>;
+pub type AnswerRows = Vec<Vec<Option<String>>>;
 
 /// Everything the templates see. Numbers are strings, already formatted and rounded.
 #[derive(Clone, Debug, Serialize)]
@@ -71,6 +73,9 @@ pub struct ExamContext {
     pub workload: Option<Workload>,
     /// With multiple choice, the options of every answer by part; `None` otherwise.
     pub choices: Option<Choices>,
+    /// For the wider family (several channels or filters, a softmax output, a mini-batch), what
+    /// its own templates print; `None` for the single exercise, whose templates use `steps`.
+    pub family: Option<FamilyView>,
 }
 
 /// The lettered options of a multiple-choice sheet, by part, in key order.
@@ -91,8 +96,11 @@ pub struct ChoiceView {
     pub name: String,
     /// Its step's name (`w2_new`), for the symbol the template prints.
     pub step: &'static str,
-    /// Its 1-based index in the step's value (`[]` for a number, `[k]`, `[row, column]`).
+    /// Its 1-based index in the step's value (`[]` for a number, `[k]`, `[row, column]`), without
+    /// the sample's.
     pub index: Vec<usize>,
+    /// The 1-based sample of a per-sample answer in a mini-batch; `None` otherwise.
+    pub sample: Option<usize>,
     /// The options in letter order.
     pub options: Vec<OptionView>,
     /// The right letter (for a solution or an answer key; a question must not print it).
@@ -344,15 +352,15 @@ pub fn build(solution: &Solution, shown: &Shown, options: &RenderOptions) -> Exa
     let problem = &solution.problem;
     let knobs = &options.knobs;
     let shapes = shape_view(problem);
+    let family = family::is_family(problem);
     // The steps are most of the work; a question sheet needs only what it may give.
-    let shown_text = match options.part.has_solution() {
+    let shown_text = match options.part.has_solution() || family {
         true => shown.values.map(decimal_text),
         false => shown.values.map_only(GIVEN_STEPS, decimal_text),
     };
-    let steps = options
-        .part
-        .has_solution()
+    let steps = (options.part.has_solution() && !family)
         .then(|| steps(solution, &shown.values, &shown_text));
+    let family = family.then(|| family::build(solution, &shown.values, &shown_text));
     ExamContext {
         format: options.format,
         fragment: options.fragment,
@@ -376,6 +384,7 @@ pub fn build(solution: &Solution, shown: &Shown, options: &RenderOptions) -> Exa
         knobs: knobs.clone(),
         shapes,
         steps,
+        family,
     }
 }
 
@@ -387,10 +396,13 @@ fn choices(all: &[Choice], shapes: &Shapes) -> Option<Choices> {
     let mut by_part = Choices::default();
     for choice in all {
         let shape = crate::solve::value_shape(shapes, choice.step);
+        let mut index = choice.step.entry_index(&shape, choice.index);
+        let sample = (choice.step.per_sample() && shapes.samples > 1).then(|| index.remove(0));
         let view = ChoiceView {
             name: choice.name.clone(),
             step: choice.step.name(),
-            index: choice.step.entry_index(&shape, choice.index),
+            index,
+            sample,
             options: choice
                 .options
                 .iter()
@@ -423,17 +435,17 @@ const GIVEN_STEPS: &[Step] = &[
 ];
 
 /// Rows of text.
-fn rows(m: ArrayView2<'_, String>) -> Rows {
+pub(super) fn rows(m: ArrayView2<'_, String>) -> Rows {
     m.rows().into_iter().map(|r| r.to_vec()).collect()
 }
 
 /// An input of the exercise, printed in full.
-fn input(x: f64) -> String {
+pub(super) fn input(x: f64) -> String {
     exact_text(x)
 }
 
 /// A matrix of inputs, printed in full.
-fn input_rows(m: ArrayView2<'_, f64>) -> Rows {
+pub(super) fn input_rows(m: ArrayView2<'_, f64>) -> Rows {
     rows(m.map(|&x| input(x)).view())
 }
 
@@ -707,7 +719,7 @@ fn z2_sum(problem: &Problem, text: &Values<String>) -> Option<WrittenSum> {
 }
 
 /// The non-zero entries of `m`, as text, when there are few enough to write out.
-fn written_terms(m: ArrayView2<'_, Decimal>) -> Option<Vec<String>> {
+pub(super) fn written_terms(m: ArrayView2<'_, Decimal>) -> Option<Vec<String>> {
     let terms: Vec<String> = m
         .iter()
         .filter(|v| !v.is_zero())

@@ -9,6 +9,7 @@
 //! that would never finish are refused when the engine is built).
 
 pub mod context;
+pub mod family;
 pub mod filters;
 pub mod lang;
 mod recursion;
@@ -184,6 +185,22 @@ pub const BUILTIN: &[(&str, &str)] = &[
     (
         "shared/solution.tera",
         include_str!("../../templates/shared/solution.tera"),
+    ),
+    (
+        "moodle/family-question.html",
+        include_str!("../../templates/moodle/family-question.html"),
+    ),
+    (
+        "shared/family.tera",
+        include_str!("../../templates/shared/family.tera"),
+    ),
+    (
+        "shared/family-question.tera",
+        include_str!("../../templates/shared/family-question.tera"),
+    ),
+    (
+        "shared/family-solution.tera",
+        include_str!("../../templates/shared/family-solution.tera"),
     ),
 ];
 
@@ -656,31 +673,30 @@ pub fn exercise_toml(tera: &Tera, problem: &Problem, seed: &str, command: &str) 
     render(tera, entry::EXERCISE_TOML, &context)
 }
 
-/// Refuses an exercise the sheets cannot show yet: the question and worked-solution templates
-/// write one channel, one filter, a sigmoid output and one sample. The wider family (issue 14)
-/// solves, and `solve` and `generate --format toml|json|text` print it, but a sheet would show
-/// its first map only, so none is made.
-pub fn check_sheet_can_show(problem: &Problem) -> Result<()> {
-    let shapes = problem.shapes();
-    let what = [
-        (shapes.channels > 1, "x", "several input channels"),
-        (problem.written.maps(), "f1", "a list of filters"),
-        (
-            problem.output == crate::spec::Output::Softmax,
-            "output",
-            "a softmax output",
-        ),
-        (problem.written.batch, "sample", "a mini-batch"),
-    ];
-    match what.into_iter().find(|(found, _, _)| *found) {
-        None => Ok(()),
-        Some((_, key, what)) => Err(Error::invalid(
-            key,
-            format!("the question and solution sheets cannot show an exercise with {what} yet"),
-            "solve it with `nnexam solve FILE` (text or --format json), or generate it with \
-             --format toml, json or text",
-        )),
+/// The knobs a sheet of `problem` is rendered with. The wider family's sheets
+/// ([`family::is_family`]) give no computed value away and leave the transposed convolution
+/// matrix out (it has C_in * H * W rows); a knob that would give values is refused, naming it.
+pub fn sheet_knobs(problem: &Problem, knobs: &Knobs) -> Result<Knobs> {
+    if !family::is_family(problem) {
+        return Ok(knobs.clone());
     }
+    let given = [
+        (knobs.give_z1, "give_z1"),
+        (knobs.give_d_w2 > 0, "give_d_w2"),
+        (knobs.give_f1_except.is_some(), "give_f1_except"),
+    ];
+    if let Some((_, key)) = given.into_iter().find(|(on, _)| *on) {
+        return Err(Error::invalid(
+            key,
+            "the sheets of an exercise with several channels or filters, a softmax output or a \
+             mini-batch give no computed values away",
+            "leave it out (the `short` difficulty preset sets it; use `standard` or `full`)",
+        ));
+    }
+    Ok(Knobs {
+        transposed_conv: TransposedConv::Omit,
+        ..knobs.clone()
+    })
 }
 
 /// The HTML text of one Moodle Cloze question (`moodle/question.html`): the exercise's network
@@ -688,7 +704,7 @@ pub fn check_sheet_can_show(problem: &Problem) -> Result<()> {
 /// laid out as the template expects) where the answers go.
 pub fn moodle_question<G: Serialize>(
     tera: &Tera,
-    problem: &Problem,
+    solution: &Solution,
     decimals: usize,
     decimal_mark: DecimalMark,
     choice: bool,
@@ -700,14 +716,25 @@ pub fn moodle_question<G: Serialize>(
         choice: bool,
         net: context::Net,
         given: context::Given,
+        family: Option<family::FamilyView>,
         gaps: &'a G,
     }
-    check_sheet_can_show(problem)?;
+    let problem = &solution.problem;
+    // The wider family's question prints its inputs per sample, channel and filter.
+    let family = match family::is_family(problem) {
+        true => {
+            let shown = shown::shown(solution, decimals, Rounding::Stepwise)?;
+            let text = shown.values.map(crate::number::decimal_text);
+            Some(family::build(solution, &shown.values, &text))
+        }
+        false => None,
+    };
     let question = QuestionContext {
         decimals,
         choice,
         net: context::net(problem),
         given: context::given(problem),
+        family,
         gaps,
     };
     // MathJax reads `{,}` as KaTeX and LaTeX do; every number of the question is in math.
@@ -815,9 +842,9 @@ pub fn render_sheets(
     sheets: &[SheetSpec],
     tera: &Tera,
 ) -> Result<Vec<String>> {
-    check_sheet_can_show(&solution.problem)?;
     let all_parts = RenderOptions {
         part: Part::Both,
+        knobs: sheet_knobs(&solution.problem, &options.knobs)?,
         ..options.clone()
     };
     let exam = context::build(solution, shown, &all_parts);
@@ -932,6 +959,9 @@ mod tests {
                 "latex/question.tex",
                 "latex/solution.tex",
                 "shared/choices.tera",
+                "shared/family-question.tera",
+                "shared/family-solution.tera",
+                "shared/family.tera",
                 "shared/mt-grid.tera",
                 "shared/prose.tera",
                 "shared/question.tera",

@@ -115,9 +115,9 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 /// over its shapes is taken (in the config's list order); a student's row leaves the others
 /// empty. Fails when the knobs' `answer_points` name an answer no exercise has.
 fn possible_answer_names(config: &GeneratorConfig, knobs: &Knobs) -> Result<Vec<String>> {
-    let steps = key::graded_steps(knobs);
     let mut names = Vec::new();
     for shapes in config.architecture.possible_shapes()? {
+        let steps = key::graded_steps(knobs, &shapes);
         for name in key::answer_names(&steps, &shapes) {
             if !names.contains(&name) {
                 names.push(name);

@@ -158,24 +158,46 @@ pub(crate) fn problems() -> Vec<(String, Problem)> {
     out
 }
 
-/// The bundled presets whose exercises the sheets show: not the wider family's (several
-/// channels or filters, softmax, mini-batches), which `render` refuses.
-pub(crate) fn sheet_presets() -> Vec<&'static str> {
+/// The bundled presets of the original skeleton (one channel, one filter, a sigmoid output, one
+/// sample), or with `wider` those of the wider family.
+fn presets_of(wider: bool) -> Vec<&'static str> {
     nnexam::generate::PRESETS
         .iter()
         .map(|(name, _)| *name)
         .filter(|name| {
             let config = nnexam::generate::preset(name).expect("bundled preset parses");
-            !config.architecture.is_wider_family()
+            config.architecture.is_wider_family() == wider
         })
         .collect()
 }
 
-/// Exercises from the generator: `per_preset` seeds of every bundled generator preset the
-/// sheets show, named `<preset>-seed<k>`. What instructors actually render.
+/// The bundled presets of the original skeleton: one channel, one filter, a sigmoid output, one
+/// sample.
+pub(crate) fn sheet_presets() -> Vec<&'static str> {
+    presets_of(false)
+}
+
+/// The bundled presets of the wider family: several channels or filters, a softmax output, a
+/// mini-batch.
+pub(crate) fn family_presets() -> Vec<&'static str> {
+    presets_of(true)
+}
+
+/// Exercises from the generator: `per_preset` seeds of every bundled generator preset of the
+/// original skeleton, named `<preset>-seed<k>`. What instructors actually render.
 pub(crate) fn generated_problems(per_preset: usize) -> Vec<(String, Problem)> {
+    sampled(&sheet_presets(), per_preset)
+}
+
+/// As [`generated_problems`], for the wider family's presets.
+pub(crate) fn family_problems(per_preset: usize) -> Vec<(String, Problem)> {
+    sampled(&family_presets(), per_preset)
+}
+
+/// `per_preset` seeds of every preset of `presets`.
+fn sampled(presets: &[&str], per_preset: usize) -> Vec<(String, Problem)> {
     let mut out = Vec::new();
-    for preset in sheet_presets() {
+    for &preset in presets {
         let config = nnexam::generate::preset(preset).expect("bundled preset parses");
         for k in 0..per_preset {
             let seed = format!("render-compile/{preset}/{k}");
