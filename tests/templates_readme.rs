@@ -44,6 +44,8 @@ fn union(a: Value, b: Value) -> Value {
             }
             Value::Object(a)
         }
+        // A key one context leaves null takes the other's value.
+        (Value::Null, b) => b,
         (a, _) => a,
     }
 }
@@ -65,15 +67,31 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
     options.choices =
         nnexam::export::key::choose(&solution, &printed, &mut answers, &options.knobs, "7");
     let mut contexts = Vec::new();
+    // The wider family (a softmax mini-batch with two filters) fills the keys Task 3.1 leaves
+    // null: the contexts are the union of both.
+    let family = nnexam::spec::load(std::path::Path::new(
+        "exercises/family/softmax-batch-two-filters.toml",
+    ))
+    .expect("family exercise loads");
+    let family_solution = nnexam::solve::solve(&family).expect("solves");
     for format in [Format::Latex, Format::Markdown] {
         let options = RenderOptions {
             format,
             ..options.clone()
         };
+        let family_options = RenderOptions {
+            format,
+            ..RenderOptions::default()
+        };
         let entry = format.entry_template();
-        let context = context_of(entry, |tera| {
-            render::render_exercise(&solution, &options, tera)
-        });
+        let context = union(
+            context_of(entry, |tera| {
+                render::render_exercise(&solution, &options, tera)
+            }),
+            context_of(entry, |tera| {
+                render::render_exercise(&family_solution, &family_options, tera)
+            }),
+        );
         contexts.push((entry, context));
     }
     let variants = [CollectedSolution {
@@ -124,17 +142,22 @@ fn real_contexts() -> Vec<(&'static str, Value)> {
         choice: false,
         decimal_mark: nnexam::number::DecimalMark::Point,
     };
-    let context = context_of("moodle/question.html", |tera| {
-        moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)
-    });
+    let family_variant = Variant {
+        name: "Q 2",
+        seed: "Q/2",
+        solution: &family_solution,
+    };
+    let context = union(
+        context_of("moodle/question.html", |tera| {
+            moodle::cloze_question(&variant, &quiz, tera).map(|question| question.html)
+        }),
+        context_of("moodle/question.html", |tera| {
+            moodle::cloze_question(&family_variant, &quiz, tera).map(|question| question.html)
+        }),
+    );
     contexts.push(("moodle/question.html", context));
-    // The summary and the exercise file also take the wider family (a softmax mini-batch with
-    // two filters), whose contexts have keys Task 3.1's lacks: the keys of both.
-    let family = nnexam::spec::load(std::path::Path::new(
-        "exercises/family/softmax-batch-two-filters.toml",
-    ))
-    .expect("family exercise loads");
-    let family_solution = nnexam::solve::solve(&family).expect("solves");
+    // The summary and the exercise file also take the wider family, whose contexts have keys
+    // Task 3.1's lacks: the keys of both.
     let context = union(
         context_of("text/solution.txt", |tera| {
             render::render(tera, "text/solution.txt", &solution)
