@@ -2,8 +2,9 @@
 //! `tests/recheck/stepwise.py` recomputes every shown value from the shown values of the steps it
 //! reads with Python's `decimal` (60 digits, exp and ln correctly rounded) and compares the text.
 //! Run over every hand-written exercise, the hand-built family of `common`, and 2 100 generated
-//! seeds (700 per bundled preset) at 1 to 4 decimals. Plus regression tests for the ties that
-//! binary floating point got wrong.
+//! seeds (700 per bundled preset) at 1 to 4 decimals; and the wider family (several channels and
+//! filters, softmax, mini-batches): its bundled files and 120 seeds of each of its presets. Plus
+//! regression tests for the ties that binary floating point got wrong.
 
 mod common;
 
@@ -91,7 +92,7 @@ fn hand_written_and_hand_built_exercises_agree_digit_for_digit() {
 #[test]
 fn generated_exercises_agree_digit_for_digit() {
     let mut records = Vec::new();
-    // The Python recheck reads one channel, one filter, a sigmoid and one sample.
+    // The original skeleton's presets; the wider family's are checked below.
     for preset in common::sheet_presets() {
         let config = nnexam::generate::preset(preset).expect("bundled preset");
         for k in 0..700 {
@@ -106,6 +107,29 @@ fn generated_exercises_agree_digit_for_digit() {
             if decimals != 3 {
                 records.push(record(&format!("{preset}/{seed}"), &problem, 3));
             }
+        }
+    }
+    assert_all_agree(&records);
+}
+
+#[test]
+fn wider_family_exercises_agree_digit_for_digit() {
+    let mut records = Vec::new();
+    for entry in std::fs::read_dir("exercises/family").expect("exercises/family/") {
+        let path = entry.expect("entry").path();
+        let problem = spec::load(&path).expect("bundled exercise");
+        for decimals in 1..=4 {
+            records.push(record(&path.display().to_string(), &problem, decimals));
+        }
+    }
+    for preset in common::family_presets() {
+        let config = nnexam::generate::preset(preset).expect("bundled preset");
+        for k in 0..120 {
+            let seed = format!("recheck/{k}");
+            let problem = nnexam::generate::sample_problem(&config, &seed)
+                .expect("samples")
+                .problem;
+            records.push(record(&format!("{preset}/{seed}"), &problem, 1 + k % 4));
         }
     }
     assert_all_agree(&records);
