@@ -16,7 +16,7 @@ use nnexam::grade::{grade_person, Credit, Mark, PersonMarks, Response, Status};
 use nnexam::solve::misconception::Misconception;
 use nnexam::solve::shown::{self, Rounding};
 use nnexam::solve::step::Step;
-use nnexam::solve::{self, follow, Values};
+use nnexam::solve::{self, follow, value_shape, Values};
 use nnexam::spec::difficulty::Preset;
 use nnexam::spec::{Activation, PoolKind, Problem};
 
@@ -68,11 +68,13 @@ fn graded(marks: &PersonMarks) -> impl Iterator<Item = &Mark> {
     marks.marks.iter().filter(|m| m.graded)
 }
 
-/// The exercises of the simulated classes: the hand-built family and three seeds of every
-/// generator preset.
+/// The exercises of the simulated classes: the hand-built family, three seeds of every
+/// generator preset of the original skeleton and two of every wider preset (several channels
+/// and filters, softmax, mini-batches).
 fn exercises() -> Vec<(String, Problem)> {
     let mut all = common::problems();
     all.extend(common::generated_problems(3));
+    all.extend(common::family_problems(2));
     all
 }
 
@@ -110,16 +112,36 @@ fn a_student_who_writes_what_the_sheet_prints_gets_full_marks() {
     }
 }
 
-/// The exercise a student solves who slips by `delta` in z2: z2 = W2 S + B2, so every later
-/// value is the right one of the exercise with B2 + delta (and their updated B2 is that
-/// exercise's minus `delta`, since they update the B2 they were given).
+/// The exercise a student solves who slips by `delta` in the first output of z2 (every sample's):
+/// z2 = W2 S + B2, so every later value is the right one of the exercise with B2[0] + delta (and
+/// their updated B2[0] is that exercise's minus `delta`, since they update the B2 they were
+/// given). (Only the first output: a softmax does not change when every output moves alike.)
 fn slipped(problem: &Problem, delta: f64) -> BTreeMap<String, f64> {
     let mut changed = problem.clone();
-    changed.b2 += delta;
+    changed.b2[0] += delta;
     let solution = solve::solve(&changed).unwrap();
     let mut values = by_name(problem, &solution.values);
-    *values.get_mut("b2_new").unwrap() -= delta;
+    let first_b2 = Step::B2New.entry_names(&value_shape(&problem.shapes(), Step::B2New))[0].clone();
+    *values.get_mut(&first_b2).unwrap() -= delta;
     values
+}
+
+/// The names of the first output's z2 entries (one per sample): where the slip happens.
+fn slipped_z2(problem: &Problem) -> Vec<String> {
+    let shapes = problem.shapes();
+    let names = Step::Z2.entry_names(&value_shape(&shapes, Step::Z2));
+    names.into_iter().step_by(shapes.classes).collect()
+}
+
+/// Whether answer `name` is an entry of y_hat (`y_hat`, `y_hat_2`, `s2_y_hat_3`).
+fn is_y_hat(name: &str) -> bool {
+    let unprefixed = match name.split_once('_') {
+        Some((sample, rest)) if sample.starts_with('s') && sample[1..].parse::<usize>().is_ok() => {
+            rest
+        }
+        _ => name,
+    };
+    unprefixed == "y_hat" || unprefixed.starts_with("y_hat_")
 }
 
 #[test]
@@ -141,9 +163,9 @@ fn an_early_slip_costs_once_and_every_later_answer_is_carried_forward() {
             let mut lost = 0.0;
             for (m, answer) in graded(&marks).zip(&row.answers) {
                 let differs = (student[&m.name] - right[&m.name]).abs() > answer.tolerance;
-                let want = match (m.name.as_str(), differs) {
-                    ("y_hat", true) => Status::Wrong,
-                    (_, true) => Status::Carried,
+                let want = match (is_y_hat(&m.name), differs) {
+                    (true, true) => Status::Wrong,
+                    (false, true) => Status::Carried,
                     (_, false) => Status::Correct,
                 };
                 assert_eq!(m.status, want, "{label} {}", m.name);
@@ -153,18 +175,22 @@ fn an_early_slip_costs_once_and_every_later_answer_is_carried_forward() {
             }
             assert!((marks.max - marks.total - lost).abs() < 1e-9, "{label}");
             // With z2 written too, the slip shows where it happened and costs nothing graded.
+            let z2_names = slipped_z2(&problem);
+            let z2_columns: Vec<&str> = z2_names.iter().map(String::as_str).collect();
             let marks = grade_person(
                 &row,
-                Some(&response(&row, &["z2"], |n| Some(student[n]))),
+                Some(&response(&row, &z2_columns, |n| Some(student[n]))),
                 Credit::default(),
             )
             .unwrap();
-            let z2 = marks.marks.iter().find(|m| m.name == "z2").unwrap();
-            assert_eq!(
-                (z2.status.clone(), z2.graded),
-                (Status::Wrong, false),
-                "{label}"
-            );
+            for name in &z2_names {
+                let z2 = marks.marks.iter().find(|m| &m.name == name).unwrap();
+                assert_eq!(
+                    (z2.status.clone(), z2.graded),
+                    (Status::Wrong, false),
+                    "{label} {name}"
+                );
+            }
             for m in graded(&marks) {
                 assert!(
                     matches!(m.status, Status::Correct | Status::Carried),
@@ -181,7 +207,7 @@ fn an_early_slip_costs_once_and_every_later_answer_is_carried_forward() {
             };
             let marks = grade_person(
                 &row,
-                Some(&response(&row, &["z2"], |n| Some(student[n]))),
+                Some(&response(&row, &z2_columns, |n| Some(student[n]))),
                 half,
             )
             .unwrap();
