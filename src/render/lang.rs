@@ -56,6 +56,7 @@ pub const LANGUAGES: &[Language] = &[
             template!("de", "shared/family-question.tera"),
             template!("de", "shared/family-solution.tera"),
             template!("de", "moodle/question.html"),
+            template!("de", "moodle/family-question.html"),
             template!("de", "shared/grading.tera"),
             template!("de", "shared/misconceptions.tera"),
             template!("de", "grade/feedback.md"),
