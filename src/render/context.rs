@@ -471,8 +471,7 @@ fn input_rows_few_values(m: ArrayView2<'_, f64>) -> Rows {
 pub fn net(problem: &Problem) -> Net {
     let shapes = problem.shapes();
     let (conv, pool) = (problem.conv, problem.pool);
-    let read_rows = (shapes.z1.0 - 1) * conv.stride + shapes.f1.0;
-    let read_cols = (shapes.z1.1 - 1) * conv.stride + shapes.f1.1;
+    let (read_rows, read_cols) = read_size(&shapes, conv.stride);
     // The derivative's values above and at/below zero, from the chain's definition; sigmoid
     // and tanh have no such constants.
     let (positive, negative) = piecewise_derivative(problem.activation)
@@ -546,15 +545,14 @@ fn steps(solution: &Solution, shown: &Values<Decimal>, text: &Values<String>) ->
     let d_z1 = text.map_of0(Step::DZ1);
     let d_z1_dilated = conv::dilate(d_z1, stride, zero());
     let (kh, kw) = problem.filter(0, 0).dim();
-    let (dh, dw) = d_z1_dilated.dim();
     let padded = conv::pad(problem.x(0, 0), problem.conv.padding, 0.0);
-    let x_read = padded.slice(s![..dh + kh - 1, ..dw + kw - 1]).to_owned();
+    let x_read = read_part(padded.view(), &problem.shapes(), stride);
     let mt = solution.conv_matrix.t().to_owned();
     let list = |step| text.vector0(step).to_vec();
     let one = |step| text.scalar(step).clone();
     let map = |step| rows(text.map_of0(step));
     Steps {
-        z1_entry: z1_entry(problem, &padded, text),
+        z1_entry: z1_entry(problem, text),
         z1: map(Step::Z1),
         a1: map(Step::A1),
         p1: map(Step::P1),
@@ -592,19 +590,46 @@ fn steps(solution: &Solution, shown: &Values<Decimal>, text: &Values<String>) ->
     }
 }
 
-/// Z1's top-left entry: the first window of the padded input times F1, plus B1.
-fn z1_entry(problem: &Problem, padded: &Array2<f64>, text: &Values<String>) -> WrittenSum {
-    let (kh, kw) = problem.filter(0, 0).dim();
-    let window = padded.slice(s![..kh, ..kw]);
+/// The top-left entry of the first map of the first sample: the first window of every padded
+/// input channel times the first filter's matrix over it (channel by channel), plus its bias.
+pub(super) fn z1_entry(problem: &Problem, text: &Values<String>) -> WrittenSum {
+    let shapes = problem.shapes();
+    let (kh, kw) = shapes.f1;
+    let terms = (0..shapes.channels)
+        .flat_map(|c| {
+            let padded = conv::pad(problem.x(0, c), problem.conv.padding, 0.0);
+            let window = padded.slice(s![..kh, ..kw]).to_owned();
+            window
+                .iter()
+                .zip(problem.filter(0, c).iter())
+                .map(|(&x, &f)| [input(x), input(f)])
+                .collect::<Vec<_>>()
+        })
+        .collect();
     WrittenSum {
-        terms: window
-            .iter()
-            .zip(problem.filter(0, 0).iter())
-            .map(|(&x, &f)| [input(x), input(f)])
-            .collect(),
+        terms,
         bias: Some(input(problem.b1[0])),
-        value: text.map_of0(Step::Z1)[(0, 0)].clone(),
+        value: text.map_of(Step::Z1, 0, 0)[(0, 0)].clone(),
     }
+}
+
+/// Rows and columns of the padded input that some window of the convolution reads (a floored
+/// output size leaves the rest unread).
+fn read_size(shapes: &Shapes, stride: usize) -> (usize, usize) {
+    (
+        (shapes.z1.0 - 1) * stride + shapes.f1.0,
+        (shapes.z1.1 - 1) * stride + shapes.f1.1,
+    )
+}
+
+/// The part of a padded input channel that the forward pass read: what dC/dF1 cross-correlates.
+pub(super) fn read_part(
+    padded: ArrayView2<'_, f64>,
+    shapes: &Shapes,
+    stride: usize,
+) -> Array2<f64> {
+    let (rows, cols) = read_size(shapes, stride);
+    padded.slice(s![..rows, ..cols]).to_owned()
 }
 
 /// The entry of dC/dF1 with the most non-zero products (the first in row-major order on a

@@ -3,12 +3,12 @@
 //! `shared/family-solution.tera` print, per sample, per map and per channel. Like `context`, it
 //! maps the solver's shown values to strings and writes no sentences.
 
-use ndarray::s;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use super::context::{
-    input, input_rows, rows, written_terms, AnswerRows, Rows, WrittenSum, MAX_WRITTEN_TERMS,
+    input, input_rows, read_part, rows, written_terms, z1_entry, AnswerRows, Rows, WrittenSum,
+    MAX_WRITTEN_TERMS,
 };
 use crate::number::decimal_text;
 use crate::solve::conv;
@@ -301,14 +301,13 @@ fn sample(
             }
         })
         .collect();
-    let (dh, dw) = conv::dilate(text.map_of(Step::DZ1, n, 0), stride, zero()).dim();
     let inputs = (0..shapes.channels)
         .map(|c| {
             let padded = conv::pad(problem.x(n, c), p, 0.0);
             InputView {
                 index: c + 1,
                 x: input_rows(problem.x(n, c)),
-                x_read: input_rows(padded.slice(s![..dh + kh - 1, ..dw + kw - 1])),
+                x_read: input_rows(read_part(padded.view(), &shapes, stride).view()),
                 x_padded: input_rows(padded.view()),
             }
         })
@@ -363,28 +362,5 @@ fn sample(
                 d_p0: rows(text.map_of(Step::DP0, n, c)),
             })
             .collect(),
-    }
-}
-
-/// Z1[0][0][0][0]: the first window of every padded input channel times the first filter's
-/// matrix over it, plus the first bias.
-fn z1_entry(problem: &Problem, text: &Values<String>) -> WrittenSum {
-    let shapes = problem.shapes();
-    let (kh, kw) = shapes.f1;
-    let terms = (0..shapes.channels)
-        .flat_map(|c| {
-            let padded = conv::pad(problem.x(0, c), problem.conv.padding, 0.0);
-            let window = padded.slice(s![..kh, ..kw]).to_owned();
-            window
-                .iter()
-                .zip(problem.filter(0, c).iter())
-                .map(|(&x, &f)| [input(x), input(f)])
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    WrittenSum {
-        terms,
-        bias: Some(input(problem.b1[0])),
-        value: text.map_of(Step::Z1, 0, 0)[(0, 0)].clone(),
     }
 }
