@@ -331,17 +331,21 @@ impl Gaps {
     /// multiple-choice gap shows its options with `decimal_mark`.
     fn new(answers: &[GapAnswer], problem: &Problem, decimal_mark: DecimalMark) -> Gaps {
         let width = gap_width(answers.iter().map(|a| a.text.as_str()));
-        let gaps: BTreeMap<&str, String> = answers
+        let all: Vec<NamedGap> = answers
             .iter()
-            .map(|a| {
-                let gap = match &a.choice {
+            .map(|a| NamedGap {
+                name: a.answer.key.clone(),
+                gap: match &a.choice {
                     Some(choice) => multichoice_gap(a.weight, choice, decimal_mark),
                     None => numerical_gap(a.weight, &a.text, a.answer.tolerance, width),
-                };
-                (a.answer.key.as_str(), gap)
+                },
             })
             .collect();
-        let gap = |name: String| gaps.get(name.as_str()).cloned();
+        let gaps: BTreeMap<&str, &str> = all
+            .iter()
+            .map(|g| (g.name.as_str(), g.gap.as_str()))
+            .collect();
+        let gap = |name: String| gaps.get(name.as_str()).map(|g| g.to_string());
         let shapes = problem.shapes();
         // A step's gaps in rows (a map or a filter) or in a row (a vector), `[]` when not asked.
         let rows = |step: Step| -> Vec<Vec<String>> {
@@ -351,7 +355,8 @@ impl Gaps {
             let found: Vec<String> = names.into_iter().filter_map(gap).collect();
             found.chunks(columns).map(<[String]>::to_vec).collect()
         };
-        Gaps {
+        // Every gap in the template's layout, then the same gaps in key order.
+        let laid_out = Gaps {
             y_hat: gap(Step::YHat.name().to_string()),
             loss: gap(Step::Loss.name().to_string()),
             w2_new: rows(Step::W2New).concat(),
@@ -359,14 +364,9 @@ impl Gaps {
             f1_new: rows(Step::F1New),
             b1_new: gap(Step::B1New.name().to_string()),
             d_p0: rows(Step::DP0),
-            all: answers
-                .iter()
-                .filter_map(|a| {
-                    let name = a.answer.key.clone();
-                    gap(name.clone()).map(|gap| NamedGap { name, gap })
-                })
-                .collect(),
-        }
+            all: Vec::new(),
+        };
+        Gaps { all, ..laid_out }
     }
 }
 
@@ -495,23 +495,20 @@ fn question_with_gaps(
 ) -> Result<ClozeQuestion> {
     let problem = &variant.solution.problem;
     let gaps = Gaps::new(answers, problem, options.decimal_mark);
+    // The question (for the wider family's inputs) and the feedback read the same shown values.
+    let stepwise = shown::shown(variant.solution, options.decimals, Rounding::Stepwise)?;
     Ok(ClozeQuestion {
         name: variant.name.to_string(),
         idnumber: fit(variant.seed, MAX_IDNUMBER),
         html: render::moodle_question(
             tera,
             variant.solution,
-            options.decimals,
+            &stepwise,
             options.decimal_mark,
             options.choice,
             &gaps,
         )?,
-        feedback: render::moodle_feedback(
-            variant.solution,
-            options.decimals,
-            options.decimal_mark,
-            tera,
-        )?,
+        feedback: render::moodle_feedback(variant.solution, &stepwise, options.decimal_mark, tera)?,
     })
 }
 

@@ -700,12 +700,13 @@ pub fn sheet_knobs(problem: &Problem, knobs: &Knobs) -> Result<Knobs> {
 }
 
 /// The HTML text of one Moodle Cloze question (`moodle/question.html`): the exercise's network
-/// and given numbers, asking for `decimals` decimals, with `gaps` (finished Cloze gap markup,
+/// and given numbers, asking for the decimals of `stepwise` (the shown values, whose wider-family
+/// view the question prints its inputs from), with `gaps` (finished Cloze gap markup,
 /// laid out as the template expects) where the answers go.
 pub fn moodle_question<G: Serialize>(
     tera: &Tera,
     solution: &Solution,
-    decimals: usize,
+    stepwise: &Shown,
     decimal_mark: DecimalMark,
     choice: bool,
     gaps: &G,
@@ -721,16 +722,12 @@ pub fn moodle_question<G: Serialize>(
     }
     let problem = &solution.problem;
     // The wider family's question prints its inputs per sample, channel and filter.
-    let family = match family::is_family(problem) {
-        true => {
-            let shown = shown::shown(solution, decimals, Rounding::Stepwise)?;
-            let text = shown.values.map(crate::number::decimal_text);
-            Some(family::build(solution, &shown.values, &text))
-        }
-        false => None,
-    };
+    let family = family::is_family(problem).then(|| {
+        let text = stepwise.values.map(crate::number::decimal_text);
+        family::build(solution, &stepwise.values, &text)
+    });
     let question = QuestionContext {
-        decimals,
+        decimals: stepwise.decimals,
         choice,
         net: context::net(problem),
         given: context::given(problem),
@@ -748,12 +745,12 @@ pub fn moodle_question<G: Serialize>(
 }
 
 /// The worked solution as Moodle shows it in a question's general feedback: the Markdown
-/// solution (a fragment, stepwise at `decimals`, without the transposed convolution matrix the
+/// solution (a fragment, with the `stepwise` values, without the transposed convolution matrix the
 /// Cloze question does not ask) as HTML, its math in MathJax's `\( \)` and `\[ \]` (Moodle's MathJax filter
 /// does not read `$`), HTML-escaped like the question text.
 pub fn moodle_feedback(
     solution: &Solution,
-    decimals: usize,
+    stepwise: &Shown,
     decimal_mark: DecimalMark,
     tera: &Tera,
 ) -> Result<String> {
@@ -762,8 +759,8 @@ pub fn moodle_feedback(
         format: Format::Markdown,
         part: Part::Solution,
         fragment: true,
-        decimals,
-        rounding: Rounding::Stepwise,
+        decimals: stepwise.decimals,
+        rounding: stepwise.rounding,
         knobs: Knobs {
             transposed_conv: TransposedConv::Omit,
             ..Knobs::default()
@@ -771,7 +768,12 @@ pub fn moodle_feedback(
         decimal_mark,
         ..RenderOptions::default()
     };
-    let markdown = render_exercise(solution, &options, tera)?;
+    let sheet = SheetSpec {
+        format: options.format,
+        part: options.part,
+        fragment: options.fragment,
+    };
+    let markdown = render_sheets(solution, stepwise, &options, &[sheet], tera)?.remove(0);
     let escape = tera::escape_html;
     let events =
         Parser::new_ext(&markdown, Options::ENABLE_MATH | Options::ENABLE_TABLES).map(|event| {
