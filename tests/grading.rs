@@ -133,15 +133,9 @@ fn slipped_z2(problem: &Problem) -> Vec<String> {
     names.into_iter().step_by(shapes.classes).collect()
 }
 
-/// Whether answer `name` is an entry of y_hat (`y_hat`, `y_hat_2`, `s2_y_hat_3`).
-fn is_y_hat(name: &str) -> bool {
-    let unprefixed = match name.split_once('_') {
-        Some((sample, rest)) if sample.starts_with('s') && sample[1..].parse::<usize>().is_ok() => {
-            rest
-        }
-        _ => name,
-    };
-    unprefixed == "y_hat" || unprefixed.starts_with("y_hat_")
+/// The answer names of the entries of y_hat (`y_hat`, `y_hat_2`, `s2_y_hat_3`).
+fn y_hat_names(problem: &Problem) -> Vec<String> {
+    Step::YHat.entry_names(&value_shape(&problem.shapes(), Step::YHat))
 }
 
 #[test]
@@ -150,6 +144,7 @@ fn an_early_slip_costs_once_and_every_later_answer_is_carried_forward() {
     for (name, problem) in exercises() {
         let student = slipped(&problem, delta);
         let right = by_name(&problem, &solve::solve(&problem).unwrap().values);
+        let y_hat = y_hat_names(&problem);
         for preset in PRESETS {
             let row = key_row(&name, &problem, preset);
             let label = format!("{name} {preset:?}");
@@ -163,7 +158,7 @@ fn an_early_slip_costs_once_and_every_later_answer_is_carried_forward() {
             let mut lost = 0.0;
             for (m, answer) in graded(&marks).zip(&row.answers) {
                 let differs = (student[&m.name] - right[&m.name]).abs() > answer.tolerance;
-                let want = match (is_y_hat(&m.name), differs) {
+                let want = match (y_hat.contains(&m.name), differs) {
                     (true, true) => Status::Wrong,
                     (false, true) => Status::Carried,
                     (_, false) => Status::Correct,

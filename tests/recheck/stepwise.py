@@ -65,6 +65,15 @@ def lift(v, want):
     return v
 
 
+def bank(v):
+    """A filter-shaped value as (filters, channels, kh, kw): `f1` and its gradient and update are
+    written as one matrix, a list of filters over one channel, or a list of filters each a list
+    of channel matrices."""
+    if depth(v) == 3:
+        return [[m] for m in v]
+    return lift(v, 4)
+
+
 class Sheet:
     def __init__(self, record):
         self.r = record
@@ -87,15 +96,7 @@ class Sheet:
         softmax = p.get("output", "sigmoid") == "softmax"
         # Inputs with every axis: x (N, C, h, w), f1 (O, C, kh, kw), b1 (O), w2 (K, n), b2 (K).
         x = [tree(lift(s["x"], 3), dec) for s in samples]
-        f1_raw = p["f1"]
-        f1_depth = depth(f1_raw)
-        if f1_depth == 2:
-            f1 = [[f1_raw]]
-        elif f1_depth == 3:
-            f1 = [[m] for m in f1_raw]
-        else:
-            f1 = f1_raw
-        f1 = tree(f1, dec)
+        f1 = tree(bank(p["f1"]), dec)
         b1 = tree(lift(p["b1"], 1), dec)
         w2 = tree(lift(p["w2"], 2), dec)
         b2 = tree(lift(p["b2"], 1), dec)
@@ -304,8 +305,7 @@ class Sheet:
                                             v += f1[o][c][a][b] * dz1s[n][o][i][j]
                             self.expect(f"{tag}d_p0[{c}][{rr}][{cc}]", dp0_t[c][rr][cc], v)
             # The convolutional layer's gradients: batch means.
-            df1_raw = sb["f1"]
-            df1_t = [[df1_raw]] if f1_depth == 2 else [[m] for m in df1_raw] if f1_depth == 3 else df1_raw
+            df1_t = bank(sb["f1"])
             for o in range(O):
                 for c in range(C):
                     for a in range(kh):
@@ -328,8 +328,7 @@ class Sheet:
             b2_new = lift(su["b2"], 1)
             for k in range(K):
                 self.expect(f"b2_new[{k}]", b2_new[k], b2[k] - lr * Decimal(db2_t[k]))
-            up_raw = su["f1"]
-            f1_new = [[up_raw]] if f1_depth == 2 else [[m] for m in up_raw] if f1_depth == 3 else up_raw
+            f1_new = bank(su["f1"])
             df1 = tree(df1_t, Decimal)
             for o in range(O):
                 for c in range(C):
